@@ -1,0 +1,34 @@
+"""The one place idempotency keys are derived from provider ids.
+
+A key is stable for the same business fact, so a duplicate webhook, a retried step or a
+restarted worker finds the work already done instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+from shipflow.domain.milestone import Milestone
+
+
+def order_workflow_id(shop_domain: str, shopify_order_id: int) -> str:
+    return f"order:{shop_domain}:{shopify_order_id}"
+
+
+def shipment_workflow_id(shipment_id: str) -> str:
+    return f"shipment:{shipment_id}"
+
+
+def ship_notify_workflow_id(resource_url: str) -> str:
+    return f"ship-notify:{resource_url}"
+
+
+def shipstation_order_key(shopify_order_id: int) -> str:
+    """ShipStation's orderKey: createorder upserts by it, so pushing twice never makes two orders."""
+    return str(shopify_order_id)
+
+
+def milestone_unique_id(
+    milestone: Milestone, shop_domain: str, shopify_order_id: int, shipment_id: str
+) -> str:
+    """Klaviyo's `unique_id` (<= 255 chars): one event per milestone per shipment."""
+    slug = milestone.value.lower().replace(" ", "-")
+    return f"{slug}:{shop_domain}:{shopify_order_id}:{shipment_id}"[:255]

@@ -1,0 +1,44 @@
+"""A parcel that left the warehouse: the label ShipStation printed and its tracking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentItem:
+    sku: str | None
+    name: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingInfo:
+    """What the customer and Shopify need to follow a parcel."""
+
+    number: str
+    carrier_code: str
+    company: str  # the display name Shopify and Klaviyo show, e.g. "UPS"
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """One label. `order_key` is the ShipStation orderKey shipflow set (the Shopify order id)."""
+
+    shipment_id: str
+    order_key: str
+    order_number: str
+    tracking_number: str
+    carrier_code: str
+    service_code: str | None
+    ship_date: date | None
+    items: tuple[ShipmentItem, ...] = ()
+    voided: bool = False
+
+    @property
+    def shopify_order_id(self) -> int | None:
+        """The Shopify order id encoded in the orderKey, or None for orders shipflow did not push."""
+        key = self.order_key.split(":")[-1]
+        return int(key) if key.isdigit() else None
