@@ -15,6 +15,7 @@ class OrderState(StrEnum):
     PAID = "paid"  # paid, waiting for the workflow to route it
     IN_SHIPSTATION = "in_shipstation"  # pushed to ShipStation, waiting for a label
     SHIPPED = "shipped"  # label printed, Shopify fulfilled, customer told
+    NEEDS_ATTENTION = "needs_attention"  # a provider refused a call; a person must look
     CANCELLED = "cancelled"
 
 

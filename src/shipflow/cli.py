@@ -1,0 +1,136 @@
+"""The `shipflow` command."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Optional
+
+import typer
+import uvicorn
+
+from shipflow import logs
+from shipflow.config import Settings
+
+app = typer.Typer(help="shipflow: Shopify -> ShipStation -> Klaviyo fulfillment orchestrator.",
+                  no_args_is_help=True, add_completion=False)
+
+
+def _settings(**overrides: object) -> Settings:
+    settings = Settings.from_env()
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return settings.with_overrides(**changes) if changes else settings
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    web_only: bool = typer.Option(False, "--web-only",
+                                  help="Take webhooks and serve the API, but leave the work to "
+                                       "`shipflow worker` processes (PostgreSQL only)."),
+    executor_id: Optional[str] = typer.Option(None, "--id",
+                                              help="Stable name of this process for recovery."),
+    log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
+) -> None:
+    """Run the web server and a worker in one process (the embedded default)."""
+    from shipflow.service import ConfigurationError, Service
+
+    logs.configure(log_level)
+    settings = _settings(executor_id=executor_id)
+    if web_only and settings.database_url.startswith("sqlite"):
+        _fail("--web-only needs a shared database: set SHIPFLOW_DATABASE_URL to PostgreSQL")
+    try:
+        service = Service.start(settings, role="web" if web_only else "all")
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    try:
+        # No access log: ShipStation webhook URLs carry a secret token in the path.
+        uvicorn.run(service.app, host=host, port=port, access_log=False, log_level="warning")
+    finally:
+        service.stop()
+
+
+@app.command()
+def worker(
+    executor_id: Optional[str] = typer.Option(
+        None, "--id", help="Stable name of this worker: a restarted worker with the same name "
+                           "resumes the workflows it was running (default SHIPFLOW_EXECUTOR_ID)."),
+    concurrency: Optional[int] = typer.Option(None, help="Workflows run at once per queue."),
+    log_level: str = typer.Option("INFO"),
+) -> None:
+    """Run workflows only (several workers share the work through PostgreSQL)."""
+    from shipflow.service import ConfigurationError, Service
+
+    logs.configure(log_level)
+    settings = _settings(executor_id=executor_id, worker_concurrency=concurrency)
+    if not settings.executor_id:
+        _fail("give each worker a stable name with --id (or SHIPFLOW_EXECUTOR_ID)")
+    try:
+        service = Service.start(settings, role="worker")
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo(f"worker {settings.executor_id} running; Ctrl-C to stop")
+    stop.wait()
+    service.stop()
+
+
+@app.command()
+def sandbox(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8100),
+    shopify_webhook_url: str = typer.Option(
+        "http://127.0.0.1:8000/webhooks/shopify", help="Where the simulated Shopify delivers."),
+    ship_notify_url: Optional[str] = typer.Option(
+        None, help="Where the simulated ShipStation sends SHIP_NOTIFY (default: shipflow on "
+                   "127.0.0.1:8000 with SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN)."),
+    auto_ship_after: Optional[float] = typer.Option(
+        None, help="Seconds after which the simulated warehouse prints labels by itself."),
+) -> None:
+    """Run the simulated Shopify, ShipStation and Klaviyo on one port."""
+    from shipflow.sandbox.config import SandboxConfig
+    from shipflow.sandbox.server import serve as serve_sandbox
+
+    logs.configure("INFO")
+    config, generated = SandboxConfig.from_env()
+    target = ship_notify_url or (
+        f"http://127.0.0.1:8000/webhooks/shipstation/{config.shipstation_webhook_token}")
+    config = config.replace(
+        public_base_url=f"http://{host}:{port}", shopify_webhook_url=shopify_webhook_url,
+        shipstation_webhook_urls=[target], auto_ship_after=auto_ship_after,
+    )
+    if generated:
+        typer.echo("credentials (export these for shipflow):")
+        for name, value in generated.items():
+            typer.echo(f"  export {name}={value}")
+    typer.echo(f"sandbox on http://{host}:{port} (/shopify, /shipstation, /klaviyo, /_sandbox)")
+    serve_sandbox(config, host=host, port=port)
+
+
+@app.command()
+def demo(
+    headless: bool = typer.Option(False, "--headless", help="Run to completion, print, exit."),
+    orders: int = typer.Option(50, "--orders", "-n", min=1, max=100_000),
+    port: int = typer.Option(8000, help="shipflow's port (a free one with --headless)."),
+    sandbox_port: int = typer.Option(8100, help="The sandbox's port (a free one with --headless)."),
+    timeout: float = typer.Option(300.0, help="Seconds --headless waits for every order."),
+) -> None:
+    """Sandbox + orchestrator on a fresh SQLite file, with a realistic store's traffic."""
+    from shipflow.demo import run_demo
+
+    logs.configure("WARNING")
+    sys.exit(run_demo(orders=orders, headless=headless, port=port, sandbox_port=sandbox_port,
+                      timeout=timeout))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,66 @@
+"""Settings from the `SHIPFLOW_*` environment variables (the names are a public interface)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Mapping
+
+REAL_SHIPSTATION = "https://ssapi.shipstation.com"
+REAL_SHIPSTATION_V2 = "https://api.shipstation.com"
+REAL_KLAVIYO = "https://a.klaviyo.com"
+SHOPIFY_API_VERSION = "2026-07"
+KLAVIYO_REVISION = "2026-07-15"
+
+# Shopify retries a failed delivery and the body is the whole order; 1 MiB is far above any real
+# order (a 250-line order is ~400 KB) and keeps a hostile sender from filling memory.
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything shipflow reads from the environment. Secrets never appear in `repr`."""
+
+    database_url: str = "sqlite:///shipflow.db"
+    rules: str | None = None
+    api_token: str | None = field(default=None, repr=False)
+    shopify_shop_url: str = ""
+    shopify_access_token: str = field(default="", repr=False)
+    shopify_webhook_secret: str = field(default="", repr=False)
+    shipstation_base_url: str = REAL_SHIPSTATION
+    shipstation_api_key: str = field(default="", repr=False)
+    shipstation_api_secret: str = field(default="", repr=False)
+    shipstation_webhook_token: str = field(default="", repr=False)
+    shipstation_v2_base_url: str = REAL_SHIPSTATION_V2
+    shipstation_v2_api_key: str = field(default="", repr=False)
+    klaviyo_base_url: str = REAL_KLAVIYO
+    klaviyo_api_key: str = field(default="", repr=False)
+    executor_id: str | None = None
+    worker_concurrency: int = 16
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"SHIPFLOW_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = int(raw) if f.type == "int" else raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def missing_credentials(self) -> list[str]:
+        """The variables a worker cannot run without, for a clear start-up error."""
+        required = {
+            "SHIPFLOW_SHOPIFY_SHOP_URL": self.shopify_shop_url,
+            "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": self.shopify_access_token,
+            "SHIPFLOW_SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
+            "SHIPFLOW_SHIPSTATION_API_KEY": self.shipstation_api_key,
+            "SHIPFLOW_SHIPSTATION_API_SECRET": self.shipstation_api_secret,
+            "SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN": self.shipstation_webhook_token,
+            "SHIPFLOW_KLAVIYO_API_KEY": self.klaviyo_api_key,
+        }
+        return [name for name, value in required.items() if not value]

@@ -1,0 +1,147 @@
+"""`shipflow demo`: the simulated providers and the orchestrator on a fresh SQLite file.
+
+Everything runs in this one process over real loopback HTTP: the sandbox's Shopify sends
+signed webhooks to shipflow, shipflow pushes to the sandbox's ShipStation, whose warehouse
+prints labels and sends SHIP_NOTIFY back, and shipflow fulfils in Shopify and tells Klaviyo.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from shipflow.config import Settings
+from shipflow.netutil import BackgroundServer, free_port
+from shipflow.sandbox.config import SandboxConfig
+from shipflow.sandbox.app import create_app as create_sandbox_app
+from shipflow.service import Service
+
+
+def _token(prefix: str = "", n: int = 32) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+@dataclass
+class DemoEnvironment:
+    settings: Settings
+    sandbox_config: SandboxConfig
+    sandbox_url: str
+    shipflow_url: str
+
+
+def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnvironment:
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    shipflow_url = f"http://127.0.0.1:{port}"
+    webhook_token = _token()
+    settings = Settings(
+        database_url=f"sqlite:///{workdir / 'shipflow.db'}",
+        shopify_shop_url=f"{sandbox_url}/shopify",
+        shopify_access_token=_token("shpat_"),
+        shopify_webhook_secret=_token(),
+        shipstation_base_url=f"{sandbox_url}/shipstation",
+        shipstation_api_key=_token(),
+        shipstation_api_secret=_token(),
+        shipstation_webhook_token=webhook_token,
+        klaviyo_base_url=f"{sandbox_url}/klaviyo",
+        klaviyo_api_key=_token("pk_", 34),
+    )
+    sandbox_config = SandboxConfig(
+        shopify_access_token=settings.shopify_access_token,
+        shopify_webhook_secret=settings.shopify_webhook_secret,
+        shipstation_api_key=settings.shipstation_api_key,
+        shipstation_api_secret=settings.shipstation_api_secret,
+        shipstation_webhook_token=webhook_token,
+        klaviyo_api_key=settings.klaviyo_api_key,
+        public_base_url=sandbox_url,
+        shopify_webhook_url=f"{shipflow_url}/webhooks/shopify",
+        shipstation_webhook_urls=[f"{shipflow_url}/webhooks/shipstation/{webhook_token}"],
+        auto_ship_after=0.5,
+        enforce_rate_limits=False,
+    )
+    return DemoEnvironment(settings, sandbox_config, sandbox_url, shipflow_url)
+
+
+def summarize(ours: dict[str, Any], theirs: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(what, shipflow's count, the sandbox's count) for each hand-off of the lifecycle."""
+    by_state = ours["orders_by_state"]
+    shipped_events = theirs["klaviyo"]["events_by_metric"].get("Order Shipped", 0)
+    return [
+        ("orders received", ours["orders"], theirs["shopify"]["orders"]),
+        ("orders in ShipStation", ours["outbound_done"].get("createorder", 0),
+         theirs["shipstation"]["orders"]),
+        ("fulfilled in Shopify with tracking", ours["fulfilled_shipments"],
+         theirs["shopify"]["fulfillments_with_tracking"]),
+        ("Klaviyo 'Order Shipped' events", by_state.get("shipped", 0), shipped_events),
+    ]
+
+
+def run_demo(*, orders: int, headless: bool, port: int, sandbox_port: int, timeout: float) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="shipflow-demo-"))
+    if headless:
+        port, sandbox_port = free_port(), free_port()
+    env = make_environment(workdir, port, sandbox_port)
+    typer.echo(f"shipflow demo: {orders} orders, database {workdir / 'shipflow.db'}")
+    with BackgroundServer(create_sandbox_app(env.sandbox_config), port=sandbox_port):
+        service = Service.start(env.settings)
+        try:
+            with BackgroundServer(service.app, port=port), httpx.Client(timeout=30) as http:
+                typer.echo(f"  sandbox  {env.sandbox_url}  (/_sandbox/summary)")
+                typer.echo(f"  shipflow {env.shipflow_url}  (/api/orders/<id>, /healthz)")
+                http.post(f"{env.sandbox_url}/_sandbox/shopify/orders",
+                          json={"count": orders}).raise_for_status()
+                done = _wait_for_shipped(service, orders, timeout)
+                theirs = http.get(f"{env.sandbox_url}/_sandbox/summary").json()
+                rows = summarize(service.store.counts(), theirs)
+                _print_summary(rows)
+                ok = done and all(a == b == orders for _, a, b in rows)
+                if headless:
+                    typer.echo("all orders reached 'Order Shipped'" if ok else
+                               "NOT every order reached 'Order Shipped'")
+                    return 0 if ok else 1
+                return _keep_serving(http, env)
+        finally:
+            service.stop()
+
+
+def _wait_for_shipped(service: Service, expected: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        counts = service.store.counts()
+        shipped = counts["orders_by_state"].get("shipped", 0)
+        if shipped != last:
+            typer.echo(f"  {counts['orders']:>5} received  {shipped:>5} shipped")
+            last = shipped
+        if shipped >= expected:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _print_summary(rows: list[tuple[str, int, int]]) -> None:
+    typer.echo("")
+    typer.echo(f"  {'':38} {'shipflow':>9} {'sandbox':>9}")
+    for what, ours, theirs in rows:
+        mark = "" if ours == theirs else "   <- mismatch"
+        typer.echo(f"  {what:38} {ours:>9} {theirs:>9}{mark}")
+    typer.echo("")
+
+
+def _keep_serving(http: httpx.Client, env: DemoEnvironment) -> int:
+    """Interactive demo: a new order every few seconds until Ctrl-C."""
+    typer.echo("serving; a new order every 5 s. Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(5)
+            http.post(f"{env.sandbox_url}/_sandbox/shopify/orders", json={"count": 1})
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,119 @@
+"""The engine's small interface: launch, start the work for an order or a label, shut down.
+
+Nothing outside `engine/` touches the durable-execution library; the web layer and the CLI
+only call these methods.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Literal
+
+from shipflow.config import Settings
+from shipflow.domain import keys
+from shipflow.domain.order import Order
+from shipflow.engine import durable, runtime, workflows
+from shipflow.engine.runtime import Runtime
+from shipflow.providers.errors import ProviderError
+from shipflow.providers.klaviyo.client import KlaviyoClient
+from shipflow.providers.shipstation.client import ShipStationClient
+from shipflow.providers.shipstation.webhooks import parse_pointer
+from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.providers.shopify.webhooks import parse_headers, parse_order
+from shipflow.store.repository import Store, utcnow
+
+log = logging.getLogger("shipflow.engine")
+
+Role = Literal["all", "web", "worker"]
+
+
+def build_runtime(settings: Settings, store: Store) -> Runtime:
+    return Runtime(
+        store=store,
+        shopify=ShopifyClient(settings.shopify_shop_url, settings.shopify_access_token),
+        shipstation=ShipStationClient(
+            settings.shipstation_base_url, settings.shipstation_api_key,
+            settings.shipstation_api_secret,
+        ),
+        klaviyo=KlaviyoClient(settings.klaviyo_base_url, settings.klaviyo_api_key),
+        clock=utcnow,
+    )
+
+
+class Engine:
+    """One per process. `role="web"` enqueues work but never runs it (PostgreSQL deployments
+    with separate `shipflow worker` processes); `"worker"` and `"all"` run workflows too."""
+
+    def __init__(self, settings: Settings, store: Store, role: Role = "all",
+                 rt: Runtime | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.role = role
+        self.runtime = rt or build_runtime(settings, store)
+        self._launched = False
+
+    def launch(self) -> None:
+        runtime.bind(self.runtime)
+        durable.configure(
+            self.settings.database_url,
+            executor_id=self.settings.executor_id,
+            listen=self.role != "web",
+            log_level="WARNING",
+        )
+        durable.launch(self.settings.worker_concurrency)
+        self._launched = True
+        self.redispatch_pending()
+
+    def shutdown(self) -> None:
+        if self._launched:
+            durable.destroy()
+            self._launched = False
+        runtime.bind(None)
+        self.runtime.close()
+
+    # -- starting work -----------------------------------------------------------------------
+    def start_order(self, order: Order) -> str:
+        workflow_id = keys.order_workflow_id(order.shop_domain, order.shopify_order_id)
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, workflows.fulfil_order,
+                        order.shop_domain, order.shopify_order_id)
+        return workflow_id
+
+    def start_ship_notify(self, resource_url: str) -> str:
+        workflow_id = keys.ship_notify_workflow_id(resource_url)
+        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.handle_ship_notify,
+                        resource_url)
+        return workflow_id
+
+    def workflow_status(self, workflow_id: str) -> str | None:
+        return durable.workflow_status(workflow_id)
+
+    def pending_workflows(self) -> int:
+        return durable.pending_workflow_count()
+
+    # -- recovery ----------------------------------------------------------------------------
+    def redispatch_pending(self) -> int:
+        """Start the work for accepted deliveries whose start was never confirmed.
+
+        A process can die after a webhook was stored and answered but before its workflow was
+        enqueued; the inbox still holds it, so nothing accepted is lost. Starting is idempotent
+        (workflow ids come from provider ids), so re-dispatching a started one is harmless.
+        """
+        count = 0
+        for inbox_id, provider, body, headers in self.store.undispatched():
+            workflow_id: str | None = None
+            try:
+                if provider == "shopify":
+                    meta = parse_headers(headers)
+                    order = parse_order(json.loads(body), meta.shop_domain)
+                    if order.is_paid:
+                        workflow_id = self.start_order(order)
+                elif provider == "shipstation":
+                    workflow_id = self.start_ship_notify(parse_pointer(body).resource_url)
+            except (ValueError, ProviderError) as exc:
+                log.error("inbox delivery %s cannot be re-dispatched: %s", inbox_id, exc)
+            self.store.mark_dispatched(inbox_id, workflow_id)
+            count += 1
+        if count:
+            log.info("re-dispatched %d stored deliveries", count)
+        return count

@@ -1,0 +1,43 @@
+"""Assembles a running orchestrator from settings: database, engine, web app."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from shipflow.config import Settings
+from shipflow.engine import Engine, Role
+from shipflow.store import Database, upgrade
+from shipflow.store.repository import Store
+from shipflow.web.app import create_app
+
+log = logging.getLogger("shipflow")
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot work; the message says which variable to set."""
+
+
+@dataclass
+class Service:
+    settings: Settings
+    store: Store
+    engine: Engine
+    app: FastAPI
+
+    @classmethod
+    def start(cls, settings: Settings, role: Role = "all") -> "Service":
+        missing = settings.missing_credentials()
+        if missing:
+            raise ConfigurationError("set " + ", ".join(missing) + " (see README, Configuration)")
+        upgrade(settings.database_url)
+        store = Store(Database.connect(settings.database_url))
+        engine = Engine(settings, store, role=role)
+        engine.launch()
+        return cls(settings, store, engine, create_app(settings, store, engine))
+
+    def stop(self) -> None:
+        self.engine.shutdown()
+        self.store.db.dispose()

@@ -1,0 +1,10 @@
+"""What people look at: orders, shipments, the timeline, the webhook inbox and the outbound ledger.
+
+The engine keeps its own durable state (DBOS); these tables are shipflow's record of the
+business, migrated by Alembic on SQLite and PostgreSQL alike.
+"""
+
+from shipflow.store.db import Database
+from shipflow.store.migrate import upgrade
+
+__all__ = ["Database", "upgrade"]

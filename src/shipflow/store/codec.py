@@ -1,0 +1,87 @@
+"""Domain objects <-> JSON for the `snapshot` columns (Decimals and datetimes kept exact)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from shipflow.domain.order import Address, Customer, LineItem, Order
+
+
+def _address(a: Address | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {
+        "name": a.name, "address1": a.address1, "address2": a.address2, "city": a.city,
+        "province_code": a.province_code, "zip": a.zip, "country_code": a.country_code,
+        "company": a.company, "phone": a.phone,
+    }
+
+
+def order_to_json(order: Order) -> dict[str, Any]:
+    customer = order.customer
+    return {
+        "shopify_order_id": order.shopify_order_id,
+        "shop_domain": order.shop_domain,
+        "name": order.name,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "financial_status": order.financial_status,
+        "currency": order.currency,
+        "total_price": str(order.total_price),
+        "shipping_price": str(order.shipping_price),
+        "total_tax": str(order.total_tax),
+        "email": order.email,
+        "shipping_method": order.shipping_method,
+        "tags": list(order.tags),
+        "test": order.test,
+        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
+        "note": order.note,
+        "customer": None if customer is None else {
+            "customer_id": customer.customer_id, "email": customer.email, "phone": customer.phone,
+            "first_name": customer.first_name, "last_name": customer.last_name,
+        },
+        "shipping_address": _address(order.shipping_address),
+        "billing_address": _address(order.billing_address),
+        "line_items": [
+            {
+                "line_item_id": li.line_item_id, "sku": li.sku, "title": li.title,
+                "variant_title": li.variant_title, "quantity": li.quantity,
+                "unit_price": str(li.unit_price), "grams": li.grams, "product_id": li.product_id,
+                "variant_id": li.variant_id, "requires_shipping": li.requires_shipping,
+            }
+            for li in order.line_items
+        ],
+    }
+
+
+def order_from_json(data: dict[str, Any]) -> Order:
+    def address(raw: dict[str, Any] | None) -> Address | None:
+        return None if raw is None else Address(**raw)
+
+    customer = data.get("customer")
+    return Order(
+        shopify_order_id=int(data["shopify_order_id"]),
+        shop_domain=data["shop_domain"],
+        name=data["name"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        updated_at=datetime.fromisoformat(data["updated_at"]),
+        financial_status=data["financial_status"],
+        currency=data["currency"],
+        total_price=Decimal(data["total_price"]),
+        shipping_price=Decimal(data["shipping_price"]),
+        total_tax=Decimal(data["total_tax"]),
+        email=data.get("email"),
+        shipping_method=data.get("shipping_method"),
+        tags=tuple(data.get("tags") or ()),
+        test=bool(data.get("test")),
+        cancelled_at=datetime.fromisoformat(data["cancelled_at"]) if data.get("cancelled_at") else None,
+        note=data.get("note"),
+        customer=Customer(**customer) if customer else None,
+        shipping_address=address(data.get("shipping_address")),
+        billing_address=address(data.get("billing_address")),
+        line_items=tuple(
+            LineItem(**{**li, "unit_price": Decimal(li["unit_price"])}) for li in data["line_items"]
+        ),
+    )

@@ -1,0 +1,40 @@
+"""Runs the Alembic migrations in code, so `shipflow serve` needs no alembic.ini."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from shipflow.store.db import driver_url, is_sqlite, make_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_LOCK = 0x5F1F10  # an arbitrary advisory-lock id: two processes never migrate at once
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", driver_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database to `revision`; safe when several processes start together."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if is_sqlite(url):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # held until the migration commits
+            else:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
+            config = alembic_config(url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+            if not is_sqlite(url):
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
+            conn.commit()
+    finally:
+        engine.dispose()

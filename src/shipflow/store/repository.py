@@ -1,0 +1,319 @@
+"""The store's operations, each one transaction. Callers pass domain objects, never rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shipflow.domain.order import Order, OrderState
+from shipflow.domain.shipment import Shipment, TrackingInfo
+from shipflow.store.codec import order_from_json, order_to_json
+from shipflow.store.db import Database
+from shipflow.store.tables import (
+    line_items,
+    orders,
+    outbound_ledger,
+    shipments,
+    timeline,
+    webhook_inbox,
+)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery as received, before or after it was judged."""
+
+    provider: str
+    delivery_id: str
+    topic: str | None
+    shop_domain: str | None
+    headers: Mapping[str, str]
+    body: bytes
+    body_size: int
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    pk: int
+    order: Order
+    state: OrderState
+
+
+class Store:
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _insert_ignore(self, table: sa.Table, values: dict[str, Any], *keys: str) -> sa.Insert:
+        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
+        return dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+
+    def _timeline(
+        self, conn: sa.Connection, order_pk: int, kind: str, message: str,
+        detail: dict[str, Any] | None = None, dedupe_key: str | None = None,
+    ) -> None:
+        now = self.clock()
+        key = dedupe_key or f"{order_pk}:{kind}:{now.isoformat()}"
+        conn.execute(self._insert_ignore(timeline, {
+            "order_id": order_pk, "at": now, "kind": kind, "message": message[:1024],
+            "detail": detail or {}, "dedupe_key": key[:255],
+        }, "dedupe_key"))
+
+    # -- intake ------------------------------------------------------------------------------
+    def accept_delivery(self, delivery: Delivery, order: Order | None) -> tuple[bool, int | None]:
+        """Insert the delivery into the inbox and, for an order topic, upsert the order.
+
+        Returns (new, inbox id). A delivery id seen before changes nothing: that is how a
+        duplicate webhook is recognized. An order snapshot older than the stored one is kept in
+        the inbox but does not overwrite the order (Shopify does not deliver in order).
+        """
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            result = conn.execute(self._insert_ignore(webhook_inbox, {
+                "provider": delivery.provider, "delivery_id": delivery.delivery_id,
+                "topic": delivery.topic, "shop_domain": delivery.shop_domain, "status": "accepted",
+                "reason": None, "http_status": 200, "headers": dict(delivery.headers),
+                "body": delivery.body, "body_size": delivery.body_size, "received_at": now,
+            }, "provider", "delivery_id").returning(webhook_inbox.c.id))
+            inbox_id = result.scalar_one_or_none()
+            if inbox_id is None:
+                return False, None
+            if order is not None:
+                self._upsert_order(conn, order, delivery.topic or "")
+            return True, inbox_id
+
+    def _upsert_order(self, conn: sa.Connection, order: Order, topic: str) -> int:
+        now = self.clock()
+        state = OrderState.PAID if order.is_paid else OrderState.RECEIVED
+        if order.cancelled_at is not None:
+            state = OrderState.CANCELLED
+        row = conn.execute(
+            sa.select(orders.c.id, orders.c.shopify_updated_at, orders.c.state).where(
+                orders.c.shop_domain == order.shop_domain,
+                orders.c.shopify_order_id == order.shopify_order_id,
+            )
+        ).first()
+        values = {
+            "name": order.name, "financial_status": order.financial_status,
+            "total_price": order.total_price, "currency": order.currency,
+            "snapshot": order_to_json(order), "shopify_updated_at": order.updated_at,
+            "updated_at": now,
+        }
+        if row is None:
+            inserted = conn.execute(self._insert_ignore(orders, {
+                **values, "shop_domain": order.shop_domain,
+                "shopify_order_id": order.shopify_order_id, "state": state.value, "created_at": now,
+            }, "shop_domain", "shopify_order_id").returning(orders.c.id)).scalar_one_or_none()
+            if inserted is None:  # a concurrent delivery of the same order won the insert
+                return self._upsert_order(conn, order, topic)
+            order_pk = int(inserted)
+            conn.execute(line_items.insert(), [
+                {"order_id": order_pk, "shopify_line_item_id": li.line_item_id, "sku": li.sku,
+                 "title": li.name[:512], "quantity": li.quantity, "unit_price": li.unit_price,
+                 "grams": li.grams}
+                for li in order.line_items
+            ])
+            self._timeline(conn, order_pk, "received", f"Order {order.name} received ({topic})",
+                           {"topic": topic, "financial_status": order.financial_status})
+            return order_pk
+        order_pk = int(row.id)
+        stored_at = row.shopify_updated_at
+        if stored_at.tzinfo is None:
+            stored_at = stored_at.replace(tzinfo=timezone.utc)
+        if order.updated_at < stored_at:
+            return order_pk  # stale snapshot
+        current = OrderState(row.state)
+        if current in (OrderState.RECEIVED, OrderState.PAID) or state == OrderState.CANCELLED:
+            values["state"] = state.value
+        conn.execute(orders.update().where(orders.c.id == order_pk).values(**values))
+        return order_pk
+
+    def reject_delivery(self, delivery: Delivery, http_status: int, reason: str) -> None:
+        """Keep a rejected delivery for inspection; it never starts anything."""
+        with self.db.engine.begin() as conn:
+            conn.execute(self._insert_ignore(webhook_inbox, {
+                "provider": delivery.provider, "delivery_id": delivery.delivery_id,
+                "topic": delivery.topic, "shop_domain": delivery.shop_domain, "status": "rejected",
+                "reason": reason[:1024], "http_status": http_status,
+                "headers": dict(delivery.headers), "body": delivery.body,
+                "body_size": delivery.body_size, "received_at": self.clock(),
+            }, "provider", "delivery_id"))
+
+    def mark_dispatched(self, inbox_id: int, workflow_id: str | None) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(webhook_inbox.update().where(webhook_inbox.c.id == inbox_id).values(
+                dispatched_at=self.clock(), workflow_id=workflow_id))
+
+    def undispatched(self, limit: int = 1000) -> list[tuple[int, str, bytes, dict[str, Any]]]:
+        """Accepted deliveries whose workflow start was never confirmed (a crash in between)."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(webhook_inbox.c.id, webhook_inbox.c.provider, webhook_inbox.c.body,
+                          webhook_inbox.c.headers)
+                .where(webhook_inbox.c.status == "accepted", webhook_inbox.c.dispatched_at.is_(None))
+                .order_by(webhook_inbox.c.id).limit(limit)
+            ).all()
+        return [(int(r.id), r.provider, bytes(r.body), dict(r.headers)) for r in rows]
+
+    # -- orders ------------------------------------------------------------------------------
+    def load_order(self, shop_domain: str, shopify_order_id: int) -> StoredOrder | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state).where(
+                orders.c.shop_domain == shop_domain, orders.c.shopify_order_id == shopify_order_id,
+            )).first()
+        if row is None:
+            return None
+        return StoredOrder(int(row.id), order_from_json(row.snapshot), OrderState(row.state))
+
+    def load_order_by_pk(self, order_pk: int) -> StoredOrder:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state).where(
+                orders.c.id == order_pk)).one()
+        return StoredOrder(int(row.id), order_from_json(row.snapshot), OrderState(row.state))
+
+    def find_order_pk(self, shopify_order_id: int) -> int | None:
+        with self.db.engine.connect() as conn:
+            return conn.execute(sa.select(orders.c.id).where(
+                orders.c.shopify_order_id == shopify_order_id).limit(1)).scalar_one_or_none()
+
+    def set_order_state(
+        self, order_pk: int, state: OrderState, message: str, detail: dict[str, Any] | None = None,
+        dedupe_key: str | None = None,
+    ) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(orders.update().where(orders.c.id == order_pk).values(
+                state=state.value, updated_at=self.clock()))
+            self._timeline(conn, order_pk, state.value, message, detail, dedupe_key)
+
+    def note(self, order_pk: int, kind: str, message: str, detail: dict[str, Any] | None = None,
+             dedupe_key: str | None = None) -> None:
+        with self.db.engine.begin() as conn:
+            self._timeline(conn, order_pk, kind, message, detail, dedupe_key)
+
+    # -- shipments ---------------------------------------------------------------------------
+    def record_shipment(self, order_pk: int, shipment: Shipment, tracking: TrackingInfo) -> None:
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            conn.execute(self._insert_ignore(shipments, {
+                "order_id": order_pk, "shipment_id": shipment.shipment_id,
+                "tracking_number": tracking.number, "carrier_code": tracking.carrier_code,
+                "carrier_name": tracking.company, "service_code": shipment.service_code,
+                "tracking_url": tracking.url, "ship_date": shipment.ship_date,
+                "state": "label_printed", "created_at": now, "updated_at": now,
+            }, "shipment_id"))
+            self._timeline(conn, order_pk, "label_printed",
+                           f"Label printed: {tracking.company} {tracking.number}",
+                           {"shipment_id": shipment.shipment_id, "tracking_url": tracking.url},
+                           dedupe_key=f"label:{shipment.shipment_id}")
+
+    def set_shipment_state(self, shipment_id: str, state: str, **values: Any) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(shipments.update().where(shipments.c.shipment_id == shipment_id).values(
+                state=state, updated_at=self.clock(), **values))
+
+    # -- outbound ledger ---------------------------------------------------------------------
+    def ledger_result(self, key: str) -> dict[str, Any] | None:
+        """The recorded result of a finished outbound call, or None if it never finished."""
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(outbound_ledger.c.status, outbound_ledger.c.result)
+                               .where(outbound_ledger.c.idempotency_key == key)).first()
+        if row is None or row.status != "done":
+            return None
+        return dict(row.result or {})
+
+    def ledger_begin(self, key: str, provider: str, operation: str, order_pk: int | None) -> int:
+        """Record an attempt before it is sent; returns the attempt number (1 = first)."""
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            conn.execute(self._insert_ignore(outbound_ledger, {
+                "idempotency_key": key, "provider": provider, "operation": operation,
+                "order_id": order_pk, "status": "sending", "attempts": 0, "created_at": now,
+                "updated_at": now,
+            }, "idempotency_key"))
+            conn.execute(outbound_ledger.update().where(outbound_ledger.c.idempotency_key == key)
+                         .values(attempts=outbound_ledger.c.attempts + 1, updated_at=now))
+            return int(conn.execute(sa.select(outbound_ledger.c.attempts).where(
+                outbound_ledger.c.idempotency_key == key)).scalar_one())
+
+    def ledger_finish(self, key: str, result: dict[str, Any] | None = None,
+                      error: str | None = None) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(outbound_ledger.update().where(outbound_ledger.c.idempotency_key == key)
+                         .values(status="failed" if error else "done", result=result,
+                                 error=error[:1024] if error else None, updated_at=self.clock()))
+
+    # -- read side ---------------------------------------------------------------------------
+    def order_view(self, shopify_order_id: int) -> dict[str, Any] | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(orders).where(
+                orders.c.shopify_order_id == shopify_order_id).limit(1)).first()
+            if row is None:
+                return None
+            ships = conn.execute(sa.select(shipments).where(shipments.c.order_id == row.id)
+                                 .order_by(shipments.c.id)).all()
+            events = conn.execute(sa.select(timeline).where(timeline.c.order_id == row.id)
+                                  .order_by(timeline.c.at, timeline.c.id)).all()
+            calls = conn.execute(sa.select(outbound_ledger).where(
+                outbound_ledger.c.order_id == row.id).order_by(outbound_ledger.c.id)).all()
+        return {
+            "shopify_order_id": str(row.shopify_order_id),
+            "shop_domain": row.shop_domain,
+            "name": row.name,
+            "state": row.state,
+            "financial_status": row.financial_status,
+            "total_price": str(row.total_price),
+            "currency": row.currency,
+            "shipments": [
+                {"shipment_id": s.shipment_id, "state": s.state,
+                 "tracking_number": s.tracking_number, "carrier": s.carrier_name,
+                 "carrier_code": s.carrier_code, "service_code": s.service_code,
+                 "tracking_url": s.tracking_url,
+                 "ship_date": s.ship_date.isoformat() if s.ship_date else None,
+                 "shopify_fulfillment_id": s.shopify_fulfillment_id}
+                for s in ships
+            ],
+            "timeline": [
+                {"at": e.at.isoformat(), "kind": e.kind, "message": e.message, "detail": e.detail}
+                for e in events
+            ],
+            "outbound_calls": [
+                {"provider": c.provider, "operation": c.operation, "status": c.status,
+                 "attempts": c.attempts, "error": c.error}
+                for c in calls
+            ],
+        }
+
+    def counts(self) -> dict[str, Any]:
+        with self.db.engine.connect() as conn:
+            by_state = dict(conn.execute(sa.select(orders.c.state, sa.func.count()).group_by(
+                orders.c.state)).all())
+            inbox = dict(conn.execute(sa.select(webhook_inbox.c.status, sa.func.count()).group_by(
+                webhook_inbox.c.status)).all())
+            ships = conn.execute(sa.select(sa.func.count()).select_from(shipments)).scalar_one()
+            fulfilled = conn.execute(sa.select(sa.func.count()).select_from(shipments).where(
+                shipments.c.shopify_fulfillment_id.is_not(None))).scalar_one()
+            calls = dict(conn.execute(
+                sa.select(outbound_ledger.c.operation, sa.func.count())
+                .where(outbound_ledger.c.status == "done").group_by(outbound_ledger.c.operation)
+            ).all())
+        return {
+            "orders": sum(by_state.values()), "orders_by_state": by_state,
+            "webhooks": inbox, "shipments": int(ships), "fulfilled_shipments": int(fulfilled),
+            "outbound_done": calls,
+        }
+
+    def iter_order_ids(self) -> Iterator[int]:
+        with self.db.engine.connect() as conn:
+            for (oid,) in conn.execute(sa.select(orders.c.shopify_order_id)):
+                yield int(oid)

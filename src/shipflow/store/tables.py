@@ -1,0 +1,109 @@
+"""SQLAlchemy Core tables. Alembic migrations in `migrations/versions` create exactly these."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shop_domain", sa.String(255), nullable=False),
+    sa.Column("shopify_order_id", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("financial_status", sa.String(32), nullable=False),
+    sa.Column("total_price", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("snapshot", sa.JSON, nullable=False),  # the normalized domain Order
+    sa.Column("shopify_updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("shop_domain", "shopify_order_id", name="uq_orders_shop_order"),
+)
+
+line_items = sa.Table(
+    "line_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shopify_line_item_id", sa.BigInteger, nullable=False),
+    sa.Column("sku", sa.String(255)),
+    sa.Column("title", sa.String(512), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", sa.Numeric(14, 2), nullable=False),
+    sa.Column("grams", sa.Integer, nullable=False),
+    sa.UniqueConstraint("order_id", "shopify_line_item_id", name="uq_line_items_order_line"),
+)
+
+shipments = sa.Table(
+    "shipments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("tracking_number", sa.String(128), nullable=False),
+    sa.Column("carrier_code", sa.String(64), nullable=False),
+    sa.Column("carrier_name", sa.String(64), nullable=False),
+    sa.Column("service_code", sa.String(128)),
+    sa.Column("tracking_url", sa.String(1024), nullable=False),
+    sa.Column("ship_date", sa.Date),
+    sa.Column("shopify_fulfillment_id", sa.String(128)),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+timeline = sa.Table(
+    "timeline",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("message", sa.String(1024), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    # A step retried after a crash writes the same entry again; the key keeps it once.
+    sa.Column("dedupe_key", sa.String(255), nullable=False, unique=True),
+)
+sa.Index("ix_timeline_order", timeline.c.order_id, timeline.c.at)
+
+webhook_inbox = sa.Table(
+    "webhook_inbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    # The provider's delivery id (X-Shopify-Webhook-Id); rejected deliveries get a generated one.
+    sa.Column("delivery_id", sa.String(255), nullable=False),
+    sa.Column("topic", sa.String(128)),
+    sa.Column("shop_domain", sa.String(255)),
+    sa.Column("status", sa.String(16), nullable=False),  # accepted | rejected
+    sa.Column("reason", sa.String(1024)),
+    sa.Column("http_status", sa.Integer, nullable=False),
+    sa.Column("headers", sa.JSON, nullable=False),  # only the provider's non-secret headers
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("body_size", sa.Integer, nullable=False),
+    sa.Column("workflow_id", sa.String(255)),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("dispatched_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("provider", "delivery_id", name="uq_inbox_provider_delivery"),
+)
+sa.Index("ix_inbox_undispatched", webhook_inbox.c.status, webhook_inbox.c.dispatched_at)
+
+outbound_ledger = sa.Table(
+    "outbound_ledger",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="SET NULL")),
+    sa.Column("status", sa.String(16), nullable=False),  # sending | done | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.String(1024)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,97 @@
+"""The HTTP surface: webhook routes, the REST API and the health check (FastAPI)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from shipflow import __version__
+from shipflow.config import MAX_WEBHOOK_BYTES, Settings
+from shipflow.store.repository import Store
+from shipflow.web import intake
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"body of {declared} bytes is over the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(settings: Settings, store: Store, starter: intake.Starter) -> FastAPI:
+    app = FastAPI(title="shipflow", version=__version__,
+                  description="Fulfillment orchestrator for Shopify, ShipStation and Klaviyo")
+
+    async def _webhook(request: Request, provider: str, judge: Any, *args: Any) -> JSONResponse:
+        try:
+            body = await _read_body(request, MAX_WEBHOOK_BYTES)
+        except BodyTooLarge as exc:
+            declared = request.headers.get("content-length", "")
+            verdict = await run_in_threadpool(
+                intake.reject, store, provider, {}, b"", 413, str(exc), None, None,
+                int(declared) if declared.isdigit() else None,
+            )
+            return JSONResponse(verdict.body, status_code=verdict.status_code)
+        verdict = await run_in_threadpool(judge, settings, store, starter, *args,
+                                          dict(request.headers), body)
+        return JSONResponse(verdict.body, status_code=verdict.status_code)
+
+    @app.post("/webhooks/shopify", summary="Shopify webhook deliveries (HMAC-verified)")
+    async def shopify_webhook(request: Request) -> JSONResponse:
+        return await _webhook(request, "shopify", intake.accept_shopify)
+
+    @app.post("/webhooks/shipstation/{token}", summary="ShipStation v1 pointer webhooks")
+    async def shipstation_webhook(token: str, request: Request) -> JSONResponse:
+        return await _webhook(request, "shipstation", intake.accept_ship_notify, token)
+
+    def _authorize(request: Request) -> None:
+        if not settings.api_token:
+            return
+        given = request.headers.get("authorization", "")
+        expected = f"Bearer {settings.api_token}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise HTTPException(401, "a valid 'Authorization: Bearer <SHIPFLOW_API_TOKEN>' is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/api/orders/{shopify_order_id}", summary="An order's state, shipments and timeline")
+    async def get_order(shopify_order_id: int, request: Request) -> dict[str, Any]:
+        _authorize(request)
+        view = await run_in_threadpool(store.order_view, shopify_order_id)
+        if view is None:
+            raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
+        return view
+
+    @app.get("/api/summary", summary="Counts of orders by state, shipments and webhooks")
+    async def get_summary(request: Request) -> dict[str, Any]:
+        _authorize(request)
+        return await run_in_threadpool(store.counts)
+
+    @app.get("/healthz", summary="Liveness and database reachability")
+    async def healthz() -> JSONResponse:
+        def ping() -> None:
+            with store.db.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(ping)
+        except Exception as exc:  # the health check reports, it does not crash
+            return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "database": store.db.dialect, "version": __version__})
+
+    return app

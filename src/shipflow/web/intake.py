@@ -1,0 +1,136 @@
+"""Judging a webhook delivery: verify, parse, store, start the work. Returns what to answer.
+
+Kept apart from the HTTP routes so the rules (what is rejected, what is kept, what starts a
+workflow) read in one place and are tested without a server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol
+
+from shipflow.config import Settings
+from shipflow.domain.order import Order
+from shipflow.providers.shipstation import webhooks as shipstation_webhooks
+from shipflow.providers.shopify import webhooks as shopify_webhooks
+from shipflow.providers.shopify.webhooks import MalformedWebhook
+from shipflow.store.repository import Delivery, Store
+
+log = logging.getLogger("shipflow.intake")
+
+ORDER_TOPICS = frozenset({"orders/create", "orders/paid", "orders/updated", "orders/cancelled"})
+# Headers worth keeping with a delivery; the signature and anything unknown are dropped.
+KEPT_SHOPIFY_HEADERS = (
+    "x-shopify-topic", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-webhook-id",
+    "x-shopify-triggered-at", "x-shopify-event-id", "content-type", "user-agent",
+)
+REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for inspection
+
+
+class Starter(Protocol):
+    def start_order(self, order: Order) -> str: ...
+    def start_ship_notify(self, resource_url: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status_code: int
+    body: dict[str, Any]
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def _secrets(value: str) -> list[str]:
+    """`SHIPFLOW_SHOPIFY_WEBHOOK_SECRET` may hold "new,old" during a rotation (shopify.md §1.2)."""
+    return [s.strip() for s in value.split(",") if s.strip()]
+
+
+def reject(store: Store, provider: str, headers: Mapping[str, str], body: bytes, status: int,
+           reason: str, topic: str | None = None, shop: str | None = None,
+           size: int | None = None) -> Verdict:
+    """Keep what was refused (its first 64 KiB) so an operator can see why; answer the reason."""
+    store.reject_delivery(
+        Delivery(provider=provider, delivery_id=f"rejected:{uuid.uuid4()}", topic=topic,
+                 shop_domain=shop, headers=headers, body=body[:REJECTED_BODY_LIMIT],
+                 body_size=size if size is not None else len(body)),
+        status, reason,
+    )
+    log.warning("rejected %s webhook (%d): %s", provider, status, reason)
+    return Verdict(status, {"error": reason})
+
+
+def accept_shopify(settings: Settings, store: Store, starter: Starter,
+                   headers: Mapping[str, str], body: bytes) -> Verdict:
+    lowered = _lower(headers)
+    kept = {k: v for k, v in lowered.items() if k in KEPT_SHOPIFY_HEADERS}
+    signature = lowered.get("x-shopify-hmac-sha256")
+    if not signature:
+        return reject(store, "shopify", kept, body, 401, "missing X-Shopify-Hmac-Sha256 header")
+    if not shopify_webhooks.verify_hmac(body, signature, _secrets(settings.shopify_webhook_secret)):
+        return reject(store, "shopify", kept, body, 401,
+                       "X-Shopify-Hmac-Sha256 does not match the body and the webhook secret")
+    try:
+        meta = shopify_webhooks.parse_headers(lowered)
+    except MalformedWebhook as exc:
+        return reject(store, "shopify", kept, body, 400, str(exc))
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        return reject(store, "shopify", kept, body, 400, f"body is not valid JSON: {exc}",
+                       meta.topic, meta.shop_domain)
+    order: Order | None = None
+    if meta.topic in ORDER_TOPICS:
+        try:
+            order = shopify_webhooks.parse_order(payload, meta.shop_domain)
+        except MalformedWebhook as exc:
+            return reject(store, "shopify", kept, body, 400, f"{meta.topic}: {exc}",
+                           meta.topic, meta.shop_domain)
+    new, inbox_id = store.accept_delivery(
+        Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
+                 shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body)),
+        order,
+    )
+    if not new or inbox_id is None:
+        return Verdict(200, {"status": "duplicate", "webhook_id": meta.webhook_id})
+    workflow_id = starter.start_order(order) if order is not None and order.is_paid else None
+    store.mark_dispatched(inbox_id, workflow_id)
+    return Verdict(200, {"status": "accepted", "webhook_id": meta.webhook_id,
+                         "workflow_id": workflow_id})
+
+
+def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token: str,
+                       headers: Mapping[str, str], body: bytes) -> Verdict:
+    kept = {k: v for k, v in _lower(headers).items() if k in ("content-type", "user-agent")}
+    expected = settings.shipstation_webhook_token
+    if not expected or not shipstation_webhooks.verify_token(token, expected):
+        return reject(store, "shipstation", kept, body, 401, "unknown webhook token in the URL")
+    try:
+        pointer = shipstation_webhooks.parse_pointer(body)
+    except (MalformedWebhook, ValueError) as exc:
+        return reject(store, "shipstation", kept, body, 400, str(exc))
+    if not shipstation_webhooks.is_allowed_resource_url(pointer.resource_url,
+                                                        settings.shipstation_base_url):
+        return reject(store, "shipstation", kept, body, 400,
+                       "resource_url is not on the configured ShipStation host",
+                       pointer.resource_type)
+    if pointer.resource_type not in ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY"):
+        # ORDER_NOTIFY and the rest carry nothing the lifecycle needs yet; keep, do nothing.
+        store.accept_delivery(Delivery("shipstation", f"{pointer.resource_type}:{pointer.resource_url}",
+                                       pointer.resource_type, None, kept, body, len(body)), None)
+        return Verdict(200, {"status": "ignored", "resource_type": pointer.resource_type})
+    new, inbox_id = store.accept_delivery(
+        Delivery(provider="shipstation", delivery_id=pointer.resource_url,
+                 topic=pointer.resource_type, shop_domain=None, headers=kept, body=body,
+                 body_size=len(body)),
+        None,
+    )
+    if not new or inbox_id is None:
+        return Verdict(200, {"status": "duplicate"})
+    workflow_id = starter.start_ship_notify(pointer.resource_url)
+    store.mark_dispatched(inbox_id, workflow_id)
+    return Verdict(200, {"status": "accepted", "workflow_id": workflow_id})

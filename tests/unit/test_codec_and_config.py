@@ -1,0 +1,19 @@
+from shipflow.config import Settings
+from shipflow.store.codec import order_from_json, order_to_json
+
+from tests.unit.domain.factories import an_order
+
+
+def test_order_snapshot_round_trips_exactly() -> None:
+    order = an_order()
+    assert order_from_json(order_to_json(order)) == order
+
+
+def test_settings_come_from_shipflow_variables_and_hide_secrets() -> None:
+    s = Settings.from_env({"SHIPFLOW_DATABASE_URL": "postgresql://x/y",
+                           "SHIPFLOW_KLAVIYO_API_KEY": "pk_secret", "SHIPFLOW_WORKER_CONCURRENCY": "4"})
+    assert s.database_url == "postgresql://x/y" and s.worker_concurrency == 4
+    assert s.shipstation_base_url == "https://ssapi.shipstation.com"
+    assert "pk_secret" not in repr(s)
+    assert "SHIPFLOW_KLAVIYO_API_KEY" not in s.missing_credentials()
+    assert "SHIPFLOW_SHOPIFY_ACCESS_TOKEN" in s.missing_credentials()
