@@ -111,7 +111,7 @@ def sandbox(
     if generated:
         typer.echo("credentials (export these for shipflow):")
         for name, value in generated.items():
-            typer.echo(f"  export {name}={value}")
+            typer.echo(f"  export {name}={value}")  # printed once for the user, never logged
     typer.echo(f"sandbox on http://{host}:{port} (/shopify, /shipstation, /klaviyo, /_sandbox)")
     serve_sandbox(config, host=host, port=port)
 

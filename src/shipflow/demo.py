@@ -20,8 +20,8 @@ import typer
 
 from shipflow.config import Settings
 from shipflow.netutil import BackgroundServer, free_port
-from shipflow.sandbox.config import SandboxConfig
 from shipflow.sandbox.app import create_app as create_sandbox_app
+from shipflow.sandbox.config import SandboxConfig
 from shipflow.service import Service
 
 

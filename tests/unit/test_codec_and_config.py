@@ -1,6 +1,5 @@
 from shipflow.config import Settings
 from shipflow.store.codec import order_from_json, order_to_json
-
 from tests.unit.domain.factories import an_order
 
 

@@ -4,9 +4,9 @@ Nothing here does I/O or imports a framework; providers map their wire formats t
 these types, the engine moves them through the lifecycle.
 """
 
+from shipflow.domain.milestone import Milestone, MilestoneEvent
 from shipflow.domain.order import Address, Customer, LineItem, Order, OrderState
 from shipflow.domain.shipment import Shipment, ShipmentItem, TrackingInfo
-from shipflow.domain.milestone import Milestone, MilestoneEvent
 
 __all__ = [
     "Address",

@@ -16,6 +16,7 @@ class OrderState(StrEnum):
     IN_SHIPSTATION = "in_shipstation"  # pushed to ShipStation, waiting for a label
     SHIPPED = "shipped"  # label printed, Shopify fulfilled, customer told
     NEEDS_ATTENTION = "needs_attention"  # a provider refused a call; a person must look
+    NOTHING_TO_SHIP = "nothing_to_ship"  # paid, but no line needs shipping (digital goods)
     CANCELLED = "cancelled"
 
 

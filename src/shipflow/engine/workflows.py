@@ -99,6 +99,13 @@ def push_to_shipstation(order_pk: int, order: Any) -> dict[str, Any]:
     return result
 
 
+@durable.step("mark_nothing_to_ship")
+def mark_nothing_to_ship(order_pk: int) -> None:
+    current().store.set_order_state(order_pk, OrderState.NOTHING_TO_SHIP,
+                                    "No line needs shipping; nothing sent to ShipStation",
+                                    dedupe_key=f"nothing_to_ship:{order_pk}")
+
+
 @durable.step("mark_needs_attention")
 def mark_needs_attention(order_pk: int, what: str, error: str) -> None:
     current().store.set_order_state(order_pk, OrderState.NEEDS_ATTENTION, f"{what} failed: {error}",
@@ -111,6 +118,9 @@ def fulfil_order(shop_domain: str, shopify_order_id: int) -> str:
     if loaded is None:
         return "not_paid"
     order_pk, order = loaded
+    if not order.shippable_items:
+        mark_nothing_to_ship(order_pk)
+        return "nothing_to_ship"
     try:
         _with_durable_retries(push_to_shipstation, order_pk, order)
     except ProviderError as exc:
@@ -125,19 +135,14 @@ def fetch_shipments(resource_url: str) -> list[Shipment]:
     return current().shipstation.fetch_resource(resource_url)
 
 
-@durable.step("start_parcels")
-def start_parcels(shipments: list[Shipment]) -> int:
-    for shipment in shipments:
-        durable.enqueue(durable.SHIPMENTS_QUEUE, keys.shipment_workflow_id(shipment.shipment_id),
-                        ship_parcel, shipment)
-    return len(shipments)
-
-
 @durable.workflow("handle_ship_notify")
 def handle_ship_notify(resource_url: str) -> int:
     shipments = _with_durable_retries(fetch_shipments, resource_url)
     ours = [s for s in shipments if not s.voided and s.shopify_order_id is not None]
-    return start_parcels(ours)
+    for shipment in ours:  # enqueued from the workflow: each start is checkpointed once
+        durable.enqueue(durable.SHIPMENTS_QUEUE, keys.shipment_workflow_id(shipment.shipment_id),
+                        ship_parcel, shipment)
+    return len(ours)
 
 
 # -- ship_parcel -------------------------------------------------------------------------------
@@ -165,8 +170,7 @@ def fulfil_in_shopify(order_pk: int, order: Any, shipment: Shipment) -> str:
             for existing in rt.shopify.order_fulfillments(order.gid):
                 if tracking.number in existing.tracking_numbers:
                     return {"fulfillment_id": existing.id, "found_existing": True}
-        open_orders = [fo.id for fo in rt.shopify.fulfillment_orders(order.gid)
-                       if fo.status in ("OPEN", "IN_PROGRESS")]
+        open_orders = [fo.id for fo in rt.shopify.fulfillment_orders(order.gid) if fo.can_fulfill]
         if not open_orders:
             raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
         created = rt.shopify.create_fulfillment(open_orders, tracking, notify_customer=False)

@@ -4,7 +4,6 @@ from shipflow.domain import keys
 from shipflow.domain.messages import order_shipped
 from shipflow.domain.milestone import Milestone
 from shipflow.domain.tracking import carrier_name, tracking_info, tracking_url
-
 from tests.unit.domain.factories import a_shipment, an_order
 
 AT = datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc)

@@ -1,7 +1,6 @@
 from datetime import datetime, timezone
 
 from shipflow.domain.order import OrderState
-
 from tests.unit.domain.factories import a_shipment, an_order
 
 

@@ -1,0 +1,29 @@
+# The two set-up commands of the README. Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo demo-live test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## 50 orders end to end on SQLite, then a summary
+	$(BIN)/shipflow demo --headless --orders 50
+
+demo-live: $(STAMP)  ## the same, then keep serving with a trickle of new orders
+	$(BIN)/shipflow demo
+
+test: $(STAMP)  ## the whole suite (PostgreSQL on 127.0.0.1:5432 for the postgres half)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,358 @@
+"""The one HTTP helper every provider client sends through: timeouts, retries, rate limits.
+
+A client builds an `HttpSession` around its `httpx.Client` (real transport, or a test's
+`httpx.MockTransport`) and a `check` function that turns a response into one of the errors in
+`providers.errors`. The session then decides, by error type, what to do next:
+
+- `RateLimited` (429, or Shopify's 200 THROTTLED): the provider did not run the request, so it is
+  always retried, after `retry_after` seconds (jittered backoff when the provider gave no hint);
+  a wait longer than `RetryPolicy.max_wait` is raised instead, for a durable retry later.
+- `TransientError` (5xx, timeouts, dropped connections): retried with jittered exponential backoff
+  only when the request is safe to repeat (`idempotent=True`: a read, or a write keyed by the
+  provider, like ShipStation's orderKey or Klaviyo's unique_id). A connection that was never made
+  is retried either way, because nothing reached the provider.
+- anything else is raised at once.
+
+Each failed attempt logs one line: provider, method, path (never the query string, which can hold
+names), attempt, error type, status and the provider's error code (never its message or our body).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Mapping, Protocol
+
+import httpx
+
+from shipflow import __version__
+from shipflow.providers.errors import (
+    AuthenticationError,
+    ErrorDetail,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    RejectedRequest,
+    TransientError,
+)
+
+log = logging.getLogger("shipflow.providers")
+
+USER_AGENT = f"shipflow/{__version__} (+https://github.com/shipflow/shipflow)"
+
+
+def default_timeout(read: float = 15.0, connect: float = 5.0) -> httpx.Timeout:
+    """Explicit timeouts for every client; httpx's default (5 s for everything) is too short for
+    ShipStation's label calls and too vague to reason about."""
+    return httpx.Timeout(read, connect=connect)
+
+
+class Clock(Protocol):
+    """Time as the clients need it; tests pass a fake whose `sleep` only advances `monotonic`."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard one call tries before it raises.
+
+    The engine retries durably across longer outages, so these are quick, in-process retries:
+    at most `max_attempts` sends, backoff `base_delay * 2**n` capped at `max_delay`, jittered
+    to 50–150 %; a rate-limit wait over `max_wait` seconds is raised, not slept.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    max_wait: float = 65.0  # ShipStation's window is a minute; anything longer is an outage
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return float(delay * rng.uniform(0.5, 1.5))
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds ("2", "2.0") or an HTTP date."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def header_float(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number == number else None
+
+
+class RateBudget(Protocol):
+    """Decides when the next request may go, from what the provider's headers said.
+
+    The seam for a process-wide budget: `HeaderRateBudget` is per client instance; a shared one
+    (a row in the database, say) implements the same two methods and is passed to the client.
+    """
+
+    def acquire(self) -> None:
+        """Block until a request may be sent."""
+
+    def observe(self, response: httpx.Response) -> None:
+        """Learn from a response's rate-limit headers."""
+
+
+class HeaderRateBudget:
+    """A fixed-window budget read from `<remaining>`/`<reset seconds>` headers.
+
+    ShipStation v1 sends `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (seconds until the
+    window resets) on every response; Klaviyo sends `RateLimit-Remaining`/`RateLimit-Reset`.
+    When the provider says nothing is left, the next `acquire` waits until the window resets,
+    so the client never spends a request just to be told 429.
+    """
+
+    def __init__(
+        self, remaining_header: str, reset_header: str, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        self.remaining_header = remaining_header
+        self.reset_header = reset_header
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._remaining: float | None = None
+        self._reset_at: float | None = None
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._remaining is None or self._remaining > 0 or self._reset_at is None:
+                return
+            wait = self._reset_at - self.clock.monotonic()
+            # Whoever waits takes the fresh window; the next response tells us its real state.
+            self._remaining = None
+            self._reset_at = None
+        if wait > 0:
+            log.info("rate budget spent; waiting %.2fs for the window to reset", wait)
+            self.clock.sleep(wait)
+
+    def observe(self, response: httpx.Response) -> None:
+        remaining = header_float(response.headers, self.remaining_header)
+        reset = header_float(response.headers, self.reset_header)
+        if remaining is None and response.status_code != 429:
+            return
+        with self._lock:
+            self._remaining = 0.0 if response.status_code == 429 else remaining
+            self._reset_at = self.clock.monotonic() + reset if reset is not None else None
+
+    @property
+    def remaining(self) -> float | None:
+        return self._remaining
+
+
+def raise_for_status(
+    provider: str,
+    response: httpx.Response,
+    message: str,
+    *,
+    code: str | None = None,
+    details: tuple[ErrorDetail, ...] = (),
+    retry_after: float | None = None,
+    request_id: str | None = None,
+) -> None:
+    """Raise the error class that fits a non-2xx status; return for 2xx."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    common: dict[str, Any] = {
+        "provider": provider, "status_code": status, "code": code, "request_id": request_id,
+    }
+    if status == 429:
+        raise RateLimited(message, retry_after=retry_after, **common)
+    if status in (401, 403):
+        raise AuthenticationError(message, **common)
+    if status == 404:
+        raise NotFound(message, **common)
+    if status == 408 or status >= 500:
+        raise TransientError(message, **common)
+    if 400 <= status < 500:
+        raise RejectedRequest(message, details=details, **common)
+    # 1xx/3xx: redirects are not followed on purpose (a webhook-pointed URL must not bounce us
+    # somewhere else), so a 3xx is a misconfigured base URL.
+    raise RejectedRequest(f"unexpected HTTP {status}: {message}", **common)
+
+
+def response_json(response: httpx.Response) -> Any:
+    """The JSON body, or None when there is none or it is not JSON (an HTML error page)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def short_text(response: httpx.Response, limit: int = 200) -> str:
+    """A bounded, single-line excerpt of a non-JSON body, for error messages."""
+    text = " ".join(response.text.split())
+    return text[:limit] + ("…" if len(text) > limit else "") or response.reason_phrase
+
+
+# Errors raised by httpx before any byte of the request reached the provider.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class HttpSession:
+    """Sends one logical request, with the retries and waits described in the module docstring."""
+
+    def __init__(
+        self,
+        provider: str,
+        client: httpx.Client,
+        check: Callable[[httpx.Response], None],
+        *,
+        retry: RetryPolicy | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        budget: RateBudget | None = None,
+        rng: random.Random | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        self.provider = provider
+        self.client = client
+        self.check = check
+        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self.budget = budget
+        self.rng = rng or random.Random()
+        self.content_type = content_type
+
+    def request(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        idempotent: bool,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        before_send: Callable[[], None] | None = None,
+        after_response: Callable[[httpx.Response], None] | None = None,
+    ) -> httpx.Response:
+        content: bytes | None = None
+        headers: dict[str, str] = {}
+        if json is not None:
+            content = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
+            headers["Content-Type"] = self.content_type
+        policy = self.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.budget is not None:
+                self.budget.acquire()
+            if before_send is not None:
+                before_send()
+            request = self.client.build_request(
+                method, url, content=content, params=params, headers=headers
+            )
+            path = request.url.path
+            try:
+                response = self.client.send(request)
+            except httpx.TransportError as exc:
+                error: ProviderError = TransientError(
+                    f"{type(exc).__name__} calling {method} {path}",
+                    provider=self.provider, code=type(exc).__name__,
+                )
+                retryable = idempotent or isinstance(exc, _NOT_SENT)
+                delay = policy.backoff(attempt, self.rng)
+                cause: BaseException = exc
+            else:
+                if self.budget is not None:
+                    self.budget.observe(response)
+                if after_response is not None:
+                    after_response(response)
+                try:
+                    self.check(response)
+                    return response
+                except RateLimited as exc:
+                    error, cause, retryable = exc, exc, True
+                    hinted = exc.retry_after
+                    delay = hinted if hinted is not None else policy.backoff(attempt, self.rng)
+                    if hinted is not None:
+                        delay += self.rng.uniform(0, min(1.0, 0.1 + hinted * 0.1))
+                except TransientError as exc:
+                    error, cause, retryable = exc, exc, idempotent
+                    delay = policy.backoff(attempt, self.rng)
+                except ProviderError as exc:
+                    self._log(method, path, attempt, exc, None)
+                    raise
+            if not retryable or attempt >= policy.max_attempts or delay > policy.max_wait:
+                self._log(method, path, attempt, error, None)
+                raise error from (cause if cause is not error else None)
+            self._log(method, path, attempt, error, delay)
+            self.clock.sleep(delay)
+
+    def _log(
+        self, method: str, path: str, attempt: int, error: ProviderError, delay: float | None
+    ) -> None:
+        status = f"HTTP {error.status_code}" if error.status_code else "no response"
+        code = f", {error.code}" if error.code else ""
+        then = f"retrying in {delay:.2f}s" if delay is not None else "giving up"
+        log.warning(
+            "%s %s %s failed: %s (%s%s), attempt %d/%d; %s",
+            self.provider, method, path, type(error).__name__, status, code,
+            attempt, self.retry.max_attempts, then,
+        )
+
+
+def build_client(
+    base_url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    auth: httpx.Auth | tuple[str, str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout | float | None = None,
+) -> httpx.Client:
+    """An `httpx.Client` configured the same way for every provider (no redirects followed)."""
+    merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    merged.update(headers or {})
+    return httpx.Client(
+        base_url=base_url,
+        headers=merged,
+        auth=auth,
+        transport=transport,
+        timeout=timeout if timeout is not None else default_timeout(),
+        follow_redirects=False,
+    )

@@ -1,0 +1,243 @@
+"""The ShipStation v1 client: the only place shipflow talks to ShipStation.
+
+Basic auth (API key:secret), JSON bodies, 40 requests a minute per key pair, announced in
+`X-Rate-Limit-Remaining`/`X-Rate-Limit-Reset` on every response (shipstation.md §1.2). Bodies
+are built and parsed in `mapping.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import date
+from typing import Any, Sequence
+
+import httpx
+
+from shipflow.domain.shipment import Shipment
+from shipflow.providers import http
+from shipflow.providers.errors import RejectedRequest, UnexpectedResponse
+from shipflow.providers.shipstation import mapping
+from shipflow.providers.shipstation.mapping import (
+    Carrier,
+    CreateOrdersResult,
+    Label,
+    OrdersPage,
+    ShipmentsPage,
+    ShipStationOrder,
+)
+from shipflow.providers.shipstation.webhooks import is_allowed_resource_url
+
+log = logging.getLogger("shipflow.providers.shipstation")
+
+# An ASP.NET exception body usually means ShipStation's own validation threw (a 500 for a
+# missing postal code, shipstation.md §1.3): sending it again will not help. These words mark
+# the exceptions that are about the moment, not the request.
+_TRANSIENT_WORDS = ("timeout", "timed out", "deadlock", "temporarily", "unavailable", "try again")
+
+
+def rate_budget(clock: http.Clock = http.SYSTEM_CLOCK) -> http.HeaderRateBudget:
+    """A per-client budget read from ShipStation's rate headers. For one budget per API key
+    across processes, pass another `RateBudget` implementation to the client instead."""
+    return http.HeaderRateBudget("X-Rate-Limit-Remaining", "X-Rate-Limit-Reset", clock=clock)
+
+
+class ShipStationClient:
+    """Synchronous ShipStation v1 client.
+
+    `base_url` is `https://ssapi.shipstation.com` or a sandbox base such as
+    `http://127.0.0.1:8100/shipstation`. When the rate budget is spent the next call waits for
+    the window to reset, so this client never spends a request on a 429 it could foresee.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        api_secret: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        retry: http.RetryPolicy | None = None,
+        clock: http.Clock = http.SYSTEM_CLOCK,
+        budget: http.RateBudget | None = None,
+        rng: random.Random | None = None,
+        max_pages: int = 50,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.max_pages = max_pages
+        self.budget = budget if budget is not None else rate_budget(clock)
+        self._client = http.build_client(
+            self.base_url + "/",
+            auth=httpx.BasicAuth(api_key, api_secret),
+            transport=transport,
+            # Label purchase waits on the carrier: give reads and writes a generous read timeout.
+            timeout=timeout if timeout is not None else http.default_timeout(read=60.0),
+        )
+        self._session = http.HttpSession(
+            "shipstation", self._client, _check, retry=retry, clock=clock, budget=self.budget,
+            rng=rng,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ShipStationClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- orders --------------------------------------------------------------------------------
+    def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /orders/createorder`: create, or replace the order with the same `orderKey`.
+        Retried on failure only when the body has an `orderKey` (then it is an upsert)."""
+        response = self._session.request(
+            "POST", "orders/createorder", json=body, idempotent=bool(body.get("orderKey"))
+        )
+        return _object(response)
+
+    def create_orders(self, bodies: Sequence[dict[str, Any]]) -> CreateOrdersResult:
+        """`POST /orders/createorders` in chunks of 100 (the documented maximum), one result per
+        order in the order given. Individual failures come back as results, not exceptions."""
+        results: list[mapping.CreateOrderResult] = []
+        has_errors = False
+        for start in range(0, len(bodies), mapping.MAX_ORDERS_PER_BULK):
+            chunk = list(bodies[start:start + mapping.MAX_ORDERS_PER_BULK])
+            response = self._session.request(
+                "POST", "orders/createorders", json=chunk,
+                idempotent=all(b.get("orderKey") for b in chunk),
+            )
+            parsed = mapping.parse_create_orders_response(response.json())
+            results.extend(parsed.results)
+            has_errors = has_errors or parsed.has_errors
+        return CreateOrdersResult(has_errors=has_errors, results=tuple(results))
+
+    def get_order(self, order_id: int) -> ShipStationOrder:
+        response = self._session.request("GET", f"orders/{int(order_id)}", idempotent=True)
+        return mapping.parse_order(response.json())
+
+    def list_orders(self, **filters: Any) -> OrdersPage:
+        """`GET /orders` with filters in snake_case (`order_number=`, `order_status=`,
+        `page_size=`…); one page, parsed."""
+        response = self._session.request(
+            "GET", "orders", params=mapping.query_params(filters), idempotent=True
+        )
+        return mapping.parse_orders_page(response.json())
+
+    def hold_until(self, order_id: int, until: date) -> None:
+        """`POST /orders/holduntil`: on hold until `until`, then back to awaiting_shipment."""
+        self._command("orders/holduntil", mapping.hold_until_request(order_id, until))
+
+    def restore_from_hold(self, order_id: int) -> None:
+        self._command("orders/restorefromhold", {"orderId": int(order_id)})
+
+    def add_tag(self, order_id: int, tag_id: int) -> None:
+        self._command("orders/addtag", {"orderId": int(order_id), "tagId": int(tag_id)})
+
+    def _command(self, path: str, body: dict[str, Any]) -> None:
+        response = self._session.request("POST", path, json=body, idempotent=True)
+        success, message = mapping.parse_success(response.json())
+        if not success:
+            raise RejectedRequest(f"{path}: {message or 'success: false'}",
+                                  provider="shipstation", status_code=response.status_code)
+
+    # -- shipments and labels ------------------------------------------------------------------
+    def list_shipments(self, **filters: Any) -> ShipmentsPage:
+        """`GET /shipments` with filters in snake_case (`order_number=`, `ship_date_start=`,
+        `include_shipment_items=True`…); one page, parsed."""
+        response = self._session.request(
+            "GET", "shipments", params=mapping.query_params(filters), idempotent=True
+        )
+        return mapping.parse_shipments_page(response.json())
+
+    def fetch_resource(self, resource_url: str) -> list[Shipment]:
+        """The shipments a SHIP_NOTIFY / ITEM_SHIP_NOTIFY `resource_url` points at, every page.
+
+        The URL is checked again against the configured base (`is_allowed_resource_url`) and
+        fetched with `includeShipmentItems=true`, so each shipment says which lines it holds
+        (the webhook's own URL asks for False). Rows that cannot be read are logged and left out.
+        """
+        if not is_allowed_resource_url(resource_url, self.base_url):
+            raise ValueError("resource_url is not on the configured ShipStation host and path")
+        url = httpx.URL(resource_url).copy_set_param("includeShipmentItems", "true")
+        shipments: list[Shipment] = []
+        page_number = 1
+        while True:
+            page_url = url if page_number == 1 else url.copy_set_param("page", str(page_number))
+            response = self._session.request("GET", page_url, idempotent=True)
+            body = response.json()
+            if not isinstance(body, dict) or "shipments" not in body:
+                raise UnexpectedResponse("resource is not a shipments list",
+                                         provider="shipstation")
+            page = mapping.parse_shipments_page(body)
+            for skipped in page.skipped:
+                log.warning("shipment %s in a SHIP_NOTIFY batch skipped: %s",
+                            skipped.shipment_id, skipped.reason)
+            shipments.extend(page.shipments)
+            if page_number >= page.pages:
+                return shipments
+            if page_number >= self.max_pages:
+                log.warning("SHIP_NOTIFY resource has %d pages; stopped after %d",
+                            page.pages, self.max_pages)
+                return shipments
+            page_number += 1
+
+    def list_carriers(self) -> list[Carrier]:
+        return mapping.parse_carriers(
+            self._session.request("GET", "carriers", idempotent=True).json()
+        )
+
+    def create_label_for_order(
+        self,
+        order_id: int,
+        carrier_code: str,
+        service_code: str,
+        *,
+        ship_date: date,
+        confirmation: str = "none",
+        package_code: str = "package",
+        weight_grams: int | None = None,
+        test_label: bool = False,
+    ) -> Label:
+        """`POST /orders/createlabelfororder`: buys a label. Never retried once it may have
+        reached ShipStation (a repeat buys a second label); look for the shipment first."""
+        body = mapping.label_request(
+            order_id, carrier_code, service_code, ship_date=ship_date, confirmation=confirmation,
+            package_code=package_code, weight_grams=weight_grams, test_label=test_label,
+        )
+        response = self._session.request(
+            "POST", "orders/createlabelfororder", json=body, idempotent=False
+        )
+        return mapping.parse_label(response.json())
+
+
+def _object(response: httpx.Response) -> dict[str, Any]:
+    body = http.response_json(response)
+    if not isinstance(body, dict):
+        raise UnexpectedResponse("expected a JSON object", provider="shipstation",
+                                 status_code=response.status_code)
+    return body
+
+
+def _check(response: httpx.Response) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        if http.response_json(response) is None:
+            raise UnexpectedResponse("response is not JSON", provider="shipstation",
+                                     status_code=status)
+        return
+    body = http.response_json(response)
+    message, code = mapping.parse_error(body)
+    text = message or (http.short_text(response) if body is None else response.reason_phrase)
+    if status == 429:
+        retry_after = http.header_float(response.headers, "X-Rate-Limit-Reset")
+        if retry_after is None:
+            retry_after = http.parse_retry_after(response.headers.get("Retry-After"))
+        http.raise_for_status("shipstation", response, text, code=code,
+                              retry_after=retry_after)
+    if status == 500 and body is not None and isinstance(body, dict) and body.get(
+            "ExceptionMessage"):
+        if not any(w in text.lower() for w in _TRANSIENT_WORDS):
+            raise RejectedRequest(text, provider="shipstation", status_code=status, code=code)
+    http.raise_for_status("shipstation", response, text, code=code)

@@ -1,0 +1,240 @@
+"""The Shopify Admin GraphQL client: the only place shipflow talks to Shopify.
+
+One method per operation the lifecycle needs; documents and parsers live in `graphql.py`, the
+cost bucket in `throttle.py`, retries and logging in `providers.http`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any, Mapping, Sequence
+
+import httpx
+
+from shipflow.domain.shipment import TrackingInfo
+from shipflow.providers import http
+from shipflow.providers.errors import RateLimited, UnexpectedResponse
+from shipflow.providers.fields import Fields
+from shipflow.providers.shopify import graphql as gql
+from shipflow.providers.shopify.models import (
+    Fulfillment,
+    FulfillmentOrder,
+    FulfillmentOrderRef,
+    HoldReason,
+    HoldResult,
+    LineItemQuantity,
+    gid,
+)
+from shipflow.providers.shopify.throttle import CostBucket
+
+log = logging.getLogger("shipflow.providers.shopify")
+
+DEFAULT_API_VERSION = "2026-07"
+
+
+class ShopifyClient:
+    """Synchronous Admin GraphQL client for one shop.
+
+    `shop_url` is `https://<shop>.myshopify.com` or a sandbox base such as
+    `http://127.0.0.1:8100/shopify`; requests go to `{shop_url}/admin/api/{version}/graphql.json`.
+    Thread-safe: one instance can serve every worker thread (they share the cost bucket).
+    """
+
+    def __init__(
+        self,
+        shop_url: str,
+        access_token: str,
+        *,
+        api_version: str = DEFAULT_API_VERSION,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        retry: http.RetryPolicy | None = None,
+        clock: http.Clock = http.SYSTEM_CLOCK,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.api_version = api_version
+        self.path = f"admin/api/{api_version}/graphql.json"
+        self._clock = clock
+        self._bucket = CostBucket(clock)
+        self._costs: dict[str, float] = {}
+        self._client = http.build_client(
+            shop_url.rstrip("/") + "/",
+            headers={"X-Shopify-Access-Token": access_token, "Accept": "application/json"},
+            transport=transport,
+            timeout=timeout if timeout is not None else http.default_timeout(read=20.0),
+        )
+        self._session = http.HttpSession(
+            "shopify", self._client, self._check, retry=retry, clock=clock, rng=rng
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ShopifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def bucket(self) -> CostBucket:
+        return self._bucket
+
+    # -- reads ---------------------------------------------------------------------------------
+    def fulfillment_orders(self, order_gid: str | int) -> list[FulfillmentOrder]:
+        """The order's fulfillment orders with their line items and holds.
+
+        Reads the first 5 fulfillment orders and 50 lines of each (the §4.1 query, sized to
+        stay under the 1,000-point cap); a page that comes back full is logged, since anything
+        beyond it is not seen.
+        """
+        order_id = gid("Order", order_gid)
+        data = self.execute(gql.FULFILLMENT_ORDERS, {"id": order_id})
+        orders = gql.parse_fulfillment_orders(data, order_id)
+        if len(orders) >= gql.FULFILLMENT_ORDERS_PAGE or any(
+            len(fo.line_items) >= gql.LINE_ITEMS_PAGE for fo in orders
+        ):
+            log.warning("%s: a fulfillment-order page came back full; later ones are unread",
+                        order_id)
+        return orders
+
+    def order_fulfillments(self, order_gid: str | int) -> list[Fulfillment]:
+        """The fulfillments already on the order: look here before creating one, so a retried
+        step never creates a second fulfillment for the same parcel."""
+        order_id = gid("Order", order_gid)
+        data = self.execute(gql.ORDER_FULFILLMENTS, {"id": order_id})
+        return gql.parse_order_fulfillments(data, order_id)
+
+    # -- writes --------------------------------------------------------------------------------
+    def create_fulfillment(
+        self,
+        fulfillment_order_ids: Sequence[str],
+        tracking: TrackingInfo,
+        *,
+        line_items: Mapping[str, Sequence[LineItemQuantity]] | None = None,
+        notify_customer: bool = False,
+        message: str | None = None,
+    ) -> Fulfillment:
+        """`fulfillmentCreate` with tracking. Never retried after it may have reached Shopify
+        (a repeat would create a second fulfillment): the caller checks `order_fulfillments`.
+        `notify_customer` stays False when Klaviyo sends the shipping email (shopify.md §4.2)."""
+        variables = gql.fulfillment_create_variables(
+            fulfillment_order_ids, tracking, line_items=line_items,
+            notify_customer=notify_customer, message=message,
+        )
+        data = self.execute(gql.FULFILLMENT_CREATE, variables)
+        return gql.parse_fulfillment_payload(data, gql.FULFILLMENT_CREATE)
+
+    def update_tracking(
+        self, fulfillment_id: str, tracking: TrackingInfo, notify_customer: bool = False
+    ) -> Fulfillment:
+        """`fulfillmentTrackingInfoUpdate`, for a relabel. Retried only when it does not email
+        the customer (a repeat of the same tracking is otherwise harmless)."""
+        variables = gql.tracking_update_variables(
+            gid("Fulfillment", fulfillment_id), tracking, notify_customer=notify_customer
+        )
+        op = gql.FULFILLMENT_TRACKING_INFO_UPDATE
+        data = self.execute(op, variables, idempotent=not notify_customer)
+        return gql.parse_fulfillment_payload(data, op)
+
+    def hold_fulfillment_order(
+        self,
+        fulfillment_order_id: str,
+        reason: HoldReason | str,
+        *,
+        reason_notes: str | None = None,
+        handle: str | None = None,
+        notify_merchant: bool = False,
+        line_items: Sequence[LineItemQuantity] | None = None,
+        external_id: str | None = None,
+    ) -> HoldResult:
+        """`fulfillmentOrderHold`. Pass a `handle` (unique per app per fulfillment order) so the
+        hold can be found and released by id, and so the call is safe to retry."""
+        variables = gql.hold_variables(
+            gid("FulfillmentOrder", fulfillment_order_id), reason,
+            reason_notes=reason_notes, handle=handle, notify_merchant=notify_merchant,
+            line_items=line_items, external_id=external_id,
+        )
+        data = self.execute(gql.FULFILLMENT_ORDER_HOLD, variables, idempotent=handle is not None)
+        return gql.parse_hold(data)
+
+    def release_hold(
+        self,
+        fulfillment_order_id: str,
+        hold_ids: Sequence[str] | None = None,
+        *,
+        external_id: str | None = None,
+    ) -> FulfillmentOrderRef:
+        """`fulfillmentOrderReleaseHold`. Always pass our `hold_ids`: without them Shopify
+        releases every hold, other apps' included (shopify.md §4.5)."""
+        variables = gql.release_hold_variables(
+            gid("FulfillmentOrder", fulfillment_order_id), hold_ids, external_id
+        )
+        data = self.execute(gql.FULFILLMENT_ORDER_RELEASE_HOLD, variables)
+        return gql.parse_release_hold(data)
+
+    def add_tags(self, resource_gid: str, tags: Sequence[str]) -> None:
+        """`tagsAdd`: additive and idempotent (unlike `orderUpdate`, which replaces tags)."""
+        if not resource_gid.startswith("gid://shopify/"):
+            raise ValueError(f"expected a GID such as gid://shopify/Order/1, got {resource_gid!r}")
+        data = self.execute(gql.TAGS_ADD, gql.tags_add_variables(resource_gid, tags))
+        gql.parse_tags_add(data)
+
+    # -- the transport -------------------------------------------------------------------------
+    def execute(
+        self,
+        operation: gql.Operation,
+        variables: Mapping[str, Any],
+        *,
+        idempotent: bool | None = None,
+    ) -> Fields:
+        """Send one operation and return its `data` (as `Fields`), after waiting for the cost
+        bucket and retrying THROTTLED answers; raises the errors of `providers.errors`."""
+        def wait_for_points() -> None:
+            expected = self._costs.get(operation.name, operation.estimated_cost)
+            wait = self._bucket.reserve(expected)
+            if wait > 0:
+                log.info("shopify cost bucket low; waiting %.2fs before %s", wait, operation.name)
+                self._clock.sleep(wait)
+
+        def learn_cost(response: httpx.Response) -> None:
+            # THROTTLED answers report the requested cost too: learn it before the retry.
+            cost = gql.parse_cost(http.response_json(response))
+            if cost is not None and cost.requested is not None:
+                self._costs[operation.name] = cost.requested
+
+        response = self._session.request(
+            "POST",
+            self.path,
+            idempotent=operation.idempotent if idempotent is None else idempotent,
+            json=gql.request_body(operation, variables),
+            before_send=wait_for_points,
+            after_response=learn_cost,
+        )
+        return gql.data_of(response.json())
+
+    def _check(self, response: httpx.Response) -> None:
+        request_id = response.headers.get("X-Request-Id")
+        body = http.response_json(response)
+        cost = gql.parse_cost(body)
+        if cost is not None and cost.throttle is not None:
+            self._bucket.observe(cost.throttle)
+        error = gql.top_level_error(body, response.status_code, request_id)
+        if response.status_code == 429:
+            # Both shapes are seen for a throttle (shopify.md §5.1): prefer Retry-After, then
+            # the cost arithmetic, then backoff.
+            retry_after = http.parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is None:
+                retry_after = gql.throttle_wait(cost)
+            raise RateLimited(
+                error.message if error else "Too Many Requests", retry_after=retry_after,
+                provider="shopify", status_code=429, code="THROTTLED", request_id=request_id,
+            )
+        if error is not None:
+            raise error
+        http.raise_for_status("shopify", response, http.short_text(response),
+                              request_id=request_id)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            raise UnexpectedResponse("response has no `data` object", provider="shopify",
+                                     status_code=response.status_code, request_id=request_id)

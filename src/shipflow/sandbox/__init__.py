@@ -1,0 +1,18 @@
+"""Local, high-fidelity simulators of Shopify, ShipStation v1 and Klaviyo on one HTTP port.
+
+They speak the real wire formats (paths, auth, status codes, headers, bodies) so the real
+orchestrator can run against them; controls under `/_sandbox/` drive and inspect the run.
+"""
+
+from shipflow.sandbox.app import create_app
+from shipflow.sandbox.config import SandboxConfig
+from shipflow.sandbox.server import RunningSandbox, ThreadedServer, running_sandbox, serve
+
+__all__ = [
+    "RunningSandbox",
+    "SandboxConfig",
+    "ThreadedServer",
+    "create_app",
+    "running_sandbox",
+    "serve",
+]

@@ -1,0 +1,1 @@
+"""Simulated Klaviyo: event and profile endpoints validated against the official spec."""

@@ -1,0 +1,59 @@
+"""Route helpers shared by the simulated providers: request counting and JSON responses.
+
+Every provider route is counted under `"<provider> <METHOD> <path template>"`, the keys of
+`summary()["requests"]`, so a test can compare the sandbox's view of traffic with the
+orchestrator's own numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def counted(
+    counter: Counter[str],
+    provider: str,
+    path: str,
+    endpoint: Endpoint,
+    methods: list[str],
+    latency: Callable[[], float] = lambda: 0.0,
+) -> Route:
+    """A route counted in `counter`; `latency()` real seconds are added before it answers."""
+
+    async def handle(request: Request) -> Response:
+        counter[f"{provider} {request.method} {path}"] += 1
+        delay = latency()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return await endpoint(request)
+
+    return Route(path, handle, methods=methods)
+
+
+def json_response(
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json; charset=utf-8",
+) -> Response:
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return Response(content, status_code=status, headers=headers, media_type=media_type)
+
+
+async def read_json(request: Request) -> tuple[Any, bool]:
+    """(parsed body, ok); ok is False when the body is not valid JSON."""
+    raw = await request.body()
+    try:
+        return json.loads(raw or b"null"), True
+    except (ValueError, UnicodeDecodeError):
+        return None, False

@@ -1,0 +1,1 @@
+"""Simulated ShipStation API v1: orders, shipments, carriers, webhooks and a warehouse."""

@@ -1,0 +1,1 @@
+"""Simulated Shopify: GraphQL Admin fulfillment surface, order generator, webhooks."""

@@ -1,0 +1,165 @@
+"""PostgreSQL with a web process and separate workers, as real processes: the work is shared,
+and a worker killed with SIGKILL mid-order finishes it after a restart without duplicating any
+outbound effect."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from shipflow.demo import make_environment
+from shipflow.netutil import free_port
+from tests.conftest import _postgres_available, fresh_postgres_database
+from tests.e2e.procs import Proc, http_ok, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 in CI")
+        pytest.skip("PostgreSQL is not reachable")
+    url, drop = fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+class Cluster:
+    """A sandbox, a web-only shipflow and named workers, all separate processes."""
+
+    def __init__(self, tmp_path: Path, pg_url: str, *, sandbox_latency: float = 0.0) -> None:
+        self.port, self.sandbox_port = free_port(), free_port()
+        env = make_environment(tmp_path, self.port, self.sandbox_port)
+        self.sandbox_url, self.shipflow_url = env.sandbox_url, env.shipflow_url
+        self.pg_url = pg_url
+        common = {
+            "SHIPFLOW_DATABASE_URL": pg_url,
+            "SHIPFLOW_SHOPIFY_SHOP_URL": env.settings.shopify_shop_url,
+            "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": env.settings.shopify_access_token,
+            "SHIPFLOW_SHOPIFY_WEBHOOK_SECRET": env.settings.shopify_webhook_secret,
+            "SHIPFLOW_SHIPSTATION_BASE_URL": env.settings.shipstation_base_url,
+            "SHIPFLOW_SHIPSTATION_API_KEY": env.settings.shipstation_api_key,
+            "SHIPFLOW_SHIPSTATION_API_SECRET": env.settings.shipstation_api_secret,
+            "SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN": env.settings.shipstation_webhook_token,
+            "SHIPFLOW_KLAVIYO_BASE_URL": env.settings.klaviyo_base_url,
+            "SHIPFLOW_KLAVIYO_API_KEY": env.settings.klaviyo_api_key,
+            "SHIPFLOW_SANDBOX_RATE_LIMITS": "0",
+            "SHIPFLOW_SANDBOX_LATENCY": str(sandbox_latency),
+        }
+        self.env = common
+        self.tmp = tmp_path
+        self.procs: dict[str, Proc] = {}
+
+    def start(self, name: str, args: list[str]) -> Proc:
+        proc = Proc(name, args, self.env, self.tmp).start()
+        self.procs[name] = proc
+        return proc
+
+    def start_base(self) -> None:
+        self.start("sandbox", ["sandbox", "--port", str(self.sandbox_port),
+                               "--shopify-webhook-url", f"{self.shipflow_url}/webhooks/shopify",
+                               "--ship-notify-url",
+                               f"{self.shipflow_url}/webhooks/shipstation/"
+                               f"{self.env['SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN']}",
+                               "--auto-ship-after", "0.3"])
+        self.start("web", ["serve", "--web-only", "--port", str(self.port), "--id", "web-1"])
+        wait_for(lambda: http_ok(f"{self.sandbox_url}/_sandbox/summary"), 30, "the sandbox",
+                 list(self.procs.values()))
+        wait_for(lambda: http_ok(f"{self.shipflow_url}/healthz"), 60, "shipflow web",
+                 list(self.procs.values()))
+
+    def worker(self, name: str) -> Proc:
+        return self.start(name, ["worker", "--id", name, "--log-level", "WARNING"])
+
+    def summary(self) -> dict:
+        return httpx.get(f"{self.shipflow_url}/api/summary", timeout=5).json()
+
+    def shipped(self) -> int:
+        return int(self.summary()["orders_by_state"].get("shipped", 0))
+
+    def sandbox_summary(self) -> dict:
+        return httpx.get(f"{self.sandbox_url}/_sandbox/summary", timeout=5).json()
+
+    def send_orders(self, n: int) -> None:
+        httpx.post(f"{self.sandbox_url}/_sandbox/shopify/orders", json={"count": n},
+                   timeout=30).raise_for_status()
+
+    def sql(self, query: str) -> list[sa.Row]:
+        engine = sa.create_engine(self.pg_url.replace("postgresql://", "postgresql+psycopg://"))
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(sa.text(query)))
+        finally:
+            engine.dispose()
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+
+
+@pytest.fixture
+def cluster_factory(tmp_path: Path, pg_url: str) -> Iterator:
+    made: list[Cluster] = []
+
+    def make(**kwargs: float) -> Cluster:
+        c = Cluster(tmp_path, pg_url, **kwargs)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.stop()
+
+
+def assert_exactly_once(cluster: Cluster, n: int) -> None:
+    theirs = cluster.sandbox_summary()
+    assert theirs["shipstation"]["orders"] == n
+    assert theirs["shopify"]["fulfillments"] == n
+    assert theirs["shopify"]["fulfillments_with_tracking"] == n
+    assert theirs["klaviyo"]["events_by_metric"]["Order Shipped"] == n
+    creates = sum(v for k, v in theirs["requests"].items() if "fulfillmentCreate" in k)
+    assert creates == n, theirs["requests"]
+    unfinished = cluster.sql("SELECT count(*) FROM outbound_ledger WHERE status <> 'done'")
+    assert unfinished[0][0] == 0
+
+
+def test_two_workers_share_the_work(cluster_factory) -> None:
+    cluster = cluster_factory()
+    cluster.start_base()
+    workers = [cluster.worker("w1"), cluster.worker("w2")]
+    cluster.send_orders(40)
+    wait_for(lambda: cluster.shipped() == 40, 120, "40 shipped orders",
+             list(cluster.procs.values()))
+    assert_exactly_once(cluster, 40)
+    executors = {row[0] for row in cluster.sql(
+        "SELECT DISTINCT executor_id FROM dbos.workflow_status WHERE name = 'fulfil_order'")}
+    assert executors == {"w1", "w2"}, executors
+    assert all(w.alive() for w in workers)
+
+
+def test_worker_killed_mid_order_finishes_after_restart(cluster_factory) -> None:
+    cluster = cluster_factory(sandbox_latency=0.25)
+    cluster.start_base()
+    cluster.worker("w1")
+    cluster.send_orders(20)
+    procs = list(cluster.procs.values())
+    wait_for(lambda: cluster.summary()["orders_by_state"].get("in_shipstation", 0) >= 3, 60,
+             "orders reaching ShipStation", procs)
+    cluster.procs["w1"].kill9()
+    pending = cluster.sql("SELECT count(*) FROM dbos.workflow_status "
+                          "WHERE status = 'PENDING' AND executor_id = 'w1'")[0][0]
+    assert pending > 0, "the kill should have caught workflows mid-flight"
+    assert cluster.shipped() < 20
+    cluster.worker("w1")  # same name: it resumes what the dead one was running
+    wait_for(lambda: cluster.shipped() == 20, 120, "20 shipped orders after restart",
+             list(cluster.procs.values()))
+    assert_exactly_once(cluster, 20)

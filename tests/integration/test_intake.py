@@ -1,0 +1,203 @@
+"""The webhook routes against a real store (SQLite and PostgreSQL), with the engine replaced by a
+recorder: what is accepted, rejected, kept, and what starts work."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from shipflow.config import MAX_WEBHOOK_BYTES, Settings
+from shipflow.domain.order import Order
+from shipflow.store import Database, upgrade
+from shipflow.store.repository import Store
+from shipflow.store.tables import orders, webhook_inbox
+from shipflow.web.app import create_app
+from tests.integration.webhooks import SECRET, body_of, paid_order, shopify_headers
+
+SS_BASE = "http://127.0.0.1:8100/shipstation"
+
+
+class RecordingStarter:
+    def __init__(self) -> None:
+        self.orders: list[int] = []
+        self.pointers: list[str] = []
+
+    def start_order(self, order: Order) -> str:
+        self.orders.append(order.shopify_order_id)
+        return f"order:{order.shopify_order_id}"
+
+    def start_ship_notify(self, resource_url: str) -> str:
+        self.pointers.append(resource_url)
+        return f"ship-notify:{resource_url}"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    upgrade(database_url)
+    s = Store(Database.connect(database_url))
+    yield s
+    s.db.dispose()
+
+
+@pytest.fixture
+def starter() -> RecordingStarter:
+    return RecordingStarter()
+
+
+@pytest.fixture
+def client(store: Store, starter: RecordingStarter) -> Iterator[TestClient]:
+    settings = Settings(shopify_webhook_secret=f"{SECRET}", shipstation_base_url=SS_BASE,
+                        shipstation_webhook_token="tok-123", api_token="api-secret")
+    with TestClient(create_app(settings, store, starter)) as c:
+        yield c
+
+
+def inbox(store: Store) -> list[sa.Row]:
+    with store.db.engine.connect() as conn:
+        return list(conn.execute(sa.select(webhook_inbox).order_by(webhook_inbox.c.id)))
+
+
+def test_valid_signature_is_stored_and_starts_the_order(client, store, starter) -> None:
+    body = body_of(paid_order())
+    response = client.post("/webhooks/shopify", content=body, headers=shopify_headers(body))
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+    assert starter.orders == [820982911946154508]
+    [row] = inbox(store)
+    assert row.status == "accepted" and row.body == body and row.dispatched_at is not None
+    assert "x-shopify-hmac-sha256" not in row.headers
+    view = client.get("/api/orders/820982911946154508",
+                      headers={"Authorization": "Bearer api-secret"}).json()
+    assert view["state"] == "paid" and view["name"] == "#9999"
+    assert view["timeline"][0]["kind"] == "received"
+
+
+@pytest.mark.parametrize("signature", [None, "", "bm90IHRoZSByaWdodCBzaWduYXR1cmU="])
+def test_missing_or_wrong_signature_is_401_and_starts_nothing(client, store, starter,
+                                                              signature) -> None:
+    body = body_of(paid_order())
+    headers = shopify_headers(body)
+    if signature is None:
+        del headers["X-Shopify-Hmac-Sha256"]
+    else:
+        headers["X-Shopify-Hmac-Sha256"] = signature
+    response = client.post("/webhooks/shopify", content=body, headers=headers)
+    assert response.status_code == 401
+    assert "Hmac" in response.json()["error"]
+    assert starter.orders == []
+    [row] = inbox(store)
+    assert row.status == "rejected" and row.http_status == 401
+    with store.db.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar_one() == 0
+
+
+def test_signature_of_another_secret_or_tampered_body_is_rejected(client, starter) -> None:
+    body = body_of(paid_order())
+    other = client.post("/webhooks/shopify", content=body,
+                        headers=shopify_headers(body, secret="someone-else"))
+    tampered = client.post("/webhooks/shopify", content=body.replace(b"#9999", b"#1234"),
+                           headers=shopify_headers(body))
+    assert other.status_code == tampered.status_code == 401
+    assert starter.orders == []
+
+
+def test_rotated_secrets_are_both_accepted(store, starter) -> None:
+    settings = Settings(shopify_webhook_secret=f"new-secret,{SECRET}")
+    with TestClient(create_app(settings, store, starter)) as c:
+        body = body_of(paid_order())
+        assert c.post("/webhooks/shopify", content=body,
+                      headers=shopify_headers(body)).status_code == 200
+
+
+def test_malformed_body_is_400_with_a_reason_and_kept(client, store, starter) -> None:
+    not_json = b'{"id": 1, '
+    r1 = client.post("/webhooks/shopify", content=not_json, headers=shopify_headers(not_json))
+    order = paid_order()
+    order["line_items"][0]["quantity"] = "many"
+    bad_field = body_of(order)
+    r2 = client.post("/webhooks/shopify", content=bad_field, headers=shopify_headers(bad_field))
+    assert r1.status_code == 400 and "JSON" in r1.json()["error"]
+    assert r2.status_code == 400 and "quantity" in r2.json()["error"]
+    assert starter.orders == []
+    rows = inbox(store)
+    assert [r.status for r in rows] == ["rejected", "rejected"]
+    assert rows[0].body == not_json
+
+
+def test_missing_required_headers_is_400(client, starter) -> None:
+    body = body_of(paid_order())
+    headers = shopify_headers(body)
+    del headers["X-Shopify-Webhook-Id"]
+    response = client.post("/webhooks/shopify", content=body, headers=headers)
+    assert response.status_code == 400 and "webhook" in response.json()["error"].lower()
+    assert starter.orders == []
+
+
+def test_oversized_body_is_413_and_recorded(client, store, starter) -> None:
+    body = b"{" + b" " * (MAX_WEBHOOK_BYTES + 1) + b"}"
+    response = client.post("/webhooks/shopify", content=body, headers=shopify_headers(body))
+    assert response.status_code == 413 and "limit" in response.json()["error"]
+    [row] = inbox(store)
+    assert row.status == "rejected" and row.body_size > MAX_WEBHOOK_BYTES
+
+
+def test_same_delivery_three_times_starts_once(client, store, starter) -> None:
+    body = body_of(paid_order())
+    headers = shopify_headers(body, webhook_id="b1a2c3d4-0000-4000-8000-000000000001")
+    answers = [client.post("/webhooks/shopify", content=body, headers=headers).json()["status"]
+               for _ in range(3)]
+    assert answers == ["accepted", "duplicate", "duplicate"]
+    assert starter.orders == [820982911946154508]
+    assert len(inbox(store)) == 1
+
+
+def test_unpaid_order_is_stored_but_not_started(client, store, starter) -> None:
+    order = paid_order()
+    order["financial_status"] = "pending"
+    body = body_of(order)
+    assert client.post("/webhooks/shopify", content=body,
+                       headers=shopify_headers(body, "orders/create")).status_code == 200
+    assert starter.orders == []
+    assert client.get("/api/orders/820982911946154508",
+                      headers={"Authorization": "Bearer api-secret"}).json()["state"] == "received"
+
+
+def test_api_requires_the_token_when_set(client) -> None:
+    assert client.get("/api/orders/1").status_code == 401
+    assert client.get("/api/orders/1", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/api/orders/1",
+                      headers={"Authorization": "Bearer api-secret"}).status_code == 404
+
+
+def test_healthz(client, store) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["database"] == store.db.dialect
+
+
+def pointer(url: str) -> bytes:
+    return json.dumps({"resource_url": url, "resource_type": "SHIP_NOTIFY"}).encode()
+
+
+def test_ship_notify_with_the_right_token_starts_the_label_work(client, starter) -> None:
+    url = f"{SS_BASE}/shipments?batchId=1&includeShipmentItems=False"
+    ok = client.post("/webhooks/shipstation/tok-123", content=pointer(url))
+    again = client.post("/webhooks/shipstation/tok-123", content=pointer(url))
+    assert ok.status_code == 200 and again.json()["status"] == "duplicate"
+    assert starter.pointers == [url]
+
+
+def test_ship_notify_token_and_host_are_checked(client, store, starter) -> None:
+    url = f"{SS_BASE}/shipments?batchId=1&includeShipmentItems=False"
+    wrong_token = client.post("/webhooks/shipstation/nope", content=pointer(url))
+    evil = client.post("/webhooks/shipstation/tok-123",
+                       content=pointer("http://169.254.169.254/latest/meta-data"))
+    garbage = client.post("/webhooks/shipstation/tok-123", content=b"<xml/>")
+    assert wrong_token.status_code == 401
+    assert evil.status_code == 400 and "host" in evil.json()["error"]
+    assert garbage.status_code == 400
+    assert starter.pointers == []
+    assert [r.status for r in inbox(store)] == ["rejected"] * 3

@@ -1,0 +1,150 @@
+"""KlaviyoClient against scripted answers: headers, 202, 429 with and without Retry-After."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from shipflow.domain.milestone import Milestone, MilestoneEvent
+from shipflow.providers.errors import AuthenticationError, RateLimited, RejectedRequest
+from shipflow.providers.klaviyo import KlaviyoClient
+
+from .helpers import FAST_RETRY, FakeClock, Script, respond, seeded
+
+BASE = "http://127.0.0.1:8100/klaviyo"
+AT = datetime(2026, 11, 2, 15, 4, 5, 123456, tzinfo=timezone.utc)
+
+
+def event(n: int = 1, email: str | None = "sarah.mason@klaviyo-demo.com") -> MilestoneEvent:
+    return MilestoneEvent(milestone=Milestone.ORDER_SHIPPED, unique_id=f"order-shipped:x:{n}:1",
+                          time=AT, email=email, phone=None, properties={"OrderId": str(n)})
+
+
+def throttled(detail: str = "Request was throttled. Expected available in 1 second.") -> dict:
+    return {"errors": [{"id": "4a1e3b8c-5a3f-4f6a-9a0b-0d0c8b2f5c11", "status": 429,
+                        "code": "throttled", "title": "Request was throttled.",
+                        "detail": detail, "source": {"pointer": "/data"},
+                        "links": {"type": "https://developers.klaviyo.com/en/docs/"
+                                          "rate_limits_and_error_handling#rate-limits"},
+                        "meta": {}}]}
+
+
+def client(script: Script, clock: FakeClock | None = None) -> KlaviyoClient:
+    return KlaviyoClient(BASE, "pk_" + "a" * 34, transport=script.transport,
+                         clock=clock or FakeClock(), retry=FAST_RETRY, rng=seeded())
+
+
+def test_headers_and_path() -> None:
+    script = Script([respond(202)])
+    client(script).create_event(event())
+    request = script.requests[0]
+    assert str(request.url) == f"{BASE}/api/events"
+    assert request.headers["Authorization"] == "Klaviyo-API-Key pk_" + "a" * 34
+    assert request.headers["revision"] == "2026-07-15"
+    assert request.headers["Content-Type"] == "application/vnd.api+json"
+    assert request.headers["Accept"] == "application/vnd.api+json"
+    body = script.body()
+    assert body["data"]["attributes"]["unique_id"] == "order-shipped:x:1:1"
+    assert body["data"]["attributes"]["time"] == "2026-11-02T15:04:05+00:00"
+
+
+def test_revision_can_be_pinned() -> None:
+    script = Script([respond(202)])
+    KlaviyoClient(BASE, "pk_x", revision="2026-10-15", transport=script.transport,
+                  clock=FakeClock()).create_event(event())
+    assert script.requests[0].headers["revision"] == "2026-10-15"
+
+
+def test_429_with_retry_after_waits_that_long() -> None:
+    clock = FakeClock()
+    script = Script([respond(429, throttled(), headers={"Retry-After": "3"}), respond(202)])
+    client(script, clock).create_event(event())
+    assert len(script.requests) == 2
+    assert 3.0 <= clock.slept < 3.5
+
+
+def test_429_without_retry_after_backs_off() -> None:
+    clock = FakeClock()
+    script = Script([respond(429, throttled()), respond(429, throttled()), respond(202)])
+    client(script, clock).create_event(event())
+    assert len(script.requests) == 3
+    first, second = clock.sleeps
+    assert 0.25 <= first <= 0.75 and 0.5 <= second <= 1.5  # base 0.5 s, doubled, ±50 %
+
+
+def test_persistent_429_is_raised_with_klaviyo_detail() -> None:
+    script = Script([respond(429, throttled())])
+    with pytest.raises(RateLimited) as caught:
+        client(script).create_event(event())
+    assert caught.value.code == "throttled"
+    assert "Expected available in 1 second" in str(caught.value)
+    assert len(script.requests) == FAST_RETRY.max_attempts
+
+
+def test_5xx_is_retried_because_unique_id_dedupes() -> None:
+    script = Script([respond(503, text="<html>503</html>"), respond(500, {"errors": []}),
+                     respond(202)])
+    client(script).create_event(event())
+    assert len(script.requests) == 3
+
+
+def test_json_api_errors_become_typed_errors_with_pointer() -> None:
+    body = {"errors": [{"id": "e0b5f5e4-1", "status": 400, "code": "invalid",
+                        "title": "Invalid input.",
+                        "detail": "'last_name' is not a valid field for the resource 'profile'.",
+                        "source": {"pointer": "/data/attributes/profile/data/attributes/"
+                                              "last_name"},
+                        "links": {}, "meta": {}}]}
+    script = Script([respond(400, body)])
+    with pytest.raises(RejectedRequest) as caught:
+        client(script).create_event(event())
+    error = caught.value
+    assert error.code == "invalid" and error.request_id == "e0b5f5e4-1"
+    assert error.details[0].pointer == "/data/attributes/profile/data/attributes/last_name"
+    assert "is not a valid field" in str(error)
+    assert len(script.requests) == 1
+
+    auth = {"errors": [{"id": "x", "status": 401, "code": "not_authenticated",
+                        "title": "Authentication credentials were not provided.",
+                        "detail": "Missing or invalid private key.",
+                        "source": {"pointer": "/data/"}}]}
+    with pytest.raises(AuthenticationError, match="Missing or invalid private key"):
+        client(Script([respond(401, auth)])).create_event(event())
+
+
+def test_cloudflare_html_error_is_still_readable() -> None:
+    script = Script([respond(400, text="<html><head><title>400 Bad Request</title></head>"
+                                       "<body>cloudflare</body></html>")])
+    with pytest.raises(RejectedRequest, match="400 Bad Request"):
+        client(script).create_event(event())
+
+
+def test_bulk_splits_at_1000_events_and_dedupes() -> None:
+    script = Script([respond(202)])
+    events = [event(n, email=f"c{n % 700}@example.org") for n in range(2100)]
+    events.append(event(5, email="c5@example.org"))  # a repeat of an event already queued
+    client(script).create_events_bulk(events)
+    assert [r.url.path for r in script.requests] == ["/klaviyo/api/event-bulk-create-jobs"] * 3
+    counts = []
+    for index in range(3):
+        profiles = script.body(index)["data"]["attributes"]["events-bulk-create"]["data"]
+        counts.append(sum(len(p["attributes"]["events"]["data"]) for p in profiles))
+    assert counts == [1000, 1000, 100]
+
+
+def test_rate_budget_waits_when_klaviyo_says_none_left() -> None:
+    clock = FakeClock()
+    script = Script([respond(202, headers={"RateLimit-Limit": "3500", "RateLimit-Remaining": "0",
+                                           "RateLimit-Reset": "12"}), respond(202)])
+    klaviyo = client(script, clock)
+    klaviyo.create_event(event(1))
+    klaviyo.create_event(event(2))
+    assert clock.sleeps == [12.0]
+
+
+def test_event_without_identifier_is_refused_before_sending() -> None:
+    script = Script([respond(202)])
+    with pytest.raises(ValueError, match="no profile identifier"):
+        client(script).create_event(event(email=None))
+    assert script.requests == []

@@ -1,0 +1,365 @@
+"""ShopifyClient against scripted GraphQL answers: headers, parsing, userErrors, throttling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from shipflow.domain.tracking import tracking_info
+from shipflow.providers.errors import (
+    AuthenticationError,
+    NotFound,
+    RateLimited,
+    RejectedRequest,
+    TransientError,
+    UserErrors,
+)
+from shipflow.providers.shopify import HoldReason, LineItemQuantity, ShopifyClient
+
+from .helpers import FAST_RETRY, FakeClock, Script, raise_, respond, seeded
+
+ORDER = "gid://shopify/Order/820982911946154508"
+UPS = tracking_info("ups", "1Z001985YW99744790")
+
+
+def cost(requested: float = 10, available: float = 1990, maximum: float = 2000,
+         rate: float = 100) -> dict[str, Any]:
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested,
+                     "throttleStatus": {"maximumAvailable": maximum,
+                                        "currentlyAvailable": available, "restoreRate": rate}}}
+
+
+def ok(data: dict[str, Any], **kw: float) -> httpx.Response:
+    return respond(200, {"data": data, "extensions": cost(**kw)})
+
+
+def throttled(requested: float, available: float, rate: float = 100,
+              status: int = 200) -> httpx.Response:
+    return respond(status, {
+        "errors": [{"message": "Throttled", "extensions": {
+            "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+        "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": None,
+                                "throttleStatus": {"maximumAvailable": 2000,
+                                                   "currentlyAvailable": available,
+                                                   "restoreRate": rate}}}})
+
+
+FULFILLMENT_ORDERS = {"order": {"id": ORDER, "fulfillmentOrders": {"nodes": [{
+    "id": "gid://shopify/FulfillmentOrder/1046000778",
+    "status": "OPEN",
+    "requestStatus": "UNSUBMITTED",
+    "supportedActions": [{"action": "CREATE_FULFILLMENT"}, {"action": "HOLD"}],
+    "assignedLocation": {"location": {"id": "gid://shopify/Location/24826418"}},
+    "fulfillmentHolds": [],
+    "lineItems": {"nodes": [
+        {"id": "gid://shopify/FulfillmentOrderLineItem/1", "remainingQuantity": 1,
+         "totalQuantity": 1,
+         "lineItem": {"id": "gid://shopify/LineItem/487817672276298554", "sku": "SKU2006-001"}},
+        {"id": "gid://shopify/FulfillmentOrderLineItem/2", "remainingQuantity": 0,
+         "totalQuantity": 2, "lineItem": {"id": "gid://shopify/LineItem/2", "sku": ""}},
+    ]},
+}, {
+    "id": "gid://shopify/FulfillmentOrder/2", "status": "ON_HOLD", "requestStatus": "UNSUBMITTED",
+    "supportedActions": [{"action": "RELEASE_HOLD"}],
+    "assignedLocation": {"location": {"id": "gid://shopify/Location/1"}},
+    "fulfillmentHolds": [{"id": "gid://shopify/FulfillmentHold/1",
+                          "reason": "INVENTORY_OUT_OF_STOCK", "reasonNotes": "SKU X backordered",
+                          "handle": "shipflow-backorder", "heldByRequestingApp": True}],
+    "lineItems": {"nodes": []},
+}]}}}
+
+CREATED = {"fulfillmentCreate": {"fulfillment": {
+    "id": "gid://shopify/Fulfillment/255858046", "status": "SUCCESS",
+    "trackingInfo": [{"company": "UPS", "number": "1Z001985YW99744790",
+                      "url": "https://www.ups.com/track?tracknum=1Z001985YW99744790"}]},
+    "userErrors": []}}
+
+
+def client(script: Script, clock: FakeClock | None = None,
+           base: str = "http://127.0.0.1:8100/shopify") -> ShopifyClient:
+    return ShopifyClient(base, "shpat_test", transport=script.transport, clock=clock or FakeClock(),
+                         retry=FAST_RETRY, rng=seeded())
+
+
+def test_posts_to_the_versioned_graphql_path_with_the_access_token() -> None:
+    script = Script([ok(FULFILLMENT_ORDERS)])
+    client(script).fulfillment_orders(ORDER)
+    request = script.requests[0]
+    assert request.method == "POST"
+    assert str(request.url) == "http://127.0.0.1:8100/shopify/admin/api/2026-07/graphql.json"
+    assert request.headers["X-Shopify-Access-Token"] == "shpat_test"
+    assert request.headers["Content-Type"] == "application/json"
+    body = script.body()
+    assert body["variables"] == {"id": ORDER}
+    assert body["operationName"] == "fulfillmentOrders"
+    assert "fulfillmentOrders(first: 5)" in body["query"]
+
+
+def test_real_shop_url_and_numeric_order_id() -> None:
+    script = Script([ok(FULFILLMENT_ORDERS)])
+    client(script, base="https://snowdevil.myshopify.com/").fulfillment_orders(820982911946154508)
+    assert str(script.requests[0].url) == (
+        "https://snowdevil.myshopify.com/admin/api/2026-07/graphql.json")
+    assert script.body()["variables"] == {"id": ORDER}
+
+
+def test_fulfillment_orders_are_parsed() -> None:
+    orders = client(Script([ok(FULFILLMENT_ORDERS)])).fulfillment_orders(ORDER)
+    first, held = orders
+    assert first.id == "gid://shopify/FulfillmentOrder/1046000778"
+    assert first.status == "OPEN" and first.can_fulfill and not first.on_hold
+    assert first.supported_actions == ("CREATE_FULFILLMENT", "HOLD")
+    assert first.location_id == "gid://shopify/Location/24826418"
+    line = first.line_items[0]
+    assert (line.id, line.remaining_quantity, line.total_quantity, line.sku) == (
+        "gid://shopify/FulfillmentOrderLineItem/1", 1, 1, "SKU2006-001")
+    assert line.shopify_line_item_id == 487817672276298554
+    assert first.line_items[1].sku is None
+    assert held.on_hold and not held.can_fulfill
+    assert held.holds[0].reason == "INVENTORY_OUT_OF_STOCK"
+    assert held.holds[0].handle == "shipflow-backorder"
+    assert held.holds[0].held_by_requesting_app is True
+
+
+def test_order_fulfillments_list_tracking_numbers() -> None:
+    data = {"order": {"id": ORDER, "fulfillments": [
+        {"id": "gid://shopify/Fulfillment/1", "status": "SUCCESS",
+         "trackingInfo": [{"company": "UPS", "number": "1Z1", "url": None},
+                          {"company": "UPS", "number": "1Z2", "url": None}]},
+        {"id": "gid://shopify/Fulfillment/2", "status": "CANCELLED", "trackingInfo": []},
+    ]}}
+    found = client(Script([ok(data)])).order_fulfillments(ORDER)
+    assert [f.id for f in found] == ["gid://shopify/Fulfillment/1", "gid://shopify/Fulfillment/2"]
+    assert found[0].tracking_numbers == ("1Z1", "1Z2") and found[0].active
+    assert not found[1].active
+
+
+def test_unknown_order_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        client(Script([ok({"order": None})])).order_fulfillments(ORDER)
+
+
+def test_create_fulfillment_sends_current_input_shape() -> None:
+    script = Script([ok(CREATED)])
+    created = client(script).create_fulfillment(
+        ["gid://shopify/FulfillmentOrder/1046000778", "gid://shopify/FulfillmentOrder/2"], UPS,
+        line_items={"gid://shopify/FulfillmentOrder/2": [
+            LineItemQuantity("gid://shopify/FulfillmentOrderLineItem/3", 2)]},
+    )
+    assert created.id == "gid://shopify/Fulfillment/255858046"
+    assert created.tracking_numbers == ("1Z001985YW99744790",)
+    body = script.body()
+    assert "mutation fulfillmentCreate($fulfillment: FulfillmentInput!" in body["query"]
+    assert "fulfillmentCreateV2" not in body["query"]
+    assert body["variables"] == {"fulfillment": {
+        "lineItemsByFulfillmentOrder": [
+            {"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/1046000778"},
+            {"fulfillmentOrderId": "gid://shopify/FulfillmentOrder/2",
+             "fulfillmentOrderLineItems": [
+                 {"id": "gid://shopify/FulfillmentOrderLineItem/3", "quantity": 2}]},
+        ],
+        "trackingInfo": {"company": "UPS", "number": "1Z001985YW99744790",
+                         "url": "https://www.ups.com/track?tracknum=1Z001985YW99744790"},
+        "notifyCustomer": False,
+    }}
+
+
+def test_user_errors_are_raised_with_field_paths_and_not_retried() -> None:
+    script = Script([ok({"fulfillmentCreate": {"fulfillment": None, "userErrors": [
+        {"field": ["fulfillment"],
+         "message": "The api_client does not have access to the fulfillment order."}]}},
+        requested=23)])
+    with pytest.raises(UserErrors) as caught:
+        client(script).create_fulfillment(["gid://shopify/FulfillmentOrder/1"], UPS)
+    error = caught.value
+    assert isinstance(error, RejectedRequest)
+    assert error.errors[0].field == ("fulfillment",)
+    assert "does not have access" in str(error)
+    assert error.operation == "fulfillmentCreate"
+    assert len(script.requests) == 1
+
+
+def test_throttled_200_waits_for_the_missing_points_then_retries() -> None:
+    clock = FakeClock()
+    script = Script([throttled(requested=70, available=10, rate=100), ok(FULFILLMENT_ORDERS)])
+    orders = client(script, clock).fulfillment_orders(ORDER)
+    assert len(orders) == 2 and len(script.requests) == 2
+    # (70 - 10) / 100 = 0.6 s, plus a little jitter so parallel workers do not stampede
+    assert 0.6 <= clock.slept < 0.8
+
+
+def test_throttled_429_honours_retry_after() -> None:
+    clock = FakeClock()
+    script = Script([respond(429, {"errors": [{"message": "Throttled"}]},
+                             headers={"Retry-After": "2.0"}), ok(FULFILLMENT_ORDERS)])
+    client(script, clock).fulfillment_orders(ORDER)
+    assert len(script.requests) == 2
+    assert 2.0 <= clock.slept < 2.5
+
+
+def test_throttled_429_without_retry_after_uses_the_cost_arithmetic() -> None:
+    clock = FakeClock()
+    script = Script([throttled(requested=100, available=50, rate=50, status=429), ok(CREATED)])
+    client(script, clock).create_fulfillment(["gid://shopify/FulfillmentOrder/1"], UPS)
+    assert len(script.requests) == 2  # a throttle was never run: safe even for a mutation
+    assert 1.0 <= clock.slept < 1.3
+
+
+def test_waits_before_sending_when_the_known_bucket_cannot_cover_the_cost() -> None:
+    clock = FakeClock()
+    # The first answer says a fulfillmentOrders query costs 60 and only 5 points are left.
+    script = Script([ok(FULFILLMENT_ORDERS, requested=60, available=5), ok(FULFILLMENT_ORDERS)])
+    shop = client(script, clock)
+    shop.fulfillment_orders(ORDER)
+    assert clock.sleeps == []
+    shop.fulfillment_orders(ORDER)
+    assert clock.sleeps == [pytest.approx(0.55)]  # (60 - 5) / 100
+    assert len(script.requests) == 2
+
+
+def test_bucket_refills_at_the_restore_rate() -> None:
+    clock = FakeClock()
+    script = Script([ok(FULFILLMENT_ORDERS, requested=60, available=5), ok(FULFILLMENT_ORDERS)])
+    shop = client(script, clock)
+    shop.fulfillment_orders(ORDER)
+    clock.now += 1.0  # 100 points restored since
+    shop.fulfillment_orders(ORDER)
+    assert clock.sleeps == []
+
+
+def test_server_error_is_retried_for_reads() -> None:
+    clock = FakeClock()
+    script = Script([respond(503, text="upstream"), respond(502, text="bad gateway"),
+                     ok(FULFILLMENT_ORDERS)])
+    client(script, clock).fulfillment_orders(ORDER)
+    assert len(script.requests) == 3
+    assert len(clock.sleeps) == 2
+
+
+def test_server_error_is_not_retried_for_fulfillment_create() -> None:
+    script = Script([respond(500, text="oops"), ok(CREATED)])
+    with pytest.raises(TransientError):
+        client(script).create_fulfillment(["gid://shopify/FulfillmentOrder/1"], UPS)
+    assert len(script.requests) == 1
+
+
+def test_connection_never_made_is_retried_even_for_fulfillment_create() -> None:
+    script = Script([raise_(httpx.ConnectError("refused")), ok(CREATED)])
+    client(script).create_fulfillment(["gid://shopify/FulfillmentOrder/1"], UPS)
+    assert len(script.requests) == 2
+
+
+def test_read_timeout_on_fulfillment_create_is_not_retried() -> None:
+    script = Script([raise_(httpx.ReadTimeout("slow")), ok(CREATED)])
+    with pytest.raises(TransientError) as caught:
+        client(script).create_fulfillment(["gid://shopify/FulfillmentOrder/1"], UPS)
+    assert caught.value.code == "ReadTimeout"
+    assert len(script.requests) == 1
+
+
+def test_gives_up_after_max_attempts() -> None:
+    script = Script([respond(503, text="down")])
+    with pytest.raises(TransientError):
+        client(script).fulfillment_orders(ORDER)
+    assert len(script.requests) == FAST_RETRY.max_attempts
+
+
+def test_top_level_errors_map_to_types() -> None:
+    denied = respond(200, {"errors": [{"message": "Access denied for fulfillmentOrders field.",
+                                       "extensions": {"code": "ACCESS_DENIED"}}]})
+    with pytest.raises(AuthenticationError):
+        client(Script([denied])).fulfillment_orders(ORDER)
+    bad_token = respond(401, {"errors": "[API] Invalid API key or access token "
+                                        "(unrecognized login or wrong password)"})
+    with pytest.raises(AuthenticationError) as caught:
+        client(Script([bad_token])).fulfillment_orders(ORDER)
+    assert caught.value.status_code == 401
+    invalid = respond(200, {"errors": [{"message": "Field 'nope' doesn't exist on type 'Order'",
+                                        "locations": [{"line": 1, "column": 2}],
+                                        "path": ["query", "order", "nope"],
+                                        "extensions": {"code": "undefinedField"}}]})
+    with pytest.raises(RejectedRequest) as rejected:
+        client(Script([invalid])).fulfillment_orders(ORDER)
+    assert rejected.value.details[0].pointer == "query.order.nope"
+    internal = respond(200, {"errors": [{"message": "Internal error",
+                                         "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+    script = Script([internal, ok(FULFILLMENT_ORDERS)])
+    client(script).fulfillment_orders(ORDER)
+    assert len(script.requests) == 2
+
+
+def test_long_throttle_is_raised_for_a_durable_retry() -> None:
+    script = Script([respond(429, {"errors": [{"message": "Throttled"}]},
+                             headers={"Retry-After": "600"})])
+    with pytest.raises(RateLimited) as caught:
+        client(script).fulfillment_orders(ORDER)
+    assert caught.value.retry_after == 600
+    assert len(script.requests) == 1
+
+
+def test_update_tracking_hold_release_and_tags() -> None:
+    fulfillment = {"id": "gid://shopify/Fulfillment/1", "status": "SUCCESS",
+                   "trackingInfo": [{"company": "UPS", "number": "1Z9", "url": "https://u"}]}
+    script = Script([
+        ok({"fulfillmentTrackingInfoUpdate": {"fulfillment": fulfillment, "userErrors": []}}),
+        ok({"fulfillmentOrderHold": {
+            "fulfillmentHold": {"id": "gid://shopify/FulfillmentHold/7",
+                                "reason": "INCORRECT_ADDRESS", "reasonNotes": "review",
+                                "handle": "shipflow-address"},
+            "fulfillmentOrder": {"id": "gid://shopify/FulfillmentOrder/1", "status": "ON_HOLD"},
+            "remainingFulfillmentOrder": None, "userErrors": []}}),
+        ok({"fulfillmentOrderReleaseHold": {
+            "fulfillmentOrder": {"id": "gid://shopify/FulfillmentOrder/1", "status": "OPEN"},
+            "userErrors": []}}),
+        ok({"tagsAdd": {"node": {"id": ORDER}, "userErrors": []}}),
+    ])
+    shop = client(script)
+    updated = shop.update_tracking("gid://shopify/Fulfillment/1", tracking_info("ups", "1Z9"))
+    assert updated.tracking_numbers == ("1Z9",)
+    assert script.body(0)["variables"]["fulfillmentId"] == "gid://shopify/Fulfillment/1"
+    assert script.body(0)["variables"]["notifyCustomer"] is False
+
+    hold = shop.hold_fulfillment_order("gid://shopify/FulfillmentOrder/1",
+                                       HoldReason.INCORRECT_ADDRESS, reason_notes="review",
+                                       handle="shipflow-address")
+    assert hold.hold is not None and hold.hold.id == "gid://shopify/FulfillmentHold/7"
+    assert hold.fulfillment_order is not None and hold.fulfillment_order.status == "ON_HOLD"
+    assert script.body(1)["variables"] == {"id": "gid://shopify/FulfillmentOrder/1",
+                                          "fulfillmentHold": {"reason": "INCORRECT_ADDRESS",
+                                                              "notifyMerchant": False,
+                                                              "reasonNotes": "review",
+                                                              "handle": "shipflow-address"}}
+
+    released = shop.release_hold("gid://shopify/FulfillmentOrder/1",
+                                 ["gid://shopify/FulfillmentHold/7"])
+    assert released.status == "OPEN"
+    assert script.body(2)["variables"]["holdIds"] == ["gid://shopify/FulfillmentHold/7"]
+
+    shop.add_tags(ORDER, ["shipflow:routed", " vip ", "vip"])
+    assert script.body(3)["variables"] == {"id": ORDER, "tags": ["shipflow:routed", "vip"]}
+
+
+def test_hold_user_errors_carry_their_code() -> None:
+    script = Script([ok({"fulfillmentOrderHold": {
+        "fulfillmentHold": None, "fulfillmentOrder": None, "remainingFulfillmentOrder": None,
+        "userErrors": [{"field": ["id"], "message": "Fulfillment order is not open.",
+                        "code": "FULFILLMENT_ORDER_NOT_FOUND"}]}})])
+    with pytest.raises(UserErrors) as caught:
+        client(script).hold_fulfillment_order("gid://shopify/FulfillmentOrder/1", "OTHER")
+    assert caught.value.errors[0].code == "FULFILLMENT_ORDER_NOT_FOUND"
+
+
+def test_inputs_are_checked_before_anything_is_sent() -> None:
+    script = Script([ok(CREATED)])
+    shop = client(script)
+    with pytest.raises(ValueError):
+        shop.create_fulfillment([], UPS)
+    with pytest.raises(ValueError):
+        shop.add_tags(ORDER, ["a,b"])
+    with pytest.raises(ValueError):
+        shop.hold_fulfillment_order("gid://shopify/FulfillmentOrder/1", "NOT_A_REASON")
+    with pytest.raises(ValueError):
+        shop.fulfillment_orders("gid://shopify/Product/1")
+    assert script.requests == []
