@@ -35,6 +35,9 @@ class Settings:
     shipstation_v2_api_key: str = field(default="", repr=False)
     klaviyo_base_url: str = REAL_KLAVIYO
     klaviyo_api_key: str = field(default="", repr=False)
+    # ShipStation v1's published limit, "requests/seconds" (shipstation.md §1.2); raise it only if
+    # ShipStation granted your key more.
+    shipstation_rate_limit: str = "40/60"
     executor_id: str | None = None
     worker_concurrency: int = 16
 
@@ -51,6 +54,19 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def shipstation_rate(self) -> tuple[int, float]:
+        """(requests, seconds) from SHIPFLOW_SHIPSTATION_RATE_LIMIT, e.g. "40/60"."""
+        try:
+            count, _, seconds = self.shipstation_rate_limit.partition("/")
+            rate = (int(count), float(seconds))
+        except ValueError:
+            rate = (0, 0.0)
+        if rate[0] <= 0 or rate[1] <= 0:
+            raise ValueError(f"SHIPFLOW_SHIPSTATION_RATE_LIMIT={self.shipstation_rate_limit!r}: "
+                             'expected "<requests>/<seconds>", e.g. "40/60"')
+        return rate
 
     def missing_credentials(self) -> list[str]:
         """The variables a worker cannot run without, for a clear start-up error."""

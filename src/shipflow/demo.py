@@ -38,6 +38,11 @@ class DemoEnvironment:
     shipflow_url: str
 
 
+# The sandbox enforces the providers' published rate limits with time compressed 60x (a minute
+# lasts a second), and shipflow's ShipStation budget is told the same: 40 requests a "minute".
+TIME_SCALE = 60.0
+
+
 def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnvironment:
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     shipflow_url = f"http://127.0.0.1:{port}"
@@ -53,6 +58,7 @@ def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnviron
         shipstation_webhook_token=webhook_token,
         klaviyo_base_url=f"{sandbox_url}/klaviyo",
         klaviyo_api_key=_token("pk_", 34),
+        shipstation_rate_limit=f"40/{60 / TIME_SCALE:g}",
     )
     sandbox_config = SandboxConfig(
         shopify_access_token=settings.shopify_access_token,
@@ -64,8 +70,9 @@ def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnviron
         public_base_url=sandbox_url,
         shopify_webhook_url=f"{shipflow_url}/webhooks/shopify",
         shipstation_webhook_urls=[f"{shipflow_url}/webhooks/shipstation/{webhook_token}"],
-        auto_ship_after=0.5,
-        enforce_rate_limits=False,
+        auto_ship_after=0.5 * TIME_SCALE,  # half a second of real time
+        enforce_rate_limits=True,
+        time_scale=TIME_SCALE,
     )
     return DemoEnvironment(settings, sandbox_config, sandbox_url, shipflow_url)
 

@@ -52,7 +52,8 @@ class Cluster:
             "SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN": env.settings.shipstation_webhook_token,
             "SHIPFLOW_KLAVIYO_BASE_URL": env.settings.klaviyo_base_url,
             "SHIPFLOW_KLAVIYO_API_KEY": env.settings.klaviyo_api_key,
-            "SHIPFLOW_SANDBOX_RATE_LIMITS": "0",
+            "SHIPFLOW_SHIPSTATION_RATE_LIMIT": env.settings.shipstation_rate_limit,
+            "SHIPFLOW_SANDBOX_TIME_SCALE": str(env.sandbox_config.time_scale),
             "SHIPFLOW_SANDBOX_LATENCY": str(sandbox_latency),
         }
         self.env = common
@@ -70,7 +71,7 @@ class Cluster:
                                "--ship-notify-url",
                                f"{self.shipflow_url}/webhooks/shipstation/"
                                f"{self.env['SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN']}",
-                               "--auto-ship-after", "0.3"])
+                               "--auto-ship-after", "20"])
         self.start("web", ["serve", "--web-only", "--port", str(self.port), "--id", "web-1"])
         wait_for(lambda: http_ok(f"{self.sandbox_url}/_sandbox/summary"), 30, "the sandbox",
                  list(self.procs.values()))

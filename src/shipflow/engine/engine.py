@@ -21,6 +21,7 @@ from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation.webhooks import parse_pointer
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.providers.shopify.webhooks import parse_headers, parse_order
+from shipflow.store.rate_budget import SharedRateBudget
 from shipflow.store.repository import Store, utcnow
 
 log = logging.getLogger("shipflow.engine")
@@ -29,12 +30,17 @@ Role = Literal["all", "web", "worker"]
 
 
 def build_runtime(settings: Settings, store: Store) -> Runtime:
+    limit, period = settings.shipstation_rate
+    shipstation_budget = SharedRateBudget(
+        store.db, "shipstation-v1", limit=limit, period=period,
+        remaining_header="X-Rate-Limit-Remaining", reset_header="X-Rate-Limit-Reset",
+    )
     return Runtime(
         store=store,
         shopify=ShopifyClient(settings.shopify_shop_url, settings.shopify_access_token),
         shipstation=ShipStationClient(
             settings.shipstation_base_url, settings.shipstation_api_key,
-            settings.shipstation_api_secret,
+            settings.shipstation_api_secret, budget=shipstation_budget,
         ),
         klaviyo=KlaviyoClient(settings.klaviyo_base_url, settings.klaviyo_api_key),
         clock=utcnow,

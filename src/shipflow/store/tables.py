@@ -107,3 +107,20 @@ outbound_ledger = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# A provider rate limit shared by every process of a deployment (store/rate_budget.py).
+rate_budgets = sa.Table(
+    "rate_budgets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("blocked_until", sa.Float, nullable=False),  # epoch seconds; the provider said stop
+)
+
+rate_log = sa.Table(
+    "rate_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # epoch seconds a request was let through
+)
+sa.Index("ix_rate_log_name_at", rate_log.c.name, rate_log.c.at)
