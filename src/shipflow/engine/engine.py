@@ -13,6 +13,7 @@ from typing import Literal
 from shipflow.config import Settings
 from shipflow.domain import keys
 from shipflow.domain.order import Order
+from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime, workflows
 from shipflow.engine.runtime import Runtime
 from shipflow.providers.errors import ProviderError
@@ -89,6 +90,11 @@ class Engine:
         workflow_id = keys.ship_notify_workflow_id(resource_url)
         durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.handle_ship_notify,
                         resource_url)
+        return workflow_id
+
+    def start_tracking(self, update: TrackingUpdate) -> str:
+        workflow_id = keys.tracking_workflow_id(update)
+        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.track_parcel, update)
         return workflow_id
 
     def workflow_status(self, workflow_id: str) -> str | None:

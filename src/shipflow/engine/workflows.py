@@ -7,6 +7,8 @@ where the dead one stopped, and each outbound call is keyed so a re-run step can
   start one `ship_parcel` per shipment.
 - `ship_parcel` (one per ShipStation shipment, id `shipment:<shipmentId>`): record the label,
   fulfil the Shopify fulfillment orders with tracking, send `Order Shipped` to Klaviyo.
+- `track_parcel` (one per distinct carrier update): move the shipment forward (never back) and
+  record what was new on the order's timeline.
 
 Waiting for a label is not a blocked workflow: warehouse labels take hours or days, and a
 flash sale would otherwise hold thousands of workflows open. The label's own webhook starts
@@ -21,11 +23,13 @@ from typing import Any, Callable, TypeVar
 from shipflow.domain import keys, messages
 from shipflow.domain.order import OrderState
 from shipflow.domain.shipment import Shipment
+from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.domain.tracking import tracking_info
 from shipflow.engine import durable
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
 from shipflow.providers.shipstation.mapping import order_request
+from shipflow.store.repository import TrackingApplied
 
 log = logging.getLogger("shipflow.engine")
 T = TypeVar("T")
@@ -222,3 +226,19 @@ def ship_parcel(shipment: Shipment) -> str:
         mark_needs_attention(order_pk, "Klaviyo Order Shipped", str(exc))
         return "needs_attention"
     return "shipped"
+
+
+# -- track_parcel ------------------------------------------------------------------------------
+@durable.step("apply_tracking")
+def apply_tracking(update: TrackingUpdate) -> TrackingApplied | None:
+    return current().store.apply_tracking(update)
+
+
+@durable.workflow("track_parcel")
+def track_parcel(update: TrackingUpdate) -> str:
+    applied = apply_tracking(update)
+    if applied is None:
+        log.info("tracking update for a parcel shipflow did not ship; ignored")
+        return "unknown_parcel"
+    milestone = applied.progress.milestone
+    return milestone.value if milestone is not None else "no_milestone"

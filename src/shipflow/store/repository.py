@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shipflow.domain.order import Order, OrderState
+from shipflow.domain.parcel import (
+    ExceptionRaised,
+    MilestoneReached,
+    ParcelEvent,
+    ParcelProgress,
+    advance,
+)
 from shipflow.domain.shipment import Shipment, TrackingInfo
+from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
 from shipflow.store.codec import order_from_json, order_to_json
 from shipflow.store.db import Database
 from shipflow.store.tables import (
@@ -40,6 +48,38 @@ class Delivery:
     headers: Mapping[str, str]
     body: bytes
     body_size: int
+
+
+@dataclass(frozen=True)
+class TrackingApplied:
+    order_pk: int
+    shipment_id: str
+    progress: ParcelProgress
+    events: tuple[ParcelEvent, ...]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands timezone-aware columns back naive; they were stored in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _describe(event: ParcelEvent) -> tuple[str, str, str]:
+    """(timeline kind, message, a key that makes the entry unique) for a parcel event."""
+    if isinstance(event, MilestoneReached):
+        where = f" ({event.scan.location})" if event.scan.location else ""
+        return (f"tracking:{event.milestone.value}",
+                f"Carrier: {event.milestone.value.replace('_', ' ')}{where}",
+                event.scan.occurred_at.isoformat())
+    if isinstance(event, ExceptionRaised):
+        detail = event.scan.status_detail_code or event.scan.description or "no detail"
+        return (f"exception:{event.exception.value}",
+                f"Carrier exception: {event.exception.value.replace('_', ' ')} ({detail})",
+                event.scan.occurred_at.isoformat())
+    previous = event.previous.date().isoformat() if event.previous else "none"
+    return ("tracking:estimate", f"Estimated delivery moved from {previous} to "
+            f"{event.estimate.date().isoformat()}", event.estimate.isoformat())
 
 
 @dataclass(frozen=True)
@@ -128,10 +168,8 @@ class Store:
                            {"topic": topic, "financial_status": order.financial_status})
             return order_pk
         order_pk = int(row.id)
-        stored_at = row.shopify_updated_at
-        if stored_at.tzinfo is None:
-            stored_at = stored_at.replace(tzinfo=timezone.utc)
-        if order.updated_at < stored_at:
+        stored_at = _aware(row.shopify_updated_at)
+        if stored_at is not None and order.updated_at < stored_at:
             return order_pk  # stale snapshot
         current = OrderState(row.state)
         if current in (OrderState.RECEIVED, OrderState.PAID) or state == OrderState.CANCELLED:
@@ -221,6 +259,49 @@ class Store:
         with self.db.engine.begin() as conn:
             conn.execute(shipments.update().where(shipments.c.shipment_id == shipment_id).values(
                 state=state, updated_at=self.clock(), **values))
+
+    def apply_tracking(self, update: TrackingUpdate) -> TrackingApplied | None:
+        """Move the shipment with this tracking number forward; return what was new, once.
+
+        The read-compute-write runs in one transaction that starts with a write (SQLite's write
+        lock) or locks the row (PostgreSQL), so two webhooks for one parcel cannot both report
+        the same milestone.
+        """
+        with self.db.engine.begin() as conn:
+            conn.execute(shipments.update().where(shipments.c.tracking_number == update.tracking_number)
+                         .values(updated_at=shipments.c.updated_at))  # takes the lock first
+            query = sa.select(shipments).where(shipments.c.tracking_number == update.tracking_number)
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query.order_by(shipments.c.id.desc()).limit(1)).first()
+            if row is None:
+                return None
+            before = ParcelProgress(
+                milestone=TrackingMilestone(row.milestone) if row.milestone else None,
+                last_scan_at=_aware(row.last_scan_at),
+                estimated_delivery=_aware(row.estimated_delivery),
+                delivered_at=_aware(row.delivered_at),
+                exception=ExceptionType(row.exception) if row.exception else None,
+                exception_at=_aware(row.exception_at),
+            )
+            after, events = advance(before, update)
+            if after != before:
+                conn.execute(shipments.update().where(shipments.c.id == row.id).values(
+                    milestone=after.milestone.value if after.milestone else None,
+                    milestone_rank=after.milestone.rank if after.milestone else -1,
+                    last_scan_at=after.last_scan_at, estimated_delivery=after.estimated_delivery,
+                    delivered_at=after.delivered_at,
+                    exception=after.exception.value if after.exception else None,
+                    exception_at=after.exception_at, updated_at=self.clock(),
+                ))
+            for event in events:
+                kind, message, scan_key = _describe(event)
+                self._timeline(conn, row.order_id, kind, message,
+                               {"shipment_id": row.shipment_id,
+                                "tracking_number": update.tracking_number},
+                               dedupe_key=f"track:{row.shipment_id}:{kind}:{scan_key}")
+        return TrackingApplied(order_pk=int(row.order_id), shipment_id=row.shipment_id,
+                               progress=after, events=tuple(events))
 
     # -- outbound ledger ---------------------------------------------------------------------
     def ledger_result(self, key: str) -> dict[str, Any] | None:

@@ -52,6 +52,15 @@ shipments = sa.Table(
     sa.Column("ship_date", sa.Date),
     sa.Column("shopify_fulfillment_id", sa.String(128)),
     sa.Column("state", sa.String(32), nullable=False),
+    # Carrier tracking: the furthest milestone reached (it never moves backwards), its rank in
+    # TrackingMilestone, the last scan seen and what the carrier promises.
+    sa.Column("milestone", sa.String(32)),
+    sa.Column("milestone_rank", sa.Integer, nullable=False, server_default="-1"),
+    sa.Column("last_scan_at", sa.DateTime(timezone=True)),
+    sa.Column("estimated_delivery", sa.DateTime(timezone=True)),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("exception", sa.String(32)),
+    sa.Column("exception_at", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -69,6 +78,7 @@ timeline = sa.Table(
     sa.Column("dedupe_key", sa.String(255), nullable=False, unique=True),
 )
 sa.Index("ix_timeline_order", timeline.c.order_id, timeline.c.at)
+sa.Index("ix_shipments_tracking", shipments.c.tracking_number)
 
 webhook_inbox = sa.Table(
     "webhook_inbox",
