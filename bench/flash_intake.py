@@ -1,0 +1,181 @@
+"""Flash-sale intake: 10,000 orders = 30,000 signed Shopify webhooks sent within 60 s to one
+`shipflow serve` (SQLite), or to 2 web processes + workers (PostgreSQL, `--postgres`).
+
+The load comes from this process (asyncio, open loop: each delivery has a planned send time, and
+its ack latency is measured from that time, so a server that falls behind is not flattered).
+Prints one JSON line: acks/s, p50/p99/max ack latency, deliveries lost, peak RSS of serve.
+
+    python bench/flash_intake.py [--orders 10000] [--seconds 60] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import random
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from common import PeakRss, emit, percentile, start, stop, wait_http  # noqa: I001
+
+from shipflow.demo import make_environment
+from shipflow.netutil import free_port
+from shipflow.sandbox.shopify.ids import IdAllocator
+from shipflow.sandbox.shopify.orders import OrderGenerator
+from shipflow.sandbox.shopify.webhooks import encode, sign
+
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def deliveries(orders: list[dict[str, Any]], secret: str, shop: str) -> list[tuple[bytes, dict]]:
+    """create, paid and updated for each order, as Shopify sends a checkout (shopify.md §8.3)."""
+    out = []
+    for order in orders:
+        event_id = str(uuid.uuid4())
+        updated = dict(order, updated_at=(datetime.fromisoformat(order["updated_at"])
+                                          + timedelta(seconds=2)).isoformat())
+        for topic, payload in (("orders/create", order), ("orders/paid", order),
+                               ("orders/updated", updated)):
+            body = encode(payload)
+            out.append((body, {
+                "Content-Type": "application/json", "X-Shopify-Topic": topic,
+                "X-Shopify-Hmac-Sha256": sign(body, secret), "X-Shopify-Shop-Domain": shop,
+                "X-Shopify-API-Version": "2026-07", "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+                "X-Shopify-Triggered-At": datetime.now(timezone.utc).isoformat(),
+                "X-Shopify-Event-Id": event_id,
+            }))
+    return out
+
+
+async def fire(urls: list[str], traffic: list[tuple[bytes, dict]], seconds: float,
+               connections: int) -> tuple[list[float], int, float]:
+    """Send everything on schedule; return (ack latencies in s, failures, elapsed)."""
+    rate = len(traffic) / seconds
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    gate = asyncio.Semaphore(connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        t0 = time.perf_counter()
+
+        async def one(i: int, body: bytes, headers: dict, url: str) -> None:
+            nonlocal failures
+            planned = t0 + i / rate
+            delay = planned - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            async with gate:
+                try:
+                    response = await client.post(url, content=body, headers=headers)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+            if ok:
+                latencies.append(time.perf_counter() - planned)
+            else:
+                failures += 1
+
+        await asyncio.gather(*(one(i, body, headers, url) for i, ((body, headers), url)
+                               in enumerate(zip(traffic, itertools.cycle(urls)))))
+        elapsed = time.perf_counter() - t0
+    return latencies, failures, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--connections", type=int, default=128)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="shipflow-bench-"))
+    web_ports = [free_port()] + ([free_port()] if args.postgres else [])
+    env = make_environment(work, web_ports[0], free_port())
+    database_url = env.settings.database_url
+    drop = None
+    if args.postgres:
+        name = f"shipflow_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        database_url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
+                "SHIPFLOW_DATABASE_URL": database_url,
+                "SHIPFLOW_SHIPSTATION_RATE_LIMIT": env.settings.shipstation_rate_limit,
+                "SHIPFLOW_SANDBOX_TIME_SCALE": str(env.sandbox_config.time_scale),
+                "SHIPFLOW_SANDBOX_SHOPIFY_WEBHOOK_URL": "",
+                "SHIPFLOW_SANDBOX_AUTO_SHIP_AFTER": "30"}
+    sandbox_port = int(env.sandbox_url.rsplit(":", 1)[1])
+    procs = [start(["sandbox", "--port", str(sandbox_port), "--shopify-webhook-url", "",
+                    "--auto-ship-after", "30"], proc_env, work / "sandbox.log")]
+    try:
+        wait_http(f"{env.sandbox_url}/_sandbox/summary")
+        generator = OrderGenerator(7, IdAllocator(7), env.sandbox_config.shop_domain)
+        now = datetime.now(timezone.utc)
+        orders = [generator.generate(now) for _ in range(args.orders)]
+        for chunk in range(0, len(orders), 1000):  # the sandbox's Shopify must know them
+            httpx.post(f"{env.sandbox_url}/_sandbox/shopify/orders", timeout=60,
+                       json={"orders": orders[chunk:chunk + 1000], "deliver": False}
+                       ).raise_for_status()
+        traffic = deliveries(orders, env.settings.shopify_webhook_secret,
+                             env.sandbox_config.shop_domain)
+        random.Random(1).shuffle(traffic)  # Shopify does not deliver in order
+        if args.postgres:
+            web = [start(["serve", "--web-only", "--port", str(p), "--id", f"web-{i}"], proc_env,
+                         work / f"web-{i}.log") for i, p in enumerate(web_ports)]
+            workers = [start(["worker", "--id", f"w{i}"], proc_env, work / f"w{i}.log")
+                       for i in (1, 2)]
+            procs += web + workers
+        else:
+            web = [start(["serve", "--port", str(web_ports[0])], proc_env, work / "serve.log")]
+            procs += web
+        for p in web_ports:
+            wait_http(f"http://127.0.0.1:{p}/healthz")
+        urls = [f"http://127.0.0.1:{p}/webhooks/shopify" for p in web_ports]
+        with PeakRss(web[0].pid) as rss:
+            latencies, failures, elapsed = asyncio.run(
+                fire(urls, traffic, args.seconds, args.connections))
+        engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            stored = conn.execute(sa.text(
+                "SELECT count(*) FROM webhook_inbox WHERE status = 'accepted'")).scalar_one()
+        engine.dispose()
+        emit({
+            "benchmark": "flash_intake",
+            "database": "postgresql" if args.postgres else "sqlite",
+            "web_processes": len(web_ports),
+            "webhooks_sent": len(traffic),
+            "acked": len(latencies),
+            "failed": failures,
+            "deliveries_lost": len(traffic) - int(stored),
+            "send_window_s": round(args.seconds, 1),
+            "elapsed_s": round(elapsed, 2),
+            "acks_per_s": round(len(latencies) / elapsed, 1),
+            "ack_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+            "ack_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+            "ack_max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+            "serve_peak_rss_mb": round(rss.peak, 1),
+        })
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        if drop is not None:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
