@@ -23,8 +23,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-
-from common import PeakRss, emit, percentile, start, stop, wait_http  # noqa: I001
+from common import PeakRss, emit, percentile, start, stop, wait_http
 
 from shipflow.demo import make_environment
 from shipflow.netutil import free_port
