@@ -83,7 +83,7 @@ def summarize(ours: dict[str, Any], theirs: dict[str, Any]) -> list[tuple[str, i
     shipped_events = theirs["klaviyo"]["events_by_metric"].get("Order Shipped", 0)
     return [
         ("orders received", ours["orders"], theirs["shopify"]["orders"]),
-        ("orders in ShipStation", ours["outbound_done"].get("createorder", 0),
+        ("orders in ShipStation", ours["outbound_done"].get("createorders", 0),
          theirs["shipstation"]["orders"]),
         ("fulfilled in Shopify with tracking", ours["fulfilled_shipments"],
          theirs["shopify"]["fulfillments_with_tracking"]),

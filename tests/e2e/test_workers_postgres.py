@@ -5,6 +5,7 @@ outbound effect."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -78,8 +79,9 @@ class Cluster:
         wait_for(lambda: http_ok(f"{self.shipflow_url}/healthz"), 60, "shipflow web",
                  list(self.procs.values()))
 
-    def worker(self, name: str) -> Proc:
-        return self.start(name, ["worker", "--id", name, "--log-level", "WARNING"])
+    def worker(self, name: str, concurrency: int = 16) -> Proc:
+        return self.start(name, ["worker", "--id", name, "--log-level", "WARNING",
+                                 "--concurrency", str(concurrency)])
 
     def summary(self) -> dict:
         return httpx.get(f"{self.shipflow_url}/api/summary", timeout=5).json()
@@ -90,9 +92,11 @@ class Cluster:
     def sandbox_summary(self) -> dict:
         return httpx.get(f"{self.sandbox_url}/_sandbox/summary", timeout=5).json()
 
-    def send_orders(self, n: int) -> None:
-        httpx.post(f"{self.sandbox_url}/_sandbox/shopify/orders", json={"count": n},
-                   timeout=30).raise_for_status()
+    def send_orders(self, n: int, waves: int = 1) -> None:
+        for _ in range(waves):
+            httpx.post(f"{self.sandbox_url}/_sandbox/shopify/orders", json={"count": n // waves},
+                       timeout=30).raise_for_status()
+            time.sleep(0.3)
 
     def sql(self, query: str) -> list[sa.Row]:
         engine = sa.create_engine(self.pg_url.replace("postgresql://", "postgresql+psycopg://"))
@@ -136,13 +140,16 @@ def assert_exactly_once(cluster: Cluster, n: int) -> None:
 def test_two_workers_share_the_work(cluster_factory) -> None:
     cluster = cluster_factory()
     cluster.start_base()
-    workers = [cluster.worker("w1"), cluster.worker("w2")]
-    cluster.send_orders(40)
+    # One workflow at a time each, and orders in waves: several batches wait at once, so both
+    # workers must take some.
+    workers = [cluster.worker("w1", concurrency=1), cluster.worker("w2", concurrency=1)]
+    cluster.send_orders(40, waves=8)
     wait_for(lambda: cluster.shipped() == 40, 120, "40 shipped orders",
              list(cluster.procs.values()))
     assert_exactly_once(cluster, 40)
     executors = {row[0] for row in cluster.sql(
-        "SELECT DISTINCT executor_id FROM dbos.workflow_status WHERE name = 'fulfil_order'")}
+        "SELECT DISTINCT executor_id FROM dbos.workflow_status "
+        "WHERE name IN ('push_orders', 'handle_ship_notify')")}
     assert executors == {"w1", "w2"}, executors
     assert all(w.alive() for w in workers)
 
@@ -153,8 +160,14 @@ def test_worker_killed_mid_order_finishes_after_restart(cluster_factory) -> None
     cluster.worker("w1")
     cluster.send_orders(20)
     procs = list(cluster.procs.values())
-    wait_for(lambda: cluster.summary()["orders_by_state"].get("in_shipstation", 0) >= 3, 60,
-             "orders reaching ShipStation", procs)
+
+    def mid_fulfillment() -> bool:  # some parcels fulfilled in Shopify, a label batch still running
+        done = cluster.sandbox_summary()["shopify"]["fulfillments"]
+        running = cluster.sql("SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' "
+                              "AND executor_id = 'w1' AND name = 'handle_ship_notify'")[0][0]
+        return 0 < done < 20 and running > 0
+
+    wait_for(mid_fulfillment, 60, "a label batch half fulfilled", procs)
     cluster.procs["w1"].kill9()
     pending = cluster.sql("SELECT count(*) FROM dbos.workflow_status "
                           "WHERE status = 'PENDING' AND executor_id = 'w1'")[0][0]

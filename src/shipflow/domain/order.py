@@ -12,7 +12,8 @@ class OrderState(StrEnum):
     """Where an order is in shipflow's lifecycle (not Shopify's own statuses)."""
 
     RECEIVED = "received"  # stored, not paid yet
-    PAID = "paid"  # paid, waiting for the workflow to route it
+    PAID = "paid"  # paid, waiting for the dispatcher to give it to a workflow
+    QUEUED = "queued"  # claimed by a push batch (orders.batch_id), on its way to ShipStation
     IN_SHIPSTATION = "in_shipstation"  # pushed to ShipStation, waiting for a label
     SHIPPED = "shipped"  # label printed, Shopify fulfilled, customer told
     NEEDS_ATTENTION = "needs_attention"  # a provider refused a call; a person must look

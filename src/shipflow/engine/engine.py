@@ -6,7 +6,6 @@ only call these methods.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Literal
 
@@ -15,13 +14,14 @@ from shipflow.domain import keys
 from shipflow.domain.order import Order
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime, workflows
+from shipflow.engine.dispatcher import Dispatcher
 from shipflow.engine.runtime import Runtime
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation.webhooks import parse_pointer
 from shipflow.providers.shopify.client import ShopifyClient
-from shipflow.providers.shopify.webhooks import parse_headers, parse_order
+from shipflow.store.pipeline import Pipeline
 from shipflow.store.rate_budget import SharedRateBudget
 from shipflow.store.repository import Store, utcnow
 
@@ -58,6 +58,7 @@ class Engine:
         self.store = store
         self.role = role
         self.runtime = rt or build_runtime(settings, store)
+        self.dispatcher = Dispatcher(Pipeline(store), self._start_batch, self._workflow_exists)
         self._launched = False
 
     def launch(self) -> None:
@@ -71,20 +72,26 @@ class Engine:
         durable.launch(self.settings.worker_concurrency)
         self._launched = True
         self.redispatch_pending()
+        self.dispatcher.start()
 
     def shutdown(self) -> None:
         if self._launched:
+            self.dispatcher.stop()
             durable.destroy()
             self._launched = False
         runtime.bind(None)
         self.runtime.close()
 
     # -- starting work -----------------------------------------------------------------------
-    def start_order(self, order: Order) -> str:
-        workflow_id = keys.order_workflow_id(order.shop_domain, order.shopify_order_id)
-        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, workflows.fulfil_order,
-                        order.shop_domain, order.shopify_order_id)
-        return workflow_id
+    def start_order(self, order: Order) -> None:
+        """The paid order is in the store; the dispatcher puts it in the next push batch."""
+        self.dispatcher.wake()
+
+    def _start_batch(self, batch_id: str, order_pks: list[int]) -> None:
+        durable.enqueue(durable.ORDERS_QUEUE, batch_id, workflows.push_orders, order_pks)
+
+    def _workflow_exists(self, workflow_id: str) -> bool:
+        return durable.workflow_status(workflow_id) is not None
 
     def start_ship_notify(self, resource_url: str) -> str:
         workflow_id = keys.ship_notify_workflow_id(resource_url)
@@ -110,17 +117,14 @@ class Engine:
         A process can die after a webhook was stored and answered but before its workflow was
         enqueued; the inbox still holds it, so nothing accepted is lost. Starting is idempotent
         (workflow ids come from provider ids), so re-dispatching a started one is harmless.
+        (Shopify order deliveries need none of this: the order row itself waits for the
+        dispatcher.)
         """
         count = 0
-        for inbox_id, provider, body, headers in self.store.undispatched():
+        for inbox_id, provider, body in self.store.undispatched():
             workflow_id: str | None = None
             try:
-                if provider == "shopify":
-                    meta = parse_headers(headers)
-                    order = parse_order(json.loads(body), meta.shop_domain)
-                    if order.is_paid:
-                        workflow_id = self.start_order(order)
-                elif provider == "shipstation":
+                if provider == "shipstation":
                     workflow_id = self.start_ship_notify(parse_pointer(body).resource_url)
             except (ValueError, ProviderError) as exc:
                 log.error("inbox delivery %s cannot be re-dispatched: %s", inbox_id, exc)

@@ -13,6 +13,7 @@ from typing import Callable
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.store.pipeline import Pipeline
 from shipflow.store.repository import Store
 
 
@@ -23,6 +24,10 @@ class Runtime:
     shipstation: ShipStationClient
     klaviyo: KlaviyoClient
     clock: Callable[[], datetime]
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(self.store)
 
     def close(self) -> None:
         for client in (self.shopify, self.shipstation, self.klaviyo):

@@ -1,34 +1,38 @@
-"""The lifecycle as durable workflows: each step is checkpointed, so a restarted worker resumes
-where the dead one stopped, and each outbound call is keyed so a re-run step cannot repeat it.
+"""The lifecycle as durable workflows, in batches.
 
-- `fulfil_order` (one per Shopify order, id `order:<shop>:<order id>`): load the paid order,
-  push it to ShipStation (orderKey = Shopify order id, an upsert) and wait for a label.
-- `handle_ship_notify` (one per SHIP_NOTIFY resource_url): fetch the shipments it points at and
-  start one `ship_parcel` per shipment.
-- `ship_parcel` (one per ShipStation shipment, id `shipment:<shipmentId>`): record the label,
-  fulfil the Shopify fulfillment orders with tracking, send `Order Shipped` to Klaviyo.
+- `push_orders` (one per batch of up to 100 paid orders, id `push:<uuid>` chosen by the
+  dispatcher): load the orders, send them to ShipStation in one bulk `createorders` (orderKey =
+  Shopify order id, an upsert) and record each order's result.
+- `handle_ship_notify` (one per SHIP_NOTIFY `resource_url`): fetch the label batch it points at,
+  record the labels, fulfil each order in Shopify with its tracking, then tell every customer
+  `Order Shipped` in one Klaviyo bulk job.
 - `track_parcel` (one per distinct carrier update): move the shipment forward (never back) and
   record what was new on the order's timeline.
 
-Waiting for a label is not a blocked workflow: warehouse labels take hours or days, and a
-flash sale would otherwise hold thousands of workflows open. The label's own webhook starts
-the next workflow instead.
+Every step is checkpointed, so a restarted worker resumes where the dead one stopped. Every
+outbound call is keyed in the outbound ledger (and by the provider where it can be: orderKey,
+unique_id), and a step re-run after a crash skips the calls that finished and looks before it
+repeats one that may have reached the provider. Batches because the providers' published limits
+are per request (ShipStation 40/min, Klaviyo bulk jobs of 1,000), and because each checkpoint is
+a database write: one per batch, not one per order.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 from shipflow.domain import keys, messages
-from shipflow.domain.order import OrderState
+from shipflow.domain.order import Order, OrderState
 from shipflow.domain.shipment import Shipment
-from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.domain.tracking import tracking_info
+from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
 from shipflow.providers.shipstation.mapping import order_request
+from shipflow.store.pipeline import Outcome
 from shipflow.store.repository import TrackingApplied
 
 log = logging.getLogger("shipflow.engine")
@@ -37,6 +41,7 @@ T = TypeVar("T")
 # Provider clients already retry quickly inside one step; these are the slow, durable retries
 # across a longer outage (sleeps survive restarts).
 DURABLE_RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0, 1800.0)
+SHOPIFY_PARALLEL = 4  # fulfillments in flight per batch; the cost bucket paces them
 
 
 def _with_durable_retries(step_fn: Callable[..., T], *args: Any) -> T:
@@ -53,84 +58,70 @@ def _with_durable_retries(step_fn: Callable[..., T], *args: Any) -> T:
     raise AssertionError("unreachable")
 
 
-def _call_once(key: str, provider: str, operation: str, order_pk: int | None,
-               send: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
-    """Send an outbound call at most once per key, as far as the store can tell.
-
-    `send` receives the attempt number: on attempt > 1 the previous try may have reached the
-    provider before the crash, so it must look before it writes (or rely on a provider key).
-    """
-    store = current().store
-    done = store.ledger_result(key)
-    if done is not None:
-        return done
-    attempt = store.ledger_begin(key, provider, operation, order_pk)
-    try:
-        result = send(attempt)
-    except ProviderError as exc:
-        store.ledger_finish(key, error=f"{type(exc).__name__}: {exc}")
-        raise
-    store.ledger_finish(key, result=result)
-    return result
+# -- push_orders -------------------------------------------------------------------------------
+@durable.step("load_batch")
+def load_batch(order_pks: list[int]) -> list[tuple[int, Order]]:
+    """The batch's orders still waiting for it (a cancelled one has left the batch)."""
+    stored = current().pipeline.load_orders(order_pks)
+    return [(s.pk, s.order) for s in stored if s.state is OrderState.QUEUED and s.order.is_paid]
 
 
-# -- fulfil_order ------------------------------------------------------------------------------
-@durable.step("load_paid_order")
-def load_paid_order(shop_domain: str, shopify_order_id: int) -> tuple[int, Any] | None:
-    stored = current().store.load_order(shop_domain, shopify_order_id)
-    if stored is None or not stored.order.is_paid:
-        return None
-    return stored.pk, stored.order
+@durable.step("skip_unshippable")
+def skip_unshippable(order_pks: list[int]) -> None:
+    current().pipeline.finish(
+        [Outcome(pk, True, "No line needs shipping; nothing sent to ShipStation") for pk in order_pks],
+        state_ok=OrderState.NOTHING_TO_SHIP, kind="nothing_to_ship")
 
 
-@durable.step("push_to_shipstation")
-def push_to_shipstation(order_pk: int, order: Any) -> dict[str, Any]:
+@durable.step("push_batch")
+def push_batch(batch: list[tuple[int, Order]]) -> int:
+    """One bulk createorders for the orders whose push has not finished yet."""
     rt = current()
-    order_key = keys.shipstation_order_key(order.shopify_order_id)
-    body = order_request(order, order_key=order_key)
-
-    def send(_attempt: int) -> dict[str, Any]:
-        created = rt.shipstation.create_order(body)  # an upsert by orderKey: safe to repeat
-        return {"orderId": created.get("orderId"), "orderKey": created.get("orderKey")}
-
-    result = _call_once(f"shipstation:createorder:{order_key}", "shipstation", "createorder",
-                        order_pk, send)
-    rt.store.set_order_state(
-        order_pk, OrderState.IN_SHIPSTATION,
-        f"Sent to ShipStation as order {result.get('orderId')}", result,
-        dedupe_key=f"in_shipstation:{order_key}",
-    )
-    return result
-
-
-@durable.step("mark_nothing_to_ship")
-def mark_nothing_to_ship(order_pk: int) -> None:
-    current().store.set_order_state(order_pk, OrderState.NOTHING_TO_SHIP,
-                                    "No line needs shipping; nothing sent to ShipStation",
-                                    dedupe_key=f"nothing_to_ship:{order_pk}")
-
-
-@durable.step("mark_needs_attention")
-def mark_needs_attention(order_pk: int, what: str, error: str) -> None:
-    current().store.set_order_state(order_pk, OrderState.NEEDS_ATTENTION, f"{what} failed: {error}",
-                                    {"error": error}, dedupe_key=f"attention:{order_pk}:{what}")
+    key_of = {pk: f"shipstation:createorder:{keys.shipstation_order_key(o.shopify_order_id)}"
+              for pk, o in batch}
+    done = rt.pipeline.done_keys(key_of.values())
+    pending = [(pk, o) for pk, o in batch if key_of[pk] not in done]
+    if not pending:
+        return 0
+    rt.pipeline.begin_calls("shipstation", "createorders", [(key_of[pk], pk) for pk, _ in pending])
+    bodies = [order_request(o, order_key=keys.shipstation_order_key(o.shopify_order_id))
+              for _, o in pending]
+    result = rt.shipstation.create_orders(bodies)  # upserts by orderKey: safe to repeat
+    by_key = result.by_order_key()
+    outcomes = []
+    for pk, order in pending:
+        r = by_key.get(keys.shipstation_order_key(order.shopify_order_id))
+        if r is not None and r.success:
+            outcomes.append(Outcome(pk, True, f"Sent to ShipStation as order {r.order_id}",
+                                    key_of[pk], {"orderId": r.order_id}, {"orderId": r.order_id}))
+        else:
+            reason = (r.error_message if r else None) or "no result for this order"
+            outcomes.append(Outcome(pk, False, f"ShipStation refused the order: {reason}",
+                                    key_of[pk]))
+    rt.pipeline.finish(outcomes, state_ok=OrderState.IN_SHIPSTATION, kind="in_shipstation")
+    return sum(1 for o in outcomes if o.ok)
 
 
-@durable.workflow("fulfil_order")
-def fulfil_order(shop_domain: str, shopify_order_id: int) -> str:
-    loaded = load_paid_order(shop_domain, shopify_order_id)
-    if loaded is None:
-        return "not_paid"
-    order_pk, order = loaded
-    if not order.shippable_items:
-        mark_nothing_to_ship(order_pk)
-        return "nothing_to_ship"
+@durable.step("batch_failed")
+def batch_failed(order_pks: list[int], error: str) -> None:
+    current().pipeline.finish([Outcome(pk, False, f"ShipStation createorders failed: {error}")
+                               for pk in order_pks], state_ok=None, kind="in_shipstation")
+
+
+@durable.workflow("push_orders")
+def push_orders(order_pks: list[int]) -> int:
+    batch = load_batch(order_pks)
+    shippable = [(pk, o) for pk, o in batch if o.shippable_items]
+    unshippable = [pk for pk, o in batch if not o.shippable_items]
+    if unshippable:
+        skip_unshippable(unshippable)
+    if not shippable:
+        return 0
     try:
-        _with_durable_retries(push_to_shipstation, order_pk, order)
+        return _with_durable_retries(push_batch, shippable)
     except ProviderError as exc:
-        mark_needs_attention(order_pk, "ShipStation createorder", str(exc))
-        return "needs_attention"
-    return "in_shipstation"
+        batch_failed([pk for pk, _ in shippable], f"{type(exc).__name__}: {exc}")
+        return 0
 
 
 # -- handle_ship_notify ------------------------------------------------------------------------
@@ -139,93 +130,124 @@ def fetch_shipments(resource_url: str) -> list[Shipment]:
     return current().shipstation.fetch_resource(resource_url)
 
 
+@durable.step("record_labels")
+def record_labels(shipments: list[Shipment]) -> list[tuple[int, Order, Shipment]]:
+    rt = current()
+    pks = rt.pipeline.order_pks_by_shopify_id(
+        s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
+    known = [(pks[s.shopify_order_id], s) for s in shipments
+             if s.shopify_order_id is not None and s.shopify_order_id in pks]
+    if len(known) < len(shipments):
+        log.warning("%d shipments are for orders shipflow did not push; ignored",
+                    len(shipments) - len(known))
+    rt.pipeline.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
+                               for pk, s in known])
+    orders = {so.pk: so.order for so in rt.pipeline.load_orders([pk for pk, _ in known])}
+    return [(pk, orders[pk], s) for pk, s in known]
+
+
+def _fulfil_one(order: Order, shipment: Shipment, attempt: int) -> dict[str, Any]:
+    rt = current()
+    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
+    if attempt > 1:  # a crash may have left a fulfillment behind: never create a second
+        for existing in rt.shopify.order_fulfillments(order.gid):
+            if tracking.number in existing.tracking_numbers:
+                return {"fulfillment_id": existing.id, "found_existing": True}
+    open_orders = [fo.id for fo in rt.shopify.fulfillment_orders(order.gid) if fo.can_fulfill]
+    if not open_orders:
+        raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
+    created = rt.shopify.create_fulfillment(open_orders, tracking, notify_customer=False)
+    return {"fulfillment_id": created.id}
+
+
+@durable.step("fulfil_in_shopify")
+def fulfil_in_shopify(labels: list[tuple[int, Order, Shipment]]) -> list[int]:
+    """Create each label's Shopify fulfillment once; returns the orders now fulfilled."""
+    rt = current()
+    key_of = {s.shipment_id: f"shopify:fulfillmentCreate:{s.shipment_id}" for _, _, s in labels}
+    done = rt.pipeline.done_keys(key_of.values())
+    pending = [(pk, o, s) for pk, o, s in labels if key_of[s.shipment_id] not in done]
+    attempts = rt.pipeline.begin_calls("shopify", "fulfillmentCreate",
+                                       [(key_of[s.shipment_id], pk) for pk, _, s in pending])
+
+    def one(item: tuple[int, Order, Shipment]) -> Outcome:
+        pk, order, shipment = item
+        key = key_of[shipment.shipment_id]
+        try:
+            result = _fulfil_one(order, shipment, attempts.get(key, 1))
+        except (TransientError, RateLimited):
+            raise  # the whole step is retried durably; finished ones are skipped then
+        except ProviderError as exc:
+            return Outcome(pk, False, f"Shopify fulfillmentCreate failed: {exc}", key)
+        return Outcome(pk, True, "Shopify fulfilled with tracking "
+                                 f"{shipment.carrier_code} {shipment.tracking_number}", key,
+                       result, {**result, "shipment_id": shipment.shipment_id})
+
+    with ThreadPoolExecutor(SHOPIFY_PARALLEL) as pool:
+        futures = [pool.submit(one, item) for item in pending]
+        outcomes, first_error = [], None
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except (TransientError, RateLimited) as exc:
+                first_error = first_error or exc
+    rt.pipeline.finish(outcomes, state_ok=None, kind="fulfilled")
+    results = {key: result for key, result in done.items()}
+    results.update({o.ledger_key: o.result or {} for o in outcomes if o.ok and o.ledger_key})
+    rt.pipeline.set_fulfilled([(s.shipment_id, str(results[key_of[s.shipment_id]]["fulfillment_id"]))
+                               for _, _, s in labels if key_of[s.shipment_id] in results])
+    if first_error is not None:
+        raise first_error
+    return [pk for pk, _, s in labels if key_of[s.shipment_id] in results]
+
+
+@durable.step("tell_customers_shipped")
+def tell_customers_shipped(labels: list[tuple[int, Order, Shipment]]) -> int:
+    """`Order Shipped` for each label, in as few Klaviyo bulk jobs as the limits allow."""
+    rt = current()
+    now = rt.clock()
+    events = [(pk, messages.order_shipped(o, s, tracking_info(s.carrier_code, s.tracking_number),
+                                          now)) for pk, o, s in labels]
+    key_of = {e.unique_id: f"klaviyo:event:{e.unique_id}" for _, e in events}
+    done = rt.pipeline.done_keys(key_of.values())
+    pending = [(pk, e) for pk, e in events if key_of[e.unique_id] not in done]
+    if pending:
+        rt.pipeline.begin_calls("klaviyo", "event:Order Shipped",
+                                [(key_of[e.unique_id], pk) for pk, e in pending])
+        rt.klaviyo.create_events_bulk([e for _, e in pending])  # unique_id: safe to repeat
+    rt.pipeline.finish(
+        [Outcome(pk, True, f"Customer told: {e.milestone.value}", key_of[e.unique_id],
+                 {"unique_id": e.unique_id}, {"unique_id": e.unique_id}) for pk, e in pending],
+        state_ok=OrderState.SHIPPED, kind="shipped")
+    return len(pending)
+
+
+@durable.step("labels_failed")
+def labels_failed(order_pks: list[int], what: str, error: str) -> None:
+    current().pipeline.finish([Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks],
+                              state_ok=None, kind=what)
+
+
 @durable.workflow("handle_ship_notify")
 def handle_ship_notify(resource_url: str) -> int:
     shipments = _with_durable_retries(fetch_shipments, resource_url)
     ours = [s for s in shipments if not s.voided and s.shopify_order_id is not None]
-    for shipment in ours:  # enqueued from the workflow: each start is checkpointed once
-        durable.enqueue(durable.SHIPMENTS_QUEUE, keys.shipment_workflow_id(shipment.shipment_id),
-                        ship_parcel, shipment)
-    return len(ours)
-
-
-# -- ship_parcel -------------------------------------------------------------------------------
-@durable.step("record_label")
-def record_label(shipment: Shipment) -> tuple[int, Any] | None:
-    rt = current()
-    order_id = shipment.shopify_order_id
-    order_pk = rt.store.find_order_pk(order_id) if order_id is not None else None
-    if order_pk is None:
-        log.warning("shipment %s is for an order shipflow does not know", shipment.shipment_id)
-        return None
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
-    rt.store.record_shipment(order_pk, shipment, tracking)
-    stored = rt.store.load_order_by_pk(order_pk)
-    return order_pk, stored.order
-
-
-@durable.step("fulfil_in_shopify")
-def fulfil_in_shopify(order_pk: int, order: Any, shipment: Shipment) -> str:
-    rt = current()
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
-
-    def send(attempt: int) -> dict[str, Any]:
-        if attempt > 1:  # a crash may have left a fulfillment behind: never create a second
-            for existing in rt.shopify.order_fulfillments(order.gid):
-                if tracking.number in existing.tracking_numbers:
-                    return {"fulfillment_id": existing.id, "found_existing": True}
-        open_orders = [fo.id for fo in rt.shopify.fulfillment_orders(order.gid) if fo.can_fulfill]
-        if not open_orders:
-            raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
-        created = rt.shopify.create_fulfillment(open_orders, tracking, notify_customer=False)
-        return {"fulfillment_id": created.id}
-
-    result = _call_once(f"shopify:fulfillmentCreate:{shipment.shipment_id}", "shopify",
-                        "fulfillmentCreate", order_pk, send)
-    fulfillment_id = str(result["fulfillment_id"])
-    rt.store.set_shipment_state(shipment.shipment_id, "fulfilled",
-                                shopify_fulfillment_id=fulfillment_id)
-    rt.store.note(order_pk, "fulfilled", f"Shopify fulfilled with {tracking.company} tracking",
-                  {"fulfillment_id": fulfillment_id, "tracking_number": tracking.number},
-                  dedupe_key=f"fulfilled:{shipment.shipment_id}")
-    return fulfillment_id
-
-
-@durable.step("tell_customer_shipped")
-def tell_customer_shipped(order_pk: int, order: Any, shipment: Shipment) -> str:
-    rt = current()
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
-    event = messages.order_shipped(order, shipment, tracking, rt.clock())
-
-    def send(_attempt: int) -> dict[str, Any]:
-        rt.klaviyo.create_event(event)  # Klaviyo drops a repeated unique_id: safe to repeat
-        return {"unique_id": event.unique_id}
-
-    _call_once(f"klaviyo:event:{event.unique_id}", "klaviyo", "event:Order Shipped", order_pk, send)
-    rt.store.set_order_state(order_pk, OrderState.SHIPPED,
-                             f"Customer told: {event.milestone.value}",
-                             {"unique_id": event.unique_id},
-                             dedupe_key=f"shipped:{shipment.shipment_id}")
-    return event.unique_id
-
-
-@durable.workflow("ship_parcel")
-def ship_parcel(shipment: Shipment) -> str:
-    recorded = record_label(shipment)
-    if recorded is None:
-        return "unknown_order"
-    order_pk, order = recorded
+    if not ours:
+        return 0
+    labels = record_labels(ours)
     try:
-        _with_durable_retries(fulfil_in_shopify, order_pk, order, shipment)
+        fulfilled = set(_with_durable_retries(fulfil_in_shopify, labels))
     except ProviderError as exc:
-        mark_needs_attention(order_pk, "Shopify fulfillmentCreate", str(exc))
-        return "needs_attention"
+        labels_failed([pk for pk, _, _ in labels], "Shopify fulfillmentCreate", str(exc))
+        return 0
+    to_tell = [label for label in labels if label[0] in fulfilled]
+    if not to_tell:
+        return 0
     try:
-        _with_durable_retries(tell_customer_shipped, order_pk, order, shipment)
+        return _with_durable_retries(tell_customers_shipped, to_tell)
     except ProviderError as exc:
-        mark_needs_attention(order_pk, "Klaviyo Order Shipped", str(exc))
-        return "needs_attention"
-    return "shipped"
+        labels_failed([pk for pk, _, _ in to_tell], "Klaviyo Order Shipped", str(exc))
+        return 0
 
 
 # -- track_parcel ------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.parcel import (
@@ -21,6 +20,7 @@ from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
 from shipflow.store.codec import order_from_json, order_to_json
 from shipflow.store.db import Database
+from shipflow.store.sql import add_timeline, aware, insert_ignore
 from shipflow.store.tables import (
     line_items,
     orders,
@@ -58,13 +58,6 @@ class TrackingApplied:
     events: tuple[ParcelEvent, ...]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timezone-aware columns back naive; they were stored in UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def _describe(event: ParcelEvent) -> tuple[str, str, str]:
     """(timeline kind, message, a key that makes the entry unique) for a parcel event."""
     if isinstance(event, MilestoneReached):
@@ -96,27 +89,25 @@ class Store:
 
     # -- helpers -----------------------------------------------------------------------------
     def _insert_ignore(self, table: sa.Table, values: dict[str, Any], *keys: str) -> sa.Insert:
-        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
-        return dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+        return insert_ignore(self.db.dialect, table, values, *keys)
 
     def _timeline(
         self, conn: sa.Connection, order_pk: int, kind: str, message: str,
         detail: dict[str, Any] | None = None, dedupe_key: str | None = None,
     ) -> None:
-        now = self.clock()
-        key = dedupe_key or f"{order_pk}:{kind}:{now.isoformat()}"
-        conn.execute(self._insert_ignore(timeline, {
-            "order_id": order_pk, "at": now, "kind": kind, "message": message[:1024],
-            "detail": detail or {}, "dedupe_key": key[:255],
-        }, "dedupe_key"))
+        add_timeline(conn, self.db.dialect, self.clock(), order_pk, kind, message, detail,
+                     dedupe_key)
 
     # -- intake ------------------------------------------------------------------------------
-    def accept_delivery(self, delivery: Delivery, order: Order | None) -> tuple[bool, int | None]:
+    def accept_delivery(self, delivery: Delivery, order: Order | None,
+                        dispatched: bool = False) -> tuple[bool, int | None]:
         """Insert the delivery into the inbox and, for an order topic, upsert the order.
 
         Returns (new, inbox id). A delivery id seen before changes nothing: that is how a
         duplicate webhook is recognized. An order snapshot older than the stored one is kept in
         the inbox but does not overwrite the order (Shopify does not deliver in order).
+        `dispatched=True` when storing is all the delivery needs: a paid order waits in `orders`
+        for the dispatcher, so the delivery itself has nothing left to start.
         """
         now = self.clock()
         with self.db.engine.begin() as conn:
@@ -125,6 +116,7 @@ class Store:
                 "topic": delivery.topic, "shop_domain": delivery.shop_domain, "status": "accepted",
                 "reason": None, "http_status": 200, "headers": dict(delivery.headers),
                 "body": delivery.body, "body_size": delivery.body_size, "received_at": now,
+                "dispatched_at": now if dispatched else None,
             }, "provider", "delivery_id").returning(webhook_inbox.c.id))
             inbox_id = result.scalar_one_or_none()
             if inbox_id is None:
@@ -168,7 +160,7 @@ class Store:
                            {"topic": topic, "financial_status": order.financial_status})
             return order_pk
         order_pk = int(row.id)
-        stored_at = _aware(row.shopify_updated_at)
+        stored_at = aware(row.shopify_updated_at)
         if stored_at is not None and order.updated_at < stored_at:
             return order_pk  # stale snapshot
         current = OrderState(row.state)
@@ -193,16 +185,15 @@ class Store:
             conn.execute(webhook_inbox.update().where(webhook_inbox.c.id == inbox_id).values(
                 dispatched_at=self.clock(), workflow_id=workflow_id))
 
-    def undispatched(self, limit: int = 1000) -> list[tuple[int, str, bytes, dict[str, Any]]]:
+    def undispatched(self, limit: int = 1000) -> list[tuple[int, str, bytes]]:
         """Accepted deliveries whose workflow start was never confirmed (a crash in between)."""
         with self.db.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(webhook_inbox.c.id, webhook_inbox.c.provider, webhook_inbox.c.body,
-                          webhook_inbox.c.headers)
+                sa.select(webhook_inbox.c.id, webhook_inbox.c.provider, webhook_inbox.c.body)
                 .where(webhook_inbox.c.status == "accepted", webhook_inbox.c.dispatched_at.is_(None))
                 .order_by(webhook_inbox.c.id).limit(limit)
             ).all()
-        return [(int(r.id), r.provider, bytes(r.body), dict(r.headers)) for r in rows]
+        return [(int(r.id), r.provider, bytes(r.body)) for r in rows]
 
     # -- orders ------------------------------------------------------------------------------
     def load_order(self, shop_domain: str, shopify_order_id: int) -> StoredOrder | None:
@@ -278,11 +269,11 @@ class Store:
                 return None
             before = ParcelProgress(
                 milestone=TrackingMilestone(row.milestone) if row.milestone else None,
-                last_scan_at=_aware(row.last_scan_at),
-                estimated_delivery=_aware(row.estimated_delivery),
-                delivered_at=_aware(row.delivered_at),
+                last_scan_at=aware(row.last_scan_at),
+                estimated_delivery=aware(row.estimated_delivery),
+                delivered_at=aware(row.delivered_at),
                 exception=ExceptionType(row.exception) if row.exception else None,
-                exception_at=_aware(row.exception_at),
+                exception_at=aware(row.exception_at),
             )
             after, events = advance(before, update)
             if after != before:

@@ -18,11 +18,13 @@ orders = sa.Table(
     sa.Column("total_price", sa.Numeric(14, 2), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("snapshot", sa.JSON, nullable=False),  # the normalized domain Order
+    sa.Column("batch_id", sa.String(64)),  # the push workflow that claimed it (state queued)
     sa.Column("shopify_updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("shop_domain", "shopify_order_id", name="uq_orders_shop_order"),
 )
+sa.Index("ix_orders_state", orders.c.state, orders.c.id)
 
 line_items = sa.Table(
     "line_items",

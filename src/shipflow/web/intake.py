@@ -31,8 +31,11 @@ REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for inspecti
 
 
 class Starter(Protocol):
-    def start_order(self, order: Order) -> str: ...
-    def start_ship_notify(self, resource_url: str) -> str: ...
+    def start_order(self, order: Order) -> None:
+        """A paid order is stored and waits for a push batch; wake whoever forms batches."""
+
+    def start_ship_notify(self, resource_url: str) -> str:
+        """Start the work for a label batch; returns the workflow id."""
 
 
 @dataclass(frozen=True)
@@ -90,17 +93,16 @@ def accept_shopify(settings: Settings, store: Store, starter: Starter,
         except MalformedWebhook as exc:
             return reject(store, "shopify", kept, body, 400, f"{meta.topic}: {exc}",
                            meta.topic, meta.shop_domain)
-    new, inbox_id = store.accept_delivery(
+    new, _ = store.accept_delivery(
         Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
                  shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body)),
-        order,
+        order, dispatched=True,
     )
-    if not new or inbox_id is None:
+    if not new:
         return Verdict(200, {"status": "duplicate", "webhook_id": meta.webhook_id})
-    workflow_id = starter.start_order(order) if order is not None and order.is_paid else None
-    store.mark_dispatched(inbox_id, workflow_id)
-    return Verdict(200, {"status": "accepted", "webhook_id": meta.webhook_id,
-                         "workflow_id": workflow_id})
+    if order is not None and order.is_paid:
+        starter.start_order(order)
+    return Verdict(200, {"status": "accepted", "webhook_id": meta.webhook_id})
 
 
 def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token: str,

@@ -1,0 +1,73 @@
+"""Forms push batches: claims paid orders from the store and starts one workflow per batch.
+
+Runs as a thread in every process that has the engine. Several dispatchers (several processes on
+PostgreSQL) claim disjoint batches. A wake-up from the web handler in the same process makes a
+fresh order start at once; otherwise the store is polled every `poll_interval` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from typing import Callable
+
+from shipflow.store.pipeline import Pipeline
+
+log = logging.getLogger("shipflow.dispatcher")
+
+# ShipStation's bulk createorders takes at most 100 orders (shipstation.md §1.6).
+BATCH_SIZE = 100
+
+
+class Dispatcher:
+    def __init__(self, pipeline: Pipeline, start_batch: Callable[[str, list[int]], None],
+                 batch_exists: Callable[[str], bool], *, poll_interval: float = 0.25,
+                 gather: float = 0.02) -> None:
+        self.pipeline = pipeline
+        self.start_batch = start_batch
+        self.batch_exists = batch_exists
+        self.poll_interval = poll_interval
+        self.gather = gather  # wait this long after a wake-up so a burst lands in one batch
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="shipflow-dispatcher", daemon=True)
+
+    def start(self) -> None:
+        released = self.pipeline.release_orphans(self.batch_exists)
+        if released:
+            log.info("released %d orders from batches that never started", released)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def dispatch_once(self) -> int:
+        """Claim and start batches until no paid order is left; returns how many orders."""
+        total = 0
+        while not self._stop.is_set():
+            batch_id = f"push:{uuid.uuid4()}"
+            claimed = self.pipeline.claim_paid_orders(batch_id, BATCH_SIZE)
+            if not claimed:
+                return total
+            self.start_batch(batch_id, claimed)
+            total += len(claimed)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            woken = self._wake.wait(self.poll_interval)
+            if self._stop.is_set():
+                return
+            if woken:
+                self._stop.wait(self.gather)
+                self._wake.clear()
+            try:
+                self.dispatch_once()
+            except Exception:  # a database hiccup must not kill the thread; the next poll retries
+                log.exception("dispatching paid orders failed; retrying")
