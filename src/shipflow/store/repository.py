@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -109,21 +109,31 @@ class Store:
         `dispatched=True` when storing is all the delivery needs: a paid order waits in `orders`
         for the dispatcher, so the delivery itself has nothing left to start.
         """
-        now = self.clock()
         with self.db.engine.begin() as conn:
-            result = conn.execute(self._insert_ignore(webhook_inbox, {
-                "provider": delivery.provider, "delivery_id": delivery.delivery_id,
-                "topic": delivery.topic, "shop_domain": delivery.shop_domain, "status": "accepted",
-                "reason": None, "http_status": 200, "headers": dict(delivery.headers),
-                "body": delivery.body, "body_size": delivery.body_size, "received_at": now,
-                "dispatched_at": now if dispatched else None,
-            }, "provider", "delivery_id").returning(webhook_inbox.c.id))
-            inbox_id = result.scalar_one_or_none()
-            if inbox_id is None:
-                return False, None
-            if order is not None:
-                self._upsert_order(conn, order, delivery.topic or "")
-            return True, inbox_id
+            return self._accept(conn, delivery, order, dispatched)
+
+    def accept_many(self, items: Sequence[tuple[Delivery, Order | None, bool]]
+                    ) -> list[tuple[bool, int | None]]:
+        """`accept_delivery` for many deliveries in one transaction (group commit)."""
+        with self.db.engine.begin() as conn:
+            return [self._accept(conn, d, o, dispatched) for d, o, dispatched in items]
+
+    def _accept(self, conn: sa.Connection, delivery: Delivery, order: Order | None,
+                dispatched: bool) -> tuple[bool, int | None]:
+        now = self.clock()
+        result = conn.execute(self._insert_ignore(webhook_inbox, {
+            "provider": delivery.provider, "delivery_id": delivery.delivery_id,
+            "topic": delivery.topic, "shop_domain": delivery.shop_domain, "status": "accepted",
+            "reason": None, "http_status": 200, "headers": dict(delivery.headers),
+            "body": delivery.body, "body_size": delivery.body_size, "received_at": now,
+            "dispatched_at": now if dispatched else None,
+        }, "provider", "delivery_id").returning(webhook_inbox.c.id))
+        inbox_id = result.scalar_one_or_none()
+        if inbox_id is None:
+            return False, None
+        if order is not None:
+            self._upsert_order(conn, order, delivery.topic or "")
+        return True, int(inbox_id)
 
     def _upsert_order(self, conn: sa.Connection, order: Order, topic: str) -> int:
         now = self.clock()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
-from typing import Any
+from typing import Any, AsyncIterator
 
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request
@@ -12,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from shipflow import __version__
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
+from shipflow.store.intake_writer import IntakeWriter
 from shipflow.store.repository import Store
 from shipflow.web import intake
 
@@ -35,26 +38,51 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def create_app(settings: Settings, store: Store, starter: intake.Starter) -> FastAPI:
-    app = FastAPI(title="shipflow", version=__version__,
+    writer = IntakeWriter(store)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        try:
+            yield
+        finally:
+            writer.stop()
+
+    app = FastAPI(title="shipflow", version=__version__, lifespan=lifespan,
                   description="Fulfillment orchestrator for Shopify, ShipStation and Klaviyo")
+
+    async def _too_large(request: Request, provider: str, exc: BodyTooLarge) -> JSONResponse:
+        declared = request.headers.get("content-length", "")
+        verdict = await run_in_threadpool(
+            intake.reject, store, provider, {}, b"", 413, str(exc), None, None,
+            int(declared) if declared.isdigit() else None,
+        )
+        return JSONResponse(verdict.body, status_code=verdict.status_code)
 
     async def _webhook(request: Request, provider: str, judge: Any, *args: Any) -> JSONResponse:
         try:
             body = await _read_body(request, MAX_WEBHOOK_BYTES)
         except BodyTooLarge as exc:
-            declared = request.headers.get("content-length", "")
-            verdict = await run_in_threadpool(
-                intake.reject, store, provider, {}, b"", 413, str(exc), None, None,
-                int(declared) if declared.isdigit() else None,
-            )
-            return JSONResponse(verdict.body, status_code=verdict.status_code)
+            return await _too_large(request, provider, exc)
         verdict = await run_in_threadpool(judge, settings, store, starter, *args,
                                           dict(request.headers), body)
         return JSONResponse(verdict.body, status_code=verdict.status_code)
 
     @app.post("/webhooks/shopify", summary="Shopify webhook deliveries (HMAC-verified)")
     async def shopify_webhook(request: Request) -> JSONResponse:
-        return await _webhook(request, "shopify", intake.accept_shopify)
+        try:
+            body = await _read_body(request, MAX_WEBHOOK_BYTES)
+        except BodyTooLarge as exc:
+            return await _too_large(request, "shopify", exc)
+        judged = intake.judge_shopify(settings, request.headers, body)
+        if isinstance(judged, intake.Rejection):
+            verdict = await run_in_threadpool(
+                intake.reject, store, "shopify", judged.headers, body, judged.status_code,
+                judged.reason, judged.topic, judged.shop)
+        else:
+            new, _ = await asyncio.wrap_future(writer.accept(judged.delivery, judged.order, True))
+            verdict = intake.settle_shopify(starter, judged, new)
+        return JSONResponse(verdict.body, status_code=verdict.status_code)
 
     @app.post("/webhooks/shipstation/{token}", summary="ShipStation v1 pointer webhooks")
     async def shipstation_webhook(token: str, request: Request) -> JSONResponse:

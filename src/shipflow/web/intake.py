@@ -67,42 +67,64 @@ def reject(store: Store, provider: str, headers: Mapping[str, str], body: bytes,
     return Verdict(status, {"error": reason})
 
 
-def accept_shopify(settings: Settings, store: Store, starter: Starter,
-                   headers: Mapping[str, str], body: bytes) -> Verdict:
+@dataclass(frozen=True)
+class Judged:
+    """A Shopify delivery that passed verification and parsing, ready to be stored."""
+
+    delivery: Delivery
+    order: Order | None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    topic: str | None = None
+    shop: str | None = None
+
+
+def judge_shopify(settings: Settings, headers: Mapping[str, str],
+                  body: bytes) -> Judged | Rejection:
+    """Verify and parse a Shopify delivery; no I/O, so the web layer runs it inline."""
     lowered = _lower(headers)
     kept = {k: v for k, v in lowered.items() if k in KEPT_SHOPIFY_HEADERS}
     signature = lowered.get("x-shopify-hmac-sha256")
     if not signature:
-        return reject(store, "shopify", kept, body, 401, "missing X-Shopify-Hmac-Sha256 header")
+        return Rejection(401, "missing X-Shopify-Hmac-Sha256 header", kept)
     if not shopify_webhooks.verify_hmac(body, signature, _secrets(settings.shopify_webhook_secret)):
-        return reject(store, "shopify", kept, body, 401,
-                       "X-Shopify-Hmac-Sha256 does not match the body and the webhook secret")
+        return Rejection(401, "X-Shopify-Hmac-Sha256 does not match the body and the webhook secret",
+                         kept)
     try:
         meta = shopify_webhooks.parse_headers(lowered)
     except MalformedWebhook as exc:
-        return reject(store, "shopify", kept, body, 400, str(exc))
+        return Rejection(400, str(exc), kept)
     try:
         payload = json.loads(body)
     except ValueError as exc:
-        return reject(store, "shopify", kept, body, 400, f"body is not valid JSON: {exc}",
-                       meta.topic, meta.shop_domain)
+        return Rejection(400, f"body is not valid JSON: {exc}", kept, meta.topic, meta.shop_domain)
     order: Order | None = None
     if meta.topic in ORDER_TOPICS:
         try:
             order = shopify_webhooks.parse_order(payload, meta.shop_domain)
         except MalformedWebhook as exc:
-            return reject(store, "shopify", kept, body, 400, f"{meta.topic}: {exc}",
-                           meta.topic, meta.shop_domain)
-    new, _ = store.accept_delivery(
-        Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
-                 shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body)),
-        order, dispatched=True,
-    )
+            return Rejection(400, f"{meta.topic}: {exc}", kept, meta.topic, meta.shop_domain)
+    delivery = Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
+                        shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body))
+    return Judged(delivery, order)
+
+
+def settle_shopify(starter: Starter, judged: Judged, new: bool) -> Verdict:
+    """After the delivery is stored (`new`) or recognised as a duplicate: answer, wake the work.
+
+    Stored with `dispatched=True`: a paid order waits in `orders` for the dispatcher, so the
+    delivery itself has nothing left to start."""
+    webhook_id = judged.delivery.delivery_id
     if not new:
-        return Verdict(200, {"status": "duplicate", "webhook_id": meta.webhook_id})
-    if order is not None and order.is_paid:
-        starter.start_order(order)
-    return Verdict(200, {"status": "accepted", "webhook_id": meta.webhook_id})
+        return Verdict(200, {"status": "duplicate", "webhook_id": webhook_id})
+    if judged.order is not None and judged.order.is_paid:
+        starter.start_order(judged.order)
+    return Verdict(200, {"status": "accepted", "webhook_id": webhook_id})
 
 
 def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token: str,
