@@ -176,6 +176,8 @@ class Store:
         current = OrderState(row.state)
         if current in (OrderState.RECEIVED, OrderState.PAID) or state == OrderState.CANCELLED:
             values["state"] = state.value
+        if order.updated_at == stored_at and values.get("state", current.value) == current.value:
+            return order_pk  # the same snapshot again (orders/create then orders/paid)
         conn.execute(orders.update().where(orders.c.id == order_pk).values(**values))
         return order_pk
 
