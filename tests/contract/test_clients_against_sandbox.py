@@ -1,7 +1,4 @@
-"""The three clients against the sandbox over loopback: the walking skeleton's calls, in order.
-
-Skipped when the sandbox package is not importable (it is optional for the provider contract).
-"""
+"""The three clients against the sandbox over loopback: the walking skeleton's calls, in order."""
 
 from __future__ import annotations
 
@@ -16,12 +13,11 @@ from shipflow.domain import keys, messages
 from shipflow.domain.milestone import Milestone, MilestoneEvent
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.errors import AuthenticationError
-from shipflow.providers.klaviyo import KlaviyoClient
+from shipflow.providers.klaviyo import KlaviyoClient, profile_from_order
 from shipflow.providers.shipstation import ShipStationClient, order_request
 from shipflow.providers.shopify import ShopifyClient, parse_order
-
-sandbox_server = pytest.importorskip("shipflow.sandbox.server")
-sandbox_config = pytest.importorskip("shipflow.sandbox.config")
+from shipflow.sandbox import config as sandbox_config
+from shipflow.sandbox import server as sandbox_server
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +105,26 @@ def test_wrong_credentials_are_authentication_errors(sandbox: Any) -> None:
                            datetime.now(timezone.utc), "a@shipflow.dev", None)
     with pytest.raises(AuthenticationError):
         KlaviyoClient(f"{base}/klaviyo", "pk_" + "x" * 34).create_event(event)
+
+
+def test_stock_reads_and_profile_upsert(sandbox: Any) -> None:
+    """The backorder check (variant stock), the restock map (inventory item -> variant, SKU)
+    and the Klaviyo profile upsert, against the simulators."""
+    config, base = sandbox.config, sandbox.base_url
+    placed = httpx.post(sandbox.url("/_sandbox/shopify/orders"), json={"count": 1}).json()
+    order_id = placed["orders"][0]["id"]
+    rest = httpx.get(sandbox.url(f"/_sandbox/shopify/orders/{order_id}")).json()["order"]
+    order = parse_order(rest, config.shop_domain)
+    line = next(li for li in order.line_items if li.sku)
+    with ShopifyClient(f"{base}/shopify", config.shopify_access_token) as shop, \
+            KlaviyoClient(f"{base}/klaviyo", config.klaviyo_api_key) as klaviyo:
+        stock = shop.variant_stock(line.sku or "")
+        assert stock.sku == line.sku and stock.policy in ("DENY", "CONTINUE")
+        if line.variant_id is not None:
+            assert stock.variant_id == line.variant_id
+        assert shop.variant_stock(stock.variant_id) == stock
+        assert shop.inventory_item_skus([stock.inventory_item_id, 1]) == {
+            stock.inventory_item_id: (stock.variant_id, stock.sku)}
+        profile = profile_from_order(order)
+        first = klaviyo.upsert_profile(profile)
+        assert klaviyo.upsert_profile(profile) == first  # an upsert: the same profile

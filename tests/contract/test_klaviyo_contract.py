@@ -17,11 +17,15 @@ from shipflow.domain.milestone import Milestone, MilestoneEvent
 from shipflow.domain.shipment import Shipment, ShipmentItem
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.klaviyo.wire import (
+    KlaviyoProfile,
+    ProfileLocation,
     bulk_events_request,
     bulk_requests,
     e164,
     event_request,
     parse_errors,
+    profile_from_order,
+    profile_import_request,
 )
 from shipflow.providers.shopify.webhooks import parse_order
 
@@ -214,3 +218,63 @@ def test_parse_errors_on_real_shapes() -> None:
     assert n.detail == "No valid revisions found for method" and n.code is None
     assert parse_errors("<html>400 Bad Request</html>") == []
     assert parse_errors(None) == []
+
+
+# -- profiles ----------------------------------------------------------------------------------
+PROFILE_IMPORT = "/api/profile-import"
+
+
+def fixture_order() -> Any:
+    return parse_order(json.loads(
+        (FIXTURES / "shopify" / "orders_create_docs_2026-07.json").read_text()),
+        "snowdevil.myshopify.com")
+
+
+@pytest.mark.parametrize("profile", [
+    KlaviyoProfile(email="sarah.mason@klaviyo-demo.com", phone_number="+1 (500) 555-0006",
+                   external_id="115310627314723954", first_name="Sarah", last_name="Mason",
+                   location=ProfileLocation("89 E 42nd St", "1st floor", "New York", "NY",
+                                            "10017", "US")),
+    KlaviyoProfile(email="sarah.mason@klaviyo-demo.com"),
+    KlaviyoProfile(phone_number="+15005550006"),
+    KlaviyoProfile(external_id="115310627314723954", location=ProfileLocation(country="CA")),
+    KlaviyoProfile(email="a@klaviyo-demo.com", location=ProfileLocation()),  # empty: left out
+], ids=["full", "email", "phone", "external-id", "empty-location"])
+def test_profile_import_validates(klaviyo_openapi: OpenApiValidator,
+                                  profile: KlaviyoProfile) -> None:
+    body = profile_import_request(profile)
+    assert klaviyo_openapi.request_errors("post", PROFILE_IMPORT, body) == []
+    attributes = body["data"]["attributes"]
+    assert body["data"]["type"] == "profile" and "id" not in body["data"]
+    # null would *clear* the field in an upsert: unknown values are left out, never null
+    assert None not in attributes.values()
+    assert None not in attributes.get("location", {}).values()
+
+
+def test_profile_from_the_fixture_order(klaviyo_openapi: OpenApiValidator) -> None:
+    profile = profile_from_order(fixture_order())
+    assert profile == KlaviyoProfile(
+        email="jon@example.com", phone_number="555-555-SHIP", external_id="115310627314723954",
+        first_name="John", last_name="Smith",
+        location=ProfileLocation("123 Shipping Street", None, "Shippington", "KY", "40003",
+                                 "US"))
+    body = profile_import_request(profile)
+    assert klaviyo_openapi.request_errors("post", PROFILE_IMPORT, body) == []
+    assert body["data"]["attributes"] == {
+        "email": "jon@example.com", "external_id": "115310627314723954", "first_name": "John",
+        "last_name": "Smith",  # the address phone is not E.164: left out
+        "location": {"address1": "123 Shipping Street", "city": "Shippington", "region": "KY",
+                     "zip": "40003", "country": "US"}}
+
+
+def test_profile_import_refuses_unknown_attributes(klaviyo_openapi: OpenApiValidator) -> None:
+    body = profile_import_request(KlaviyoProfile(email="a@klaviyo-demo.com"))
+    body["data"]["attributes"]["nickname"] = "x"
+    body["data"]["attributes"]["location"] = {"country_code": "US"}
+    assert klaviyo_openapi.request_errors("post", PROFILE_IMPORT, body) == [
+        # location is `$ref` + nullable, hence "any of" (the object or null)
+        "data/attributes/location: {'country_code': 'US'} is not valid under any of the given "
+        "schemas",
+        "data/attributes: Additional properties are not allowed ('nickname' was unexpected)"]
+    with pytest.raises(ValueError, match="needs an email"):
+        profile_import_request(KlaviyoProfile(phone_number="555-555-SHIP", first_name="x"))

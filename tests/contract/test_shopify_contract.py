@@ -18,6 +18,7 @@ from graphql.language import OperationDefinitionNode
 from shipflow.domain.order import Address, Customer, LineItem
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.shopify import graphql as gql
+from shipflow.providers.shopify import inventory
 from shipflow.providers.shopify.models import HoldReason, LineItemQuantity
 from shipflow.providers.shopify.webhooks import (
     parse_inventory_level,
@@ -25,6 +26,7 @@ from shipflow.providers.shopify.webhooks import (
     verify_hmac,
 )
 
+from .graphql_cost import requested_cost
 from .paths import FIXTURES
 
 SHOPIFY = FIXTURES / "shopify"
@@ -185,6 +187,18 @@ EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
         "gid://shopify/FulfillmentOrder/1", ["gid://shopify/FulfillmentHold/1"])),
     (gql.TAGS_ADD, gql.tags_add_variables("gid://shopify/Order/1", ["shipflow:held"])),
 ]
+INVENTORY_EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
+    (inventory.INVENTORY_ITEM_SKUS, inventory.inventory_item_ids_variables(
+        range(271878346596884015, 271878346596884015 + inventory.INVENTORY_ITEMS_PER_CALL))),
+    (inventory.inventory_item_skus_operation(1), inventory.inventory_item_ids_variables(
+        ["gid://shopify/InventoryItem/271878346596884015"])),
+    (inventory.VARIANT_STOCK_BY_SKU, {"query": inventory.sku_query('SKU "2006" 001')}),
+    (inventory.VARIANT_STOCK, {"id": "gid://shopify/ProductVariant/642667041472713922"}),
+]
+
+
+def subset_schema() -> GraphQLSchema:
+    return build_schema((Path(__file__).parent / "shopify_admin_subset.graphql").read_text())
 
 
 @pytest.mark.parametrize(("name", "schema"), schemas(), ids=lambda v: v if isinstance(v, str)
@@ -203,13 +217,61 @@ def test_documents_and_variables_fit_the_admin_schema(
     assert not isinstance(coerced, list), [e.message for e in coerced]
 
 
+def inventory_schemas() -> list[tuple[str, GraphQLSchema]]:
+    found = [("shipflow subset", subset_schema())]
+    try:
+        from shipflow.sandbox.shopify.schema import base_schema
+    except ImportError:
+        return found
+    sandbox = base_schema()
+    return [*found, ("sandbox", sandbox)] if sandbox.query_type and (
+        "inventoryItem" in sandbox.query_type.fields) else found
+
+
+@pytest.mark.parametrize(("name", "schema"), inventory_schemas(),
+                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("operation", "variables"), INVENTORY_EXAMPLES,
+                         ids=lambda v: getattr(v, "name", ""))
+def test_inventory_documents_fit_the_admin_schema(name: str, schema: GraphQLSchema,
+                                                  operation: gql.Operation,
+                                                  variables: dict[str, Any]) -> None:
+    document = parse(operation.document)
+    assert validate(schema, document) == []
+    [definition] = document.definitions
+    assert isinstance(definition, OperationDefinitionNode)
+    assert definition.name is not None and definition.name.value == operation.name
+    coerced = get_variable_values(schema, definition.variable_definitions, variables)
+    assert not isinstance(coerced, list), [e.message for e in coerced]
+
+
+@pytest.mark.parametrize(("operation", "variables"), EXAMPLES + INVENTORY_EXAMPLES,
+                         ids=lambda v: getattr(v, "name", ""))
+def test_every_document_costs_under_the_cap_and_its_estimate(
+        operation: gql.Operation, variables: dict[str, Any]) -> None:
+    """Shopify refuses a query above 1,000 requested points; the estimate (used before Shopify
+    has reported the real cost) must not be below what it will charge up front."""
+    cost = requested_cost(subset_schema(), operation.document, variables)
+    assert cost <= gql.MAX_QUERY_COST
+    assert operation.estimated_cost >= cost
+
+
+def test_cost_rules() -> None:
+    schema = subset_schema()
+    assert requested_cost(schema, gql.FULFILLMENT_ORDERS.document, {}) == 538
+    assert requested_cost(schema, inventory.VARIANT_STOCK_BY_SKU.document, {}) == 397
+    assert requested_cost(schema, inventory.INVENTORY_ITEM_SKUS.document, {}) == 200
+    nodes = "query q($ids: [ID!]!) { nodes(ids: $ids) { ... on InventoryItem { id variant { id } } } }"
+    assert requested_cost(schema, nodes, {"ids": ["gid://shopify/InventoryItem/1"] * 250}) == 500
+    assert requested_cost(schema, gql.TAGS_ADD.document, {}) == 12  # 10 + node + userErrors
+
+
 def test_documents_stay_under_the_query_cost_cap() -> None:
     try:
         from shipflow.sandbox.shopify.cost import CostCalculator
         from shipflow.sandbox.shopify.schema import base_schema
     except ImportError as exc:
         pytest.skip(f"sandbox cost calculator not importable: {exc}")
-    for operation, variables in EXAMPLES:
+    for operation, variables in EXAMPLES + INVENTORY_EXAMPLES:
         [definition] = parse(operation.document).definitions
         requested = CostCalculator(base_schema(), definition, {}, variables).requested()
         assert requested <= gql.MAX_QUERY_COST, operation.name

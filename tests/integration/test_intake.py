@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
 from shipflow.domain.order import Order
+from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.store import Database, upgrade
 from shipflow.store.repository import Store
 from shipflow.store.tables import orders, webhook_inbox
@@ -25,6 +26,7 @@ class RecordingStarter:
     def __init__(self) -> None:
         self.orders: list[int] = []
         self.pointers: list[str] = []
+        self.tracking: list[TrackingUpdate] = []
 
     def start_order(self, order: Order) -> str:
         self.orders.append(order.shopify_order_id)
@@ -33,6 +35,10 @@ class RecordingStarter:
     def start_ship_notify(self, resource_url: str) -> str:
         self.pointers.append(resource_url)
         return f"ship-notify:{resource_url}"
+
+    def start_tracking(self, update: TrackingUpdate) -> str:
+        self.tracking.append(update)
+        return f"tracking:{update.tracking_number}"
 
 
 @pytest.fixture

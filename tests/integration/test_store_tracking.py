@@ -20,7 +20,6 @@ from shipflow.domain.tracking_events import (
 )
 from shipflow.store import Database, upgrade
 from shipflow.store.repository import Delivery, Store
-
 from tests.unit.domain.factories import a_shipment, an_order
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=timezone.utc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sandbox_helpers import fixture_json
 
 from shipflow.sandbox import SandboxConfig
@@ -20,7 +21,9 @@ def test_summary_shape_counts_requests_and_reset(sandbox, shopify):
     httpx.post(sandbox.url("/shipstation/orders/createorder"), json=body, auth=credentials)
     shopify.gql('{ order(id: "gid://shopify/Order/1") { id } }')
     summary = httpx.get(sandbox.url("/_sandbox/summary")).json()
-    assert set(summary) == {"shopify", "shipstation", "klaviyo", "requests"}
+    assert set(summary) == {
+        "shopify", "shipstation", "shipstation_v2", "klaviyo", "faults", "requests"
+    }
     assert {
         "orders",
         "fulfilled_orders",
@@ -85,6 +88,29 @@ def test_from_env_reads_credentials_and_generates_the_rest():
     env = config.orchestrator_env("http://127.0.0.1:8100")
     assert env["SHIPFLOW_KLAVIYO_BASE_URL"] == "http://127.0.0.1:8100/klaviyo"
     assert env["SHIPFLOW_SHOPIFY_ACCESS_TOKEN"] == "shpat_given"
+
+
+def test_from_env_reads_the_v2_carrier_and_fault_knobs():
+    config, generated = SandboxConfig.from_env(
+        {
+            "SHIPFLOW_SANDBOX_CARRIER_OUTCOME": "lost",
+            "SHIPFLOW_SANDBOX_CARRIER_ODDS": '{"delayed": 0.2, "lost": 0}',
+            "SHIPFLOW_SANDBOX_FAULTS": '{"shipstation_v2": {"force_429": 3}}',
+        }
+    )
+    assert config.shipstation_v2_api_key == generated["SHIPFLOW_SHIPSTATION_V2_API_KEY"]
+    assert config.shipstation_v2_webhook_urls == ["http://127.0.0.1:8000/webhooks/shipstation-v2"]
+    assert config.carrier_outcome == "lost" and config.carrier_odds["delayed"] == 0.2
+    assert config.carrier_lost_rate == 0 and config.carrier_failed_attempt_rate == 0.03
+    assert config.faults == {"shipstation_v2": {"force_429": 3}}
+    env = config.orchestrator_env("http://127.0.0.1:8100")
+    assert env["SHIPFLOW_SHIPSTATION_V2_BASE_URL"] == "http://127.0.0.1:8100/shipstation"
+    assert env["SHIPFLOW_SHIPSTATION_V2_API_KEY"] == config.shipstation_v2_api_key
+    assert config.shipstation_v2_api_key not in repr(config)
+    with pytest.raises(ValueError):
+        SandboxConfig(carrier_outcome="teleported")
+    with pytest.raises(ValueError):
+        SandboxConfig(carrier_delayed_rate=0.9, carrier_lost_rate=0.2)
 
 
 def test_deliveries_hide_the_shipstation_token(make_sandbox):

@@ -18,6 +18,7 @@ from shipflow.engine.dispatcher import Dispatcher
 from shipflow.engine.runtime import Runtime
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
+from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation.webhooks import parse_pointer
 from shipflow.providers.shopify.client import ShopifyClient
@@ -126,6 +127,10 @@ class Engine:
             try:
                 if provider == "shipstation":
                     workflow_id = self.start_ship_notify(parse_pointer(body).resource_url)
+                elif provider == "shipstation-v2":
+                    tracking = v2_webhooks.parse_webhook(body).tracking
+                    if tracking is not None:
+                        workflow_id = self.start_tracking(tracking)
             except (ValueError, ProviderError) as exc:
                 log.error("inbox delivery %s cannot be re-dispatched: %s", inbox_id, exc)
             self.store.mark_dispatched(inbox_id, workflow_id)

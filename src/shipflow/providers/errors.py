@@ -8,9 +8,10 @@ ProviderError                     something went wrong talking to, or reading fr
 ├── NotFound                      404, or a GraphQL lookup that returned null
 ├── RejectedRequest               4xx validation: the provider refused what we sent
 │   └── UserErrors                Shopify GraphQL `userErrors`, each with its field path
-└── MalformedPayload              a body we received is not the shape we rely on (also ValueError)
-    ├── MalformedWebhook          an inbound webhook delivery: answer 400, never retry it
-    └── UnexpectedResponse        a 2xx response we cannot read: the provider changed, not us
+├── MalformedPayload              a body we received is not the shape we rely on (also ValueError)
+│   ├── MalformedWebhook          an inbound webhook delivery: answer 400, never retry it
+│   └── UnexpectedResponse        a 2xx response we cannot read: the provider changed, not us
+└── SignatureError                an inbound webhook failed verification: answer `status_code`
 ```
 
 `RateLimited` is a `TransientError` so that a caller who only asks "try again later?" catches
@@ -146,3 +147,19 @@ class MalformedWebhook(MalformedPayload):
 
 class UnexpectedResponse(MalformedPayload):
     """A successful response whose body is not the documented shape."""
+
+
+class SignatureError(ProviderError):
+    """A signed webhook failed verification; answer `status_code`, log `reason`."""
+
+    # The status follows the provider's instructions (ShipStation v2, shipstation.md §2.4): 404
+    # when the signature headers are missing, 400 for a stale or unreadable timestamp, 401 for
+    # an unknown key or a signature that does not match. Deliberately not a MalformedWebhook,
+    # so a web layer answering 400 to malformed bodies does not swallow the 404 and 401.
+    def __init__(self, status_code: int, reason: str, **kwargs: Any) -> None:
+        kwargs.setdefault("provider", "shipstation")
+        super().__init__(reason, status_code=status_code, **kwargs)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"webhook signature rejected ({self.status_code}): {self.reason}"

@@ -24,6 +24,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -146,42 +147,153 @@ class HeaderRateBudget:
     window resets) on every response; Klaviyo sends `RateLimit-Remaining`/`RateLimit-Reset`.
     When the provider says nothing is left, the next `acquire` waits until the window resets,
     so the client never spends a request just to be told 429.
+
+    One instance may be shared by several clients and threads of a process (all sending with
+    one API key). It then has to count what the headers cannot know yet:
+
+    - `acquire` takes one request from the estimate, so threads do not all see "1 left" and
+      all send;
+    - a response's `remaining` does not include requests still in flight (sent by other
+      threads, maybe not yet counted by the provider), so the estimate is `remaining` minus
+      those, and never raised within one window by a late, stale answer;
+    - when the window resets, the estimate is the window's limit (`limit_header`, when the
+      provider sends one) minus the requests still in flight; without a known limit the next
+      response says.
+
+    A request is "in flight" from `acquire` until the same thread's `observe`; a thread whose
+    request raised instead (a timeout) is cleared on its next `acquire`, and any entry older
+    than `stale_after` seconds is dropped, so a lost thread cannot shrink the budget for good.
+    429 answers without a reset header fall back to `Retry-After`.
     """
 
+    # Reset headers are whole seconds: two windows' ends closer than this are the same window.
+    _SAME_WINDOW = 1.5
+
     def __init__(
-        self, remaining_header: str, reset_header: str, *, clock: Clock = SYSTEM_CLOCK
+        self,
+        remaining_header: str,
+        reset_header: str,
+        *,
+        limit_header: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        stale_after: float = 120.0,
     ) -> None:
         self.remaining_header = remaining_header
         self.reset_header = reset_header
+        self.limit_header = limit_header
         self.clock = clock
+        self.stale_after = stale_after
         self._lock = threading.Lock()
         self._remaining: float | None = None
         self._reset_at: float | None = None
+        self._limit: float | None = None
+        self._in_flight: dict[int, float] = {}
 
     def acquire(self) -> None:
-        with self._lock:
-            if self._remaining is None or self._remaining > 0 or self._reset_at is None:
-                return
-            wait = self._reset_at - self.clock.monotonic()
-            # Whoever waits takes the fresh window; the next response tells us its real state.
-            self._remaining = None
-            self._reset_at = None
-        if wait > 0:
+        me = threading.get_ident()
+        while True:
+            with self._lock:
+                now = self.clock.monotonic()
+                self._in_flight.pop(me, None)
+                for thread, since in list(self._in_flight.items()):
+                    if now - since > self.stale_after:
+                        del self._in_flight[thread]
+                if self._reset_at is not None and now >= self._reset_at:
+                    # The window we knew about is over; whatever is still in flight may be
+                    # counted in the new one.
+                    self._reset_at = None
+                    self._remaining = (
+                        None if self._limit is None else self._limit - len(self._in_flight)
+                    )
+                if self._remaining is None or self._remaining > 0 or self._reset_at is None:
+                    if self._remaining is not None:
+                        self._remaining -= 1
+                    self._in_flight[me] = now
+                    return
+                wait = self._reset_at - now
             log.info("rate budget spent; waiting %.2fs for the window to reset", wait)
             self.clock.sleep(wait)
 
     def observe(self, response: httpx.Response) -> None:
-        remaining = header_float(response.headers, self.remaining_header)
-        reset = header_float(response.headers, self.reset_header)
-        if remaining is None and response.status_code != 429:
-            return
+        headers = response.headers
+        remaining = header_float(headers, self.remaining_header)
+        reset = header_float(headers, self.reset_header)
+        limit = header_float(headers, self.limit_header) if self.limit_header else None
+        limited = response.status_code == 429
+        if limited and reset is None:
+            reset = parse_retry_after(headers.get("Retry-After"))
         with self._lock:
-            self._remaining = 0.0 if response.status_code == 429 else remaining
-            self._reset_at = self.clock.monotonic() + reset if reset is not None else None
+            self._in_flight.pop(threading.get_ident(), None)
+            if limit is not None and limit > 0:
+                self._limit = limit
+            if remaining is None and not limited:
+                return
+            estimate = 0.0 if limited else float(remaining or 0) - len(self._in_flight)
+            if reset is None:
+                self._remaining = estimate
+                self._reset_at = None
+                return
+            ends = self.clock.monotonic() + reset
+            known = self._reset_at
+            if known is None or ends > known + self._SAME_WINDOW:
+                self._remaining, self._reset_at = estimate, ends  # a new window
+            elif ends >= known - self._SAME_WINDOW:
+                current = estimate if self._remaining is None else self._remaining
+                self._remaining, self._reset_at = min(current, estimate), max(known, ends)
+            # else: an answer from a window that has already ended tells us nothing
 
     @property
     def remaining(self) -> float | None:
         return self._remaining
+
+
+class SlidingWindowBudget:
+    """At most `limit` requests in any `period` seconds, known in advance (a published limit
+    whose window the provider does not report, like Klaviyo's one-second burst window).
+
+    A sliding window never exceeds a fixed-window server's count, whatever the alignment, as
+    long as requests arrive in the order and at the pace they were let through; `slack` seconds
+    added to the window cover the few milliseconds between letting a request through and the
+    provider counting it (threads, connection pool)."""
+
+    def __init__(self, limit: int, period: float, *, clock: Clock = SYSTEM_CLOCK,
+                 slack: float = 0.05) -> None:
+        self.limit = limit
+        self.period = period + slack
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._sent: deque[float] = deque()
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self.clock.monotonic()
+                while self._sent and self._sent[0] <= now - self.period:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self.period - now
+            self.clock.sleep(max(wait, 0.0))
+
+    def observe(self, response: httpx.Response) -> None:
+        return None
+
+
+class CombinedBudget:
+    """Several budgets at once: a request waits until every one of them lets it through, in
+    the order given: put the budget with the longest waits first."""
+
+    def __init__(self, *budgets: RateBudget) -> None:
+        self.budgets = budgets
+
+    def acquire(self) -> None:
+        for budget in self.budgets:
+            budget.acquire()
+
+    def observe(self, response: httpx.Response) -> None:
+        for budget in self.budgets:
+            budget.observe(response)
 
 
 def raise_for_status(

@@ -1,7 +1,9 @@
-"""Local, high-fidelity simulators of Shopify, ShipStation v1 and Klaviyo on one HTTP port.
+"""Local, high-fidelity simulators of Shopify, ShipStation (v1 and v2, with a carrier that
+scans every label on a simulated clock) and Klaviyo on one HTTP port.
 
-They speak the real wire formats (paths, auth, status codes, headers, bodies) so the real
-orchestrator can run against them; controls under `/_sandbox/` drive and inspect the run.
+They speak the real wire formats (paths, auth, status codes, headers, bodies, signed webhooks)
+so the real orchestrator can run against them; controls under `/_sandbox/` drive and inspect
+the run and inject faults (`faults.py`).
 """
 
 from shipflow.sandbox.app import create_app

@@ -1,5 +1,6 @@
-"""The sandbox ASGI app: Shopify under `/shopify`, ShipStation v1 under `/shipstation`, Klaviyo
-under `/klaviyo`, controls under `/_sandbox`. Background work starts and stops with the app.
+"""The sandbox ASGI app: Shopify under `/shopify`, ShipStation v1 under `/shipstation` (v2
+under `/shipstation/v2`, JWKS at `/shipstation/v2/jwks` and `/shipstation/jwks`), Klaviyo under
+`/klaviyo`, controls under `/_sandbox`. Background work starts and stops with the app.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from shipflow.sandbox.config import SandboxConfig
 from shipflow.sandbox.klaviyo import api as klaviyo_api
 from shipflow.sandbox.klaviyo.spec import load_spec
 from shipflow.sandbox.shipstation import api as shipstation_api
+from shipflow.sandbox.shipstation_v2 import api as shipstation_v2_api
 from shipflow.sandbox.shopify import api as shopify_api
 from shipflow.sandbox.state import SandboxState
 
@@ -35,7 +37,10 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Mount("/shopify", routes=shopify_api.routes(state)),
-            Mount("/shipstation", routes=shipstation_api.routes(state)),
+            Mount(
+                "/shipstation",
+                routes=shipstation_api.routes(state) + shipstation_v2_api.routes(state),
+            ),
             Mount("/klaviyo", routes=klaviyo_api.routes(state)),
             Mount("/_sandbox", routes=controls.routes(state)),
         ],

@@ -3,19 +3,26 @@
 Rate-limit windows, webhook backoff and warehouse delays are measured in simulated seconds;
 anything a client must wait for (Retry-After, reset headers, restore rates) is reported back
 converted to real seconds, because clients live in real time.
+
+Two kinds of timestamps: `wall()` is real time (request/response stamps, webhook signature
+timestamps, which receivers compare with their own clock); `calendar()` is the *simulated*
+calendar, which starts at the real time when the clock starts and then runs `time_scale` times
+faster. Things that happen "days later" (carrier scans, `holdUntilDate` releases, estimated
+delivery dates) live on the simulated calendar; with `time_scale == 1` the two are the same.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 class Clock:
     def __init__(self, time_scale: float = 1.0) -> None:
         self.time_scale = time_scale
         self._origin = time.monotonic()
+        self.calendar_origin = datetime.now(UTC)
 
     def now(self) -> float:
         """Simulated seconds since the clock started (monotonic)."""
@@ -29,6 +36,14 @@ class Clock:
 
     async def sleep(self, sim_seconds: float) -> None:
         await asyncio.sleep(max(0.0, sim_seconds / self.time_scale))
+
+    def calendar(self) -> datetime:
+        """The simulated calendar time (UTC): real start time + simulated seconds elapsed."""
+        return self.calendar_origin + timedelta(seconds=self.now())
+
+    def at_calendar(self, moment: datetime) -> float:
+        """The simulated second (as `now()` counts them) at which `calendar()` reaches `moment`."""
+        return (moment - self.calendar_origin).total_seconds()
 
     @staticmethod
     def wall() -> datetime:

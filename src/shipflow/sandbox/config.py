@@ -11,12 +11,15 @@ webhook retry backoff, `auto_ship_after`); wall-clock timestamps in payloads sta
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import secrets
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from shipflow.sandbox.carrier.outcomes import DEFAULT_ODDS, OUTCOMES
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -65,6 +68,18 @@ class SandboxConfig:
     shipstation_webhook_token: str = field(default_factory=lambda: _token("", 32), repr=False)
     shipstation_webhook_urls: list[str] = field(default_factory=list, repr=False)
     shipstation_rate_limit: int = 40
+    shipstation_v2_api_key: str = field(default_factory=lambda: _token("", 43), repr=False)
+    shipstation_v2_webhook_urls: list[str] = field(default_factory=list, repr=False)
+    shipstation_v2_rate_limit: int = 200
+    shipstation_v2_rate_headers: bool = True
+    carrier_delayed_rate: float = DEFAULT_ODDS["delayed"]
+    carrier_stalled_rate: float = DEFAULT_ODDS["stalled"]
+    carrier_failed_attempt_rate: float = DEFAULT_ODDS["failed_attempt"]
+    carrier_undeliverable_rate: float = DEFAULT_ODDS["undeliverable"]
+    carrier_damaged_rate: float = DEFAULT_ODDS["damaged"]
+    carrier_lost_rate: float = DEFAULT_ODDS["lost"]
+    carrier_outcome: str | None = None
+    faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipstation_store_id: int = 171654
     ship_batch_size: int = 20
     auto_ship_after: float | None = None
@@ -88,6 +103,15 @@ class SandboxConfig:
             raise ValueError("duplicate_deliveries must be >= 1")
         if self.latency < 0:
             raise ValueError("latency must be >= 0")
+        if self.carrier_outcome is not None and self.carrier_outcome not in OUTCOMES:
+            raise ValueError(f"carrier_outcome must be one of {', '.join(OUTCOMES)}")
+        if sum(self.carrier_odds.values()) > 1:
+            raise ValueError("the carrier_*_rate odds add up to more than 1")
+
+    @property
+    def carrier_odds(self) -> dict[str, float]:
+        """Outcome -> probability for the carrier simulator (`on_time` gets the rest)."""
+        return {name: getattr(self, f"carrier_{name}_rate") for name in OUTCOMES[1:]}
 
     def replace(self, **changes: Any) -> SandboxConfig:
         """A copy with some fields changed (`dataclasses.replace`)."""
@@ -111,7 +135,10 @@ class SandboxConfig:
         `SHIPSTATION_WEBHOOK_URLS` (comma separated; default the orchestrator's
         `/webhooks/shipstation/{token}`), `PUBLIC_URL`, `AUTO_SHIP_AFTER`, `TIME_SCALE`, `SEED`,
         `RATE_LIMITS` (0 disables), `SHOPIFY_PLAN`, `LATENCY` (seconds added to every provider
-        response).
+        response), `SHIPSTATION_V2_WEBHOOK_URLS` (comma separated; default the orchestrator's
+        `/webhooks/shipstation-v2`), `CARRIER_OUTCOME` (force every parcel's outcome),
+        `CARRIER_ODDS` (JSON, e.g. `{"delayed": 0.2, "lost": 0}`) and `FAULTS` (JSON, as
+        `POST /_sandbox/faults` takes it).
         """
         env = os.environ if environ is None else environ
         generated: dict[str, str] = {}
@@ -139,6 +166,9 @@ class SandboxConfig:
             lambda: _token("", 32),
         )
         credential("SHIPFLOW_KLAVIYO_API_KEY", "klaviyo_api_key", new_klaviyo_key)
+        credential(
+            "SHIPFLOW_SHIPSTATION_V2_API_KEY", "shipstation_v2_api_key", lambda: _token("", 43)
+        )
 
         prefix = "SHIPFLOW_SANDBOX_"
         values["shopify_webhook_url"] = (
@@ -150,6 +180,22 @@ class SandboxConfig:
             token = values["shipstation_webhook_token"]
             urls = f"http://127.0.0.1:8000/webhooks/shipstation/{token}"
         values["shipstation_webhook_urls"] = [u.strip() for u in urls.split(",") if u.strip()]
+        v2_urls = env.get(prefix + "SHIPSTATION_V2_WEBHOOK_URLS")
+        if v2_urls is None:
+            v2_urls = "http://127.0.0.1:8000/webhooks/shipstation-v2"
+        values["shipstation_v2_webhook_urls"] = [
+            u.strip() for u in v2_urls.split(",") if u.strip()
+        ]
+        if env.get(prefix + "CARRIER_OUTCOME"):
+            values["carrier_outcome"] = env[prefix + "CARRIER_OUTCOME"]
+        if env.get(prefix + "CARRIER_ODDS"):
+            odds = json.loads(env[prefix + "CARRIER_ODDS"])
+            for name, chance in odds.items():
+                if name not in OUTCOMES[1:]:
+                    raise ValueError(f"unknown carrier outcome {name!r} in CARRIER_ODDS")
+                values[f"carrier_{name}_rate"] = float(chance)
+        if env.get(prefix + "FAULTS"):
+            values["faults"] = json.loads(env[prefix + "FAULTS"])
         if env.get(prefix + "PUBLIC_URL"):
             values["public_base_url"] = env[prefix + "PUBLIC_URL"]
         if env.get(prefix + "AUTO_SHIP_AFTER"):
@@ -182,6 +228,8 @@ class SandboxConfig:
             "SHIPFLOW_SHIPSTATION_API_KEY": self.shipstation_api_key,
             "SHIPFLOW_SHIPSTATION_API_SECRET": self.shipstation_api_secret,
             "SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN": self.shipstation_webhook_token,
+            "SHIPFLOW_SHIPSTATION_V2_BASE_URL": f"{base}/shipstation",
+            "SHIPFLOW_SHIPSTATION_V2_API_KEY": self.shipstation_v2_api_key,
             "SHIPFLOW_KLAVIYO_BASE_URL": f"{base}/klaviyo",
             "SHIPFLOW_KLAVIYO_API_KEY": self.klaviyo_api_key,
         }

@@ -12,8 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shipflow.sandbox import simulation_controls
 from shipflow.sandbox.routing import json_response, read_json
 from shipflow.sandbox.shopify.ids import parse_gid
+from shipflow.sandbox.shopify.merchant import MerchantError
+from shipflow.sandbox.shopify.store import ShopOrder
 
 if TYPE_CHECKING:
     from shipflow.sandbox.state import SandboxState
@@ -26,12 +29,20 @@ INDEX = {
     'and send orders/create + orders/paid ("deliver": false places them silently)',
     "GET /_sandbox/shopify/orders": "placed orders (id, name, fulfillment status)",
     "GET /_sandbox/shopify/orders/{id}": "one order with fulfillment orders and fulfillments",
+    "POST /_sandbox/shopify/orders/{id}/cancel": '{"reason": "customer", "restock": true}: '
+    "cancel the order, send orders/cancelled",
+    "POST /_sandbox/shopify/orders/{id}/refund": '{"line_items": [{"line_item_id", "quantity"}]'
+    ' (default all), "restock": false, "note": null}: send refunds/create',
+    "GET /_sandbox/shopify/inventory": "stock per SKU (available, committed, on_hand, policy)",
+    "POST /_sandbox/shopify/inventory": '{"sku": "...", "available": n}: set stock, send '
+    "inventory_levels/update",
     "GET /_sandbox/deliveries": "webhook deliveries and attempts (?provider=&topic=&state=)",
     "POST /_sandbox/shipstation/ship": '{"orderIds": [...]} or {} for all awaiting_shipment; '
     '"relabel": true voids and reprints shipped orders; sends SHIP_NOTIFY',
     "GET /_sandbox/shipstation/orders": "ShipStation orders (?orderKey=)",
     "GET /_sandbox/klaviyo/events": "recorded events (?metric=&email=)",
     "POST /_sandbox/reset": "forget everything (same seed, same generated data)",
+    **simulation_controls.INDEX,
 }
 
 
@@ -59,13 +70,50 @@ def routes(state: SandboxState) -> list[Route]:
     async def list_orders(request: Request) -> Response:
         return json_response({"orders": [_brief(state, i) for i in state.shopify.store.orders]})
 
-    async def get_order(request: Request) -> Response:
+    def shop_order(request: Request) -> ShopOrder | None:
         raw = request.path_params["order_id"]
         order_id = int(raw) if raw.isdigit() else parse_gid(raw, "Order")
-        order = state.shopify.store.orders.get(order_id or -1)
+        return state.shopify.store.orders.get(order_id or -1)
+
+    async def get_order(request: Request) -> Response:
+        order = shop_order(request)
         if order is None:
             return json_response({"error": "order not found"}, 404)
         return json_response(state.shopify.order_json(order))
+
+    async def merchant_action(request: Request) -> Response:
+        order = shop_order(request)
+        if order is None:
+            return json_response({"error": "order not found"}, 404)
+        body, ok = await read_json(request)
+        body = body if ok and isinstance(body, dict) else {}
+        merchant = state.shopify.merchant
+        try:
+            if request.url.path.endswith("/cancel"):
+                result = merchant.cancel(
+                    order, body.get("reason", "customer"), body.get("restock", True) is not False
+                )
+                return json_response({"order": result})
+            lines = body.get("line_items")
+            if lines is not None and not isinstance(lines, list):
+                return json_response({"error": '"line_items" must be a list'}, 400)
+            refund = merchant.refund(order, lines, bool(body.get("restock")), body.get("note"))
+            return json_response({"refund": refund}, 201)
+        except MerchantError as exc:
+            return json_response({"error": exc.message}, exc.status)
+
+    async def inventory(request: Request) -> Response:
+        stock = state.shopify.inventory
+        if request.method == "GET":
+            return json_response({"inventory": [stock.to_json(i) for i in stock.items.values()]})
+        body, ok = await read_json(request)
+        if not (ok and isinstance(body, dict) and isinstance(body.get("sku"), str)
+                and isinstance(body.get("available"), int)):
+            return json_response({"error": 'give "sku" and an integer "available"'}, 400)
+        try:
+            return json_response(state.shopify.merchant.set_stock(body["sku"], body["available"]))
+        except MerchantError as exc:
+            return json_response({"error": exc.message}, exc.status)
 
     async def deliveries(request: Request) -> Response:
         query = request.query_params
@@ -114,11 +162,15 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/shopify/orders", create_orders, methods=["POST"]),
         Route("/shopify/orders", list_orders, methods=["GET"]),
         Route("/shopify/orders/{order_id}", get_order, methods=["GET"]),
+        Route("/shopify/orders/{order_id}/cancel", merchant_action, methods=["POST"]),
+        Route("/shopify/orders/{order_id}/refund", merchant_action, methods=["POST"]),
+        Route("/shopify/inventory", inventory, methods=["GET", "POST"]),
         Route("/deliveries", deliveries, methods=["GET"]),
         Route("/shipstation/ship", ship, methods=["POST"]),
         Route("/shipstation/orders", shipstation_orders, methods=["GET"]),
         Route("/klaviyo/events", klaviyo_events, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),
+        *simulation_controls.routes(state),
     ]
 
 

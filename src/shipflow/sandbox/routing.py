@@ -18,6 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# Fault injection hook: a response to answer with instead of the endpoint's, or None.
+FaultGate = Callable[[Request], Awaitable[Response | None]]
 
 
 def counted(
@@ -27,14 +29,20 @@ def counted(
     endpoint: Endpoint,
     methods: list[str],
     latency: Callable[[], float] = lambda: 0.0,
+    fault: FaultGate | None = None,
 ) -> Route:
-    """A route counted in `counter`; `latency()` real seconds are added before it answers."""
+    """A route counted in `counter`; `latency()` real seconds are added before it answers,
+    and `fault` (see `faults.py`) may answer instead of the endpoint."""
 
     async def handle(request: Request) -> Response:
         counter[f"{provider} {request.method} {path}"] += 1
         delay = latency()
         if delay > 0:
             await asyncio.sleep(delay)
+        if fault is not None:
+            injected = await fault(request)
+            if injected is not None:
+                return injected
         return await endpoint(request)
 
     return Route(path, handle, methods=methods)

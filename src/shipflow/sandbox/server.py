@@ -38,6 +38,19 @@ def serve(
     uvicorn.run(create_app(config), host=host, port=port, log_level=log_level, access_log=False)
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn checks `should_exit` every 100 ms; tests start and stop many servers, so this
+    one checks every 10 ms (the once-a-second `Date` header refresh just happens more often)."""
+
+    async def main_loop(self) -> None:
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(0.01)
+            should_exit = await self.on_tick(counter)
+
+
 class ThreadedServer:
     """Any ASGI app served by uvicorn on a free loopback port from a daemon thread."""
 
@@ -50,7 +63,7 @@ class ThreadedServer:
         self.app = app
 
     def start(self, timeout: float = 10.0) -> ThreadedServer:
-        self._server = uvicorn.Server(
+        self._server = _PromptServer(
             uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
         )
         self._thread = threading.Thread(

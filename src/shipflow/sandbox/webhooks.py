@@ -4,20 +4,30 @@ Every attempt is recorded (status code or error, latency) so tests and the demo 
 was delivered. Semantics follow Shopify's (shopify.md §1.3): 1 s connect / 5 s total timeout, any
 non-2xx (3xx included) is a failure, retried with exponential backoff and the original bytes.
 Deliveries run as tasks on the app's event loop; a semaphore bounds concurrent requests.
+
+Fault injection (`faults.py`): when `fault_api` is given, a delivery may be dropped (recorded
+with state `dropped`, never sent) or duplicated. `prepare(body)` computes headers afresh for
+every attempt (ShipEngine-style signatures carry a timestamp that must be current).
+Deliveries that share an `order_key` (one parcel's tracking updates to one subscriber) start in
+the order they were submitted: each waits for the first attempt of the one before it (not for
+its retries, so a failing receiver does not hold the queue).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
 from shipflow.sandbox.clock import Clock
+from shipflow.sandbox.faults import Faults
 
-DeliveryState = Literal["pending", "delivered", "failed"]
+DeliveryState = Literal["pending", "delivered", "failed", "dropped"]
+Prepare = Callable[[bytes], dict[str, str]]
 
 
 @dataclass
@@ -50,6 +60,10 @@ class Delivery:
     state: DeliveryState = "pending"
     attempts: list[Attempt] = field(default_factory=list)
     size: int = 0
+    prepare: Prepare | None = None
+    secret_headers: tuple[str, ...] = ()
+    after: Delivery | None = None
+    first_done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def finish(self, state: DeliveryState) -> None:
         """Final state; the body is dropped (only its size is kept) to bound memory."""
@@ -69,21 +83,33 @@ class Delivery:
             "url": url,
             "copy": self.copy,
             "state": self.state,
-            "headers": {k: v for k, v in self.headers.items() if k.lower() != "authorization"},
+            "headers": {
+                k: ("***" if k in self.secret_headers else v)
+                for k, v in self.headers.items()
+                if k.lower() != "authorization"
+            },
             "body_bytes": self.size or len(self.body),
             "attempts": [a.to_json() for a in self.attempts],
         }
 
 
 class WebhookDispatcher:
-    def __init__(self, clock: Clock, concurrency: int = 16, redact: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        concurrency: int = 16,
+        redact: tuple[str, ...] = (),
+        faults: Faults | None = None,
+    ) -> None:
         self.clock = clock
         self.redact = redact
+        self.faults = faults
         self.deliveries: list[Delivery] = []
         self._concurrency = concurrency
         self._semaphore: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._tails: dict[str, Delivery] = {}
 
     async def start(self) -> None:
         self._semaphore = asyncio.Semaphore(self._concurrency)
@@ -108,6 +134,7 @@ class WebhookDispatcher:
 
     def clear(self) -> None:
         self.deliveries.clear()
+        self._tails.clear()
 
     def submit(
         self,
@@ -121,9 +148,23 @@ class WebhookDispatcher:
         max_retries: int,
         retry_base: float,
         copies: int = 1,
+        fault_api: str | None = None,
+        prepare: Prepare | None = None,
+        secret_headers: tuple[str, ...] = (),
+        order_key: str | None = None,
     ) -> list[Delivery]:
         """Record and schedule `copies` identical deliveries (copies > 1 injects duplicates)."""
         made = []
+        if fault_api is not None and self.faults is not None:
+            extra = self.faults.webhook_copies(fault_api)
+            if extra == 0:
+                dropped = Delivery(
+                    delivery_id, provider, topic, url, body, dict(headers), 0, retry_base
+                )
+                dropped.finish("dropped")
+                self.deliveries.append(dropped)
+                return [dropped]
+            copies += extra - 1
         for copy in range(copies):
             delivery = Delivery(
                 delivery_id,
@@ -135,23 +176,34 @@ class WebhookDispatcher:
                 max_retries,
                 retry_base,
                 copy,
+                prepare=prepare,
+                secret_headers=secret_headers,
             )
             self.deliveries.append(delivery)
             made.append(delivery)
             if self._client is None:
                 delivery.attempts.append(Attempt(_iso_now(self.clock), None, 0.0, "not_started"))
                 delivery.finish("failed")
+                delivery.first_done.set()
                 continue
+            if order_key is not None:
+                delivery.after = self._tails.get(order_key)
+                self._tails[order_key] = delivery
             task = asyncio.get_running_loop().create_task(self._run(delivery))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return made
 
     async def _run(self, delivery: Delivery) -> None:
+        if delivery.after is not None:
+            await delivery.after.first_done.wait()
+            delivery.after = None
         for attempt in range(delivery.max_retries + 1):
             if attempt:
                 await self.clock.sleep(delivery.retry_base * 2 ** (attempt - 1))
-            if await self._attempt(delivery):
+            delivered = await self._attempt(delivery)
+            delivery.first_done.set()
+            if delivered:
                 delivery.finish("delivered")
                 return
         delivery.finish("failed")
@@ -161,6 +213,8 @@ class WebhookDispatcher:
         async with self._semaphore:
             started = time.perf_counter()
             at = _iso_now(self.clock)
+            if delivery.prepare is not None:
+                delivery.headers.update(delivery.prepare(delivery.body))
             try:
                 response = await asyncio.wait_for(
                     self._client.post(
@@ -182,6 +236,7 @@ class WebhookDispatcher:
             "delivered": sum(d.state == "delivered" for d in mine),
             "failed": sum(d.state == "failed" for d in mine),
             "pending": sum(d.state == "pending" for d in mine),
+            "dropped": sum(d.state == "dropped" for d in mine),
             "attempts": sum(len(d.attempts) for d in mine),
         }
 

@@ -50,6 +50,12 @@ class Delivery:
     body_size: int
 
 
+def _initial_state(order: Order) -> OrderState:
+    if order.cancelled_at is not None:
+        return OrderState.CANCELLED
+    return OrderState.PAID if order.is_paid else OrderState.RECEIVED
+
+
 @dataclass(frozen=True)
 class TrackingApplied:
     order_pk: int
@@ -114,9 +120,91 @@ class Store:
 
     def accept_many(self, items: Sequence[tuple[Delivery, Order | None, bool]]
                     ) -> list[tuple[bool, int | None]]:
-        """`accept_delivery` for many deliveries in one transaction (group commit)."""
+        """`accept_delivery` for many deliveries in one transaction (group commit), with
+        set-wise statements: one look-up of known delivery ids, one multi-row insert, one
+        look-up of known orders. Returns (new, None) per delivery: inbox ids are not needed
+        by the callers that batch."""
+        if not items:
+            return []
+        now = self.clock()
         with self.db.engine.begin() as conn:
-            return [self._accept(conn, d, o, dispatched) for d, o, dispatched in items]
+            keys = [(d.provider, d.delivery_id) for d, _, _ in items]
+            seen = {(r.provider, r.delivery_id) for r in conn.execute(
+                sa.select(webhook_inbox.c.provider, webhook_inbox.c.delivery_id).where(
+                    sa.tuple_(webhook_inbox.c.provider, webhook_inbox.c.delivery_id).in_(keys)))}
+            results: list[tuple[bool, int | None]] = []
+            rows: list[dict[str, Any]] = []
+            latest: dict[tuple[str, int], tuple[Order, str]] = {}
+            for delivery, order, dispatched in items:
+                key = (delivery.provider, delivery.delivery_id)
+                if key in seen:
+                    results.append((False, None))
+                    continue
+                seen.add(key)
+                results.append((True, None))
+                rows.append({
+                    "provider": delivery.provider, "delivery_id": delivery.delivery_id,
+                    "topic": delivery.topic, "shop_domain": delivery.shop_domain,
+                    "status": "accepted", "reason": None, "http_status": 200,
+                    "headers": dict(delivery.headers), "body": delivery.body,
+                    "body_size": delivery.body_size, "received_at": now,
+                    "dispatched_at": now if dispatched else None,
+                })
+                if order is not None:
+                    okey = (order.shop_domain, order.shopify_order_id)
+                    known = latest.get(okey)
+                    if known is None or order.updated_at >= known[0].updated_at:
+                        latest[okey] = (order, delivery.topic or "")
+            if rows:
+                conn.execute(self._insert_ignore_many(webhook_inbox, rows, "provider", "delivery_id"))
+            if latest:
+                self._upsert_orders(conn, list(latest.values()))
+        return results
+
+    def _insert_ignore_many(self, table: sa.Table, rows: list[dict[str, Any]],
+                            *keys: str) -> sa.Insert:
+        return insert_ignore(self.db.dialect, table, rows, *keys)
+
+    def _upsert_orders(self, conn: sa.Connection, batch: list[tuple[Order, str]]) -> None:
+        """Insert the orders not stored yet in one statement; update the others one by one."""
+        keys = [(o.shop_domain, o.shopify_order_id) for o, _ in batch]
+        stored = {
+            (r.shop_domain, int(r.shopify_order_id)) for r in conn.execute(
+                sa.select(orders.c.shop_domain, orders.c.shopify_order_id).where(
+                    sa.tuple_(orders.c.shop_domain, orders.c.shopify_order_id).in_(keys)))
+        }
+        fresh = [(o, topic) for o, topic in batch if (o.shop_domain, o.shopify_order_id) not in stored]
+        now = self.clock()
+        if fresh:
+            conn.execute(self._insert_ignore_many(orders, [{
+                "shop_domain": o.shop_domain, "shopify_order_id": o.shopify_order_id,
+                "name": o.name, "financial_status": o.financial_status,
+                "total_price": o.total_price, "currency": o.currency,
+                "snapshot": order_to_json(o), "shopify_updated_at": o.updated_at,
+                "state": _initial_state(o).value, "created_at": now, "updated_at": now,
+            } for o, _ in fresh], "shop_domain", "shopify_order_id"))
+            ids = {
+                (r.shop_domain, int(r.shopify_order_id)): int(r.id) for r in conn.execute(
+                    sa.select(orders.c.id, orders.c.shop_domain, orders.c.shopify_order_id).where(
+                        sa.tuple_(orders.c.shop_domain, orders.c.shopify_order_id).in_(
+                            [(o.shop_domain, o.shopify_order_id) for o, _ in fresh])))
+            }
+            conn.execute(insert_ignore(self.db.dialect, line_items, [
+                {"order_id": ids[(o.shop_domain, o.shopify_order_id)],
+                 "shopify_line_item_id": li.line_item_id, "sku": li.sku, "title": li.name[:512],
+                 "quantity": li.quantity, "unit_price": li.unit_price, "grams": li.grams}
+                for o, _ in fresh for li in o.line_items
+            ], "order_id", "shopify_line_item_id"))
+            conn.execute(insert_ignore(self.db.dialect, timeline, [
+                {"order_id": ids[(o.shop_domain, o.shopify_order_id)], "at": now,
+                 "kind": "received", "message": f"Order {o.name} received ({topic})",
+                 "detail": {"topic": topic, "financial_status": o.financial_status},
+                 "dedupe_key": f"received:{o.shop_domain}:{o.shopify_order_id}"}
+                for o, topic in fresh
+            ], "dedupe_key"))
+        for order, topic in batch:
+            if (order.shop_domain, order.shopify_order_id) in stored:
+                self._upsert_order(conn, order, topic)
 
     def _accept(self, conn: sa.Connection, delivery: Delivery, order: Order | None,
                 dispatched: bool) -> tuple[bool, int | None]:
@@ -137,9 +225,7 @@ class Store:
 
     def _upsert_order(self, conn: sa.Connection, order: Order, topic: str) -> int:
         now = self.clock()
-        state = OrderState.PAID if order.is_paid else OrderState.RECEIVED
-        if order.cancelled_at is not None:
-            state = OrderState.CANCELLED
+        state = _initial_state(order)
         row = conn.execute(
             sa.select(orders.c.id, orders.c.shopify_updated_at, orders.c.state).where(
                 orders.c.shop_domain == order.shop_domain,
@@ -167,7 +253,8 @@ class Store:
                 for li in order.line_items
             ])
             self._timeline(conn, order_pk, "received", f"Order {order.name} received ({topic})",
-                           {"topic": topic, "financial_status": order.financial_status})
+                           {"topic": topic, "financial_status": order.financial_status},
+                           dedupe_key=f"received:{order.shop_domain}:{order.shopify_order_id}")
             return order_pk
         order_pk = int(row.id)
         stored_at = aware(row.shopify_updated_at)

@@ -14,6 +14,9 @@ from fastapi.responses import JSONResponse
 
 from shipflow import __version__
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
+from shipflow.providers.shipstation import v2_webhooks
+from shipflow.providers.shipstation.v2_client import jwks_fetcher
+from shipflow.providers.shipstation.v2_webhooks import JwksCache
 from shipflow.store.intake_writer import IntakeWriter
 from shipflow.store.repository import Store
 from shipflow.web import intake
@@ -83,6 +86,13 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
             new, _ = await asyncio.wrap_future(writer.accept(judged.delivery, judged.order, True))
             verdict = intake.settle_shopify(starter, judged, new)
         return JSONResponse(verdict.body, status_code=verdict.status_code)
+
+    keys = JwksCache(v2_webhooks.jwks_url(settings.shipstation_v2_base_url), jwks_fetcher())
+
+    @app.post("/webhooks/shipstation-v2",
+              summary="ShipStation v2 tracking and label webhooks (RSA-SHA256 signed)")
+    async def shipstation_v2_webhook(request: Request) -> JSONResponse:
+        return await _webhook(request, "shipstation-v2", intake.accept_shipstation_v2, keys)
 
     @app.post("/webhooks/shipstation/{token}", summary="ShipStation v1 pointer webhooks")
     async def shipstation_webhook(token: str, request: Request) -> JSONResponse:

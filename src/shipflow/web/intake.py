@@ -6,15 +6,21 @@ workflow) read in one place and are tested without a server.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Mapping, Protocol
 
 from shipflow.config import Settings
 from shipflow.domain.order import Order
+from shipflow.domain.tracking_events import TrackingUpdate
+from shipflow.providers.errors import SignatureError, TransientError
+from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation import webhooks as shipstation_webhooks
+from shipflow.providers.shipstation.v2_webhooks import JwksCache
 from shipflow.providers.shopify import webhooks as shopify_webhooks
 from shipflow.providers.shopify.webhooks import MalformedWebhook
 from shipflow.store.repository import Delivery, Store
@@ -27,6 +33,8 @@ KEPT_SHOPIFY_HEADERS = (
     "x-shopify-topic", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-webhook-id",
     "x-shopify-triggered-at", "x-shopify-event-id", "content-type", "user-agent",
 )
+KEPT_V2_HEADERS = ("x-shipengine-rsa-sha256-key-id", "x-shipengine-timestamp", "content-type",
+                   "user-agent")
 REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for inspection
 
 
@@ -36,6 +44,9 @@ class Starter(Protocol):
 
     def start_ship_notify(self, resource_url: str) -> str:
         """Start the work for a label batch; returns the workflow id."""
+
+    def start_tracking(self, update: TrackingUpdate) -> str:
+        """Apply a carrier tracking update; returns the workflow id."""
 
 
 @dataclass(frozen=True)
@@ -156,5 +167,38 @@ def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token
     if not new or inbox_id is None:
         return Verdict(200, {"status": "duplicate"})
     workflow_id = starter.start_ship_notify(pointer.resource_url)
+    store.mark_dispatched(inbox_id, workflow_id)
+    return Verdict(200, {"status": "accepted", "workflow_id": workflow_id})
+
+
+def accept_shipstation_v2(settings: Settings, store: Store, starter: Starter, keys: JwksCache,
+                          headers: Mapping[str, str], body: bytes) -> Verdict:
+    """ShipStation v2 webhooks: RSA-SHA256 signed (shipstation.md §2.4), tracking inline."""
+    lowered = _lower(headers)
+    kept = {k: v for k, v in lowered.items() if k in KEPT_V2_HEADERS}
+    try:
+        v2_webhooks.verify_signature(body, lowered, keys, now=datetime.now(timezone.utc))
+    except SignatureError as exc:
+        return reject(store, "shipstation-v2", kept, body, exc.status_code or 401, exc.reason)
+    except TransientError:
+        # The signing keys cannot be fetched right now: not the sender's fault. 503 makes
+        # ShipStation deliver again later; nothing is stored because nothing was verified.
+        log.warning("ShipStation v2 webhook not verified: signing keys unavailable")
+        return Verdict(503, {"error": "signing keys unavailable; deliver again later"})
+    try:
+        hook = v2_webhooks.parse_webhook(body)
+    except (MalformedWebhook, ValueError) as exc:
+        return reject(store, "shipstation-v2", kept, body, 400, str(exc))
+    delivery = Delivery(provider="shipstation-v2",
+                        delivery_id="sha256:" + hashlib.sha256(body).hexdigest(),
+                        topic=hook.resource_type, shop_domain=None, headers=kept, body=body,
+                        body_size=len(body))
+    new, inbox_id = store.accept_delivery(delivery, None, dispatched=hook.tracking is None)
+    if not new or inbox_id is None:
+        return Verdict(200, {"status": "duplicate"})
+    if hook.tracking is None:
+        # Label and batch pointers matter once shipflow buys labels itself; kept, not acted on.
+        return Verdict(200, {"status": "stored", "resource_type": hook.resource_type})
+    workflow_id = starter.start_tracking(hook.tracking)
     store.mark_dispatched(inbox_id, workflow_id)
     return Verdict(200, {"status": "accepted", "workflow_id": workflow_id})

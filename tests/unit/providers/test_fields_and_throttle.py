@@ -51,12 +51,25 @@ def test_cost_bucket_queues_concurrent_reservations() -> None:
     clock = FakeClock()
     bucket = CostBucket(clock)
     assert bucket.reserve(500) == 0  # nothing known yet: go
-    bucket.observe(ThrottleStatus(2000, 600, 100))
+    bucket.observe(ThrottleStatus(2000, 600, 100), settled=500)  # the answer to that one
     assert bucket.reserve(500) == 0  # 600 available
     assert bucket.reserve(500) == pytest.approx(4.0)  # 100 left: wait for 400 more
     assert bucket.reserve(500) == pytest.approx(9.0)  # queued behind the previous one
     clock.now += 20
     assert bucket.available() == pytest.approx(600 - 1500 + 2000)
+
+
+def test_a_report_does_not_forget_requests_still_in_flight() -> None:
+    clock = FakeClock()
+    bucket = CostBucket(clock)
+    bucket.observe(ThrottleStatus(2000, 1000, 100))
+    assert bucket.reserve(400) == 0 and bucket.reserve(400) == 0  # two in flight
+    bucket.observe(ThrottleStatus(2000, 600, 100), settled=400)  # the first one's answer
+    assert bucket.available() == pytest.approx(200)  # the second one is still to be charged
+    bucket.release(400)  # ... and it never got an answer
+    assert bucket.available() == pytest.approx(200)
+    bucket.observe(ThrottleStatus(2000, 600, 100))
+    assert bucket.available() == pytest.approx(600)
 
 
 def test_cost_bucket_never_waits_for_more_than_a_full_bucket() -> None:

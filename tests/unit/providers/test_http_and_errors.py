@@ -63,6 +63,72 @@ def test_header_budget_only_waits_when_spent() -> None:
     assert clock.sleeps == [6.0]
 
 
+def limits(remaining: int, reset: float, limit: int = 40) -> httpx.Response:
+    return httpx.Response(200, headers={"X-Rate-Limit-Limit": str(limit),
+                                        "X-Rate-Limit-Remaining": str(remaining),
+                                        "X-Rate-Limit-Reset": str(reset)})
+
+
+def shipstation_budget(clock: FakeClock) -> HeaderRateBudget:
+    return HeaderRateBudget("X-Rate-Limit-Remaining", "X-Rate-Limit-Reset",
+                            limit_header="X-Rate-Limit-Limit", clock=clock)
+
+
+def test_header_budget_counts_down_between_answers() -> None:
+    """Each request takes its place as it is sent, before any answer says so (the threaded
+    case, answers overtaken by requests in flight, is in test_shared_rate_budget.py)."""
+    clock = FakeClock()
+    budget = shipstation_budget(clock)
+    budget.acquire()
+    budget.observe(limits(2, 30))
+    budget.acquire()
+    budget.acquire()  # no answer for the previous one (it timed out): this is the last place
+    assert budget.remaining == 0
+    budget.acquire()
+    assert clock.sleeps == [30.0]
+    assert budget.remaining == 40 - 1  # the new window (its limit is known), minus this one
+
+
+def test_header_budget_ignores_late_answers_from_an_ended_window() -> None:
+    clock = FakeClock()
+    budget = shipstation_budget(clock)
+    budget.acquire()
+    budget.observe(limits(39, 60))  # window ends at 1060
+    clock.now += 30
+    budget.acquire()
+    budget.observe(limits(38, 30))  # same window (ends 1060): the estimate goes down only
+    assert budget.remaining == 38
+    budget.observe(limits(39, 31))  # a late, higher answer from the same window: ignored
+    assert budget.remaining == 38
+    clock.now += 31  # a new window (ends 1121)
+    budget.acquire()
+    budget.observe(limits(39, 59))
+    assert budget.remaining == 39
+    budget.observe(limits(1, 1))  # an answer from the window that ended at 1062: ignored
+    assert budget.remaining == 39
+
+
+def test_header_budget_forgets_requests_that_never_answered() -> None:
+    clock = FakeClock()
+    budget = shipstation_budget(clock)
+    budget.acquire()  # raised a timeout: no observe
+    budget.acquire()  # the same thread again: its earlier request is over
+    budget.observe(limits(10, 30))
+    assert budget.remaining == 10  # nothing else counted as in flight
+
+
+def test_header_budget_uses_retry_after_on_429() -> None:
+    clock = FakeClock()
+    budget = HeaderRateBudget("RateLimit-Remaining", "RateLimit-Reset", clock=clock)
+    budget.acquire()
+    budget.observe(httpx.Response(429, headers={"Retry-After": "7"}))
+    budget.acquire()
+    assert clock.sleeps == [7.0]
+    budget.observe(httpx.Response(429))  # no hint at all: the session backs off instead
+    budget.acquire()
+    assert clock.sleeps == [7.0]
+
+
 def test_failure_log_line_has_no_query_body_or_secret(caplog: pytest.LogCaptureFixture) -> None:
     script = Script([respond(503, {"message": "jane@example.com is down"}), respond(200, {})])
     client = build_client("https://api.example.com/", transport=script.transport,
@@ -113,9 +179,12 @@ def test_hierarchy() -> None:
     assert issubclass(errors.MalformedWebhook, errors.MalformedPayload)
     assert issubclass(errors.MalformedWebhook, ValueError)
     assert issubclass(errors.UnexpectedResponse, errors.ProviderError)
+    assert issubclass(errors.SignatureError, errors.ProviderError)
+    assert not issubclass(errors.SignatureError, errors.MalformedWebhook)  # not a 400
     for cls in (errors.TransientError, errors.RateLimited, errors.AuthenticationError,
                 errors.NotFound, errors.RejectedRequest, errors.UserErrors,
-                errors.MalformedPayload, errors.MalformedWebhook, errors.UnexpectedResponse):
+                errors.MalformedPayload, errors.MalformedWebhook, errors.UnexpectedResponse,
+                errors.SignatureError):
         assert cls.__doc__ and "\n" not in cls.__doc__.strip()
     # the engine raises these with a message only
     assert str(errors.RejectedRequest("no open fulfillment order")) == "no open fulfillment order"
@@ -131,6 +200,7 @@ def test_errors_survive_pickling_for_durable_steps() -> None:
                                provider="klaviyo", status_code=400),
         errors.MalformedWebhook("line_items[2].quantity: expected an integer"),
         errors.TransientError("ReadTimeout calling GET /x", provider="shipstation"),
+        errors.SignatureError(401, "signature does not match"),
     ]
     for error in samples:
         copy = pickle.loads(pickle.dumps(error))

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import httpx
 import pytest
 
 from shipflow.domain.milestone import Milestone, MilestoneEvent
-from shipflow.providers.errors import AuthenticationError, RateLimited, RejectedRequest
-from shipflow.providers.klaviyo import KlaviyoClient
+from shipflow.providers.errors import (
+    AuthenticationError,
+    RateLimited,
+    RejectedRequest,
+    UnexpectedResponse,
+)
+from shipflow.providers.http import RetryPolicy
+from shipflow.providers.klaviyo import KlaviyoClient, KlaviyoProfile
+from shipflow.providers.klaviyo.client import rate_budget
 
 from .helpers import FAST_RETRY, FakeClock, Script, respond, seeded
 
@@ -148,3 +156,99 @@ def test_event_without_identifier_is_refused_before_sending() -> None:
     with pytest.raises(ValueError, match="no profile identifier"):
         client(script).create_event(event(email=None))
     assert script.requests == []
+
+
+# -- profiles and per-endpoint budgets ---------------------------------------------------------
+PROFILE_ID = "01GDDKASAP8TKDDA2GRZDSVP4H"
+
+
+def created(status: int = 201) -> httpx.Response:
+    return respond(status, {"data": {"type": "profile", "id": PROFILE_ID, "attributes": {
+        "email": "sarah.mason@klaviyo-demo.com"}, "links": {"self": "x"}}},
+        headers={"RateLimit-Limit": "750", "RateLimit-Remaining": "749",
+                 "RateLimit-Reset": "40"})
+
+
+def test_upsert_profile_created_and_updated() -> None:
+    script = Script([created(201), created(200)])
+    klaviyo = client(script)
+    profile = KlaviyoProfile(email="sarah.mason@klaviyo-demo.com", first_name="Sarah")
+    assert klaviyo.upsert_profile(profile) == PROFILE_ID
+    assert klaviyo.upsert_profile(profile) == PROFILE_ID
+    request = script.requests[0]
+    assert str(request.url) == f"{BASE}/api/profile-import"
+    assert request.headers["Content-Type"] == "application/vnd.api+json"
+    assert request.headers["revision"] == "2026-07-15"
+    assert script.body() == {"data": {"type": "profile", "attributes": {
+        "email": "sarah.mason@klaviyo-demo.com", "first_name": "Sarah"}}}
+    with pytest.raises(UnexpectedResponse):
+        client(Script([respond(200, {"data": {"type": "profile"}})])).upsert_profile(profile)
+
+
+def test_profile_429_with_and_without_retry_after() -> None:
+    clock = FakeClock()
+    script = Script([respond(429, throttled(), headers={"Retry-After": "2"}), created()])
+    client(script, clock).upsert_profile(KlaviyoProfile(external_id="7"))
+    assert len(script.requests) == 2 and 2.0 <= clock.slept < 2.5
+    bare = FakeClock()
+    script = Script([respond(429, throttled()), created()])
+    client(script, bare).upsert_profile(KlaviyoProfile(external_id="7"))
+    assert len(script.requests) == 2 and 0.25 <= bare.slept <= 0.75
+
+
+def test_duplicate_profile_is_a_rejection() -> None:
+    body = {"errors": [{"id": "d1", "status": 409, "code": "duplicate_profile",
+                        "title": "Conflict.",
+                        "detail": "A profile already exists with one of these identifiers.",
+                        "source": {"pointer": "/data/attributes"},
+                        "meta": {"duplicate_profile_id": PROFILE_ID}}]}
+    script = Script([respond(409, body)])
+    with pytest.raises(RejectedRequest, match="already exists") as caught:
+        client(script).upsert_profile(KlaviyoProfile(email="a@x.org", phone_number="+15005550006"))
+    assert caught.value.code == "duplicate_profile" and len(script.requests) == 1
+
+
+def test_each_endpoint_has_its_own_budget() -> None:
+    """Spending the M-tier bulk window does not hold back Create Event (XL) or profiles (L)."""
+    clock = FakeClock()
+    spent = {"RateLimit-Limit": "150", "RateLimit-Remaining": "0", "RateLimit-Reset": "50"}
+    script = Script([respond(202, headers=spent), respond(202), created(), respond(202)])
+    klaviyo = client(script, clock)
+    klaviyo.create_events_bulk([event(1)])
+    klaviyo.create_event(event(2))
+    klaviyo.upsert_profile(KlaviyoProfile(external_id="7"))
+    assert clock.sleeps == []
+    klaviyo.create_events_bulk([event(3)])
+    assert clock.sleeps == [50.0]
+
+
+def test_a_429_stops_that_endpoint_for_retry_after() -> None:
+    """Klaviyo's 429 replaces the RateLimit-* headers by Retry-After; the budget keeps every
+    later call to that endpoint (from any client sharing it) back for that long."""
+    clock = FakeClock()
+    script = Script([respond(429, throttled(), headers={"Retry-After": "9"}), created(),
+                     respond(202)])
+    klaviyo = KlaviyoClient(BASE, "pk_x", transport=script.transport, clock=clock,
+                            retry=RetryPolicy(max_attempts=1))
+    with pytest.raises(RateLimited):
+        klaviyo.create_event(event(1))
+    assert clock.sleeps == []
+    klaviyo.upsert_profile(KlaviyoProfile(external_id="7"))  # another endpoint: no wait
+    assert clock.sleeps == []
+    klaviyo.create_event(event(2))
+    assert clock.sleeps == [9.0]
+
+
+def test_budgets_can_be_shared_between_clients() -> None:
+    clock = FakeClock()
+    shared = {"events": rate_budget("events", clock)}
+    spent = {"RateLimit-Limit": "3500", "RateLimit-Remaining": "0", "RateLimit-Reset": "20"}
+    first = KlaviyoClient(BASE, "pk_x", transport=Script([respond(202, headers=spent)]).transport,
+                          clock=clock, budgets=shared)
+    second = KlaviyoClient(BASE, "pk_x", transport=Script([respond(202)]).transport,
+                           clock=clock, budgets=shared)
+    first.create_event(event(1))
+    second.create_event(event(2))  # the account's window, learnt by the other client
+    assert clock.sleeps == [20.0]
+    with pytest.raises(ValueError, match="unknown Klaviyo endpoint"):
+        KlaviyoClient(BASE, "pk_x", budgets={"profile": rate_budget("events", clock)})

@@ -266,3 +266,94 @@ def test_timeouts_on_reads_are_retried() -> None:
     order = client(script).get_order(1)
     assert (order.order_id, order.order_key, order.is_open) == (1, "1001", True)
     assert len(script.requests) == 2
+
+
+# -- rates, mark shipped, cancel, delete, tags -------------------------------------------------
+def test_get_rates_body_and_cheapest_first() -> None:
+    script = Script([ok([
+        {"serviceName": "FedEx 2Day®", "serviceCode": "fedex_2day", "shipmentCost": 21.1,
+         "otherCost": 0.88},
+        {"serviceName": "FedEx Ground®", "serviceCode": "fedex_ground", "shipmentCost": 8.25,
+         "otherCost": 0.33},
+    ])])
+    quotes = client(script).get_rates("fedex", "78703", "us", "20500", 1600, to_state="DC",
+                                      confirmation="delivery", residential=True)
+    assert script.requests[0].url.path == "/shipstation/shipments/getrates"
+    assert script.body() == {
+        "carrierCode": "fedex", "fromPostalCode": "78703", "toCountry": "US",
+        "toPostalCode": "20500", "weight": {"value": 1600, "units": "grams"},
+        "toState": "DC", "confirmation": "delivery", "residential": True}
+    assert [(q.service_code, str(q.total)) for q in quotes] == [
+        ("fedex_ground", "8.58"), ("fedex_2day", "21.98")]
+    assert quotes[0].service_name == "FedEx Ground®" and quotes[0].carrier_code == "fedex"
+
+
+def test_get_rates_checks_before_sending() -> None:
+    script = Script([ok([])])
+    ss = client(script)
+    with pytest.raises(ValueError, match="to_state is required for UPS"):
+        ss.get_rates("ups", "78703", "US", "20500", 100)
+    with pytest.raises(ValueError):
+        ss.get_rates("fedex", "78703", "USA", "20500", 100)
+    with pytest.raises(ValueError):
+        ss.get_rates("fedex", "78703", "US", "20500", 0)
+    with pytest.raises(ValueError):
+        ss.get_rates("fedex", "78703", "US", "20500", 10, confirmation="adult")
+    assert script.requests == []
+    assert ss.get_rates("ups", "78703", "US", "20500", 100, to_state="DC") == []
+
+
+def test_mark_as_shipped() -> None:
+    script = Script([ok({"orderId": 123456789, "orderNumber": "ABC123"}),
+                     respond(503, text="down"), ok({"orderId": 1, "orderNumber": "1"})])
+    ss = client(script)
+    marked = ss.mark_as_shipped(123456789, "usps", ship_date=date(2026, 11, 2),
+                                tracking_number="9400111899561704681189")
+    assert (marked.order_id, marked.order_number) == (123456789, "ABC123")
+    assert script.body(0) == {"orderId": 123456789, "carrierCode": "usps",
+                              "shipDate": "2026-11-02", "notifyCustomer": False,
+                              "notifySalesChannel": False,
+                              "trackingNumber": "9400111899561704681189"}
+    with pytest.raises(TransientError):  # it would email: never sent twice
+        ss.mark_as_shipped(1, "usps", ship_date=date(2026, 11, 2), notify_customer=True)
+    assert len(script.requests) == 2
+
+
+def test_cancel_order_sends_the_whole_order_back_cancelled() -> None:
+    order = {"orderId": 94113592, "orderNumber": "1001", "orderKey": "1001",
+             "orderStatus": "awaiting_shipment", "items": [{"sku": "A-1", "quantity": 2}],
+             "advancedOptions": {"customField1": "gid://shopify/Order/1001", "source": "shipflow"}}
+    script = Script([ok(order), ok(dict(order, orderStatus="cancelled"))])
+    cancelled = client(script).cancel_order(94113592)
+    assert cancelled.order_status == "cancelled"
+    assert [(r.method, r.url.path) for r in script.requests] == [
+        ("GET", "/shipstation/orders/94113592"), ("POST", "/shipstation/orders/createorder")]
+    assert script.body(1) == dict(order, orderStatus="cancelled")
+
+    done = Script([ok(dict(order, orderStatus="cancelled"))])
+    assert client(done).cancel_order(94113592).order_status == "cancelled"
+    assert len(done.requests) == 1
+    shipped = Script([ok(dict(order, orderStatus="shipped"))])
+    with pytest.raises(RejectedRequest, match="is shipped and cannot be cancelled"):
+        client(shipped).cancel_order(94113592)
+    assert len(shipped.requests) == 1
+
+
+def test_delete_order_and_list_tags() -> None:
+    script = Script([
+        ok({"success": True, "message": "The requested order has been deleted."}),
+        ok([{"tagId": 53974, "name": "Backorder", "color": "#FF9900"},
+            {"tagId": 1, "name": "Canada", "color": None}]),
+    ])
+    ss = client(script)
+    ss.delete_order(94113592)
+    assert (script.requests[0].method, script.requests[0].url.path) == (
+        "DELETE", "/shipstation/orders/94113592")
+    assert script.requests[0].content == b""
+    tags = ss.list_tags()
+    assert [(t.tag_id, t.name, t.color) for t in tags] == [
+        (53974, "Backorder", "#FF9900"), (1, "Canada", None)]
+    assert script.requests[1].url.path == "/shipstation/accounts/listtags"
+    refused = Script([ok({"success": False, "message": "Order not found"})])
+    with pytest.raises(RejectedRequest, match="Order not found"):
+        client(refused).delete_order(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -363,3 +364,77 @@ def test_inputs_are_checked_before_anything_is_sent() -> None:
     with pytest.raises(ValueError):
         shop.fulfillment_orders("gid://shopify/Product/1")
     assert script.requests == []
+
+
+# -- inventory ---------------------------------------------------------------------------------
+def stock_node(variant: int, sku: str | None, policy: str, tracked: bool,
+               levels: list[tuple[int, int]], quantity: int | None = None) -> dict[str, Any]:
+    return {"id": f"gid://shopify/ProductVariant/{variant}", "sku": sku,
+            "inventoryPolicy": policy, "inventoryQuantity": quantity,
+            "inventoryItem": {"id": f"gid://shopify/InventoryItem/{variant + 1}",
+                              "tracked": tracked, "inventoryLevels": {"nodes": [
+                                  {"location": {"id": f"gid://shopify/Location/{loc}"},
+                                   "quantities": [{"name": "available", "quantity": qty}]}
+                                  for loc, qty in levels]}}}
+
+
+def test_inventory_item_skus_in_calls_of_100() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        variables = json.loads(request.content)["variables"]
+        data: dict[str, Any] = {}
+        for name, item_gid in variables.items():
+            number = int(item_gid.rsplit("/", 1)[1])
+            data["i" + name.removeprefix("id")] = None if number == 7 else {
+                "id": item_gid, "sku": None if number == 9 else f"SKU-{number}",
+                "variant": {"id": f"gid://shopify/ProductVariant/{number + 1000}",
+                            "sku": f"V-{number}"}}
+        return ok(data)
+
+    script = Script([answer])
+    found = client(script).inventory_item_skus(list(range(1, 151)) + [1, 2])
+    assert len(script.requests) == 2
+    assert [len(script.body(i)["variables"]) for i in range(2)] == [100, 50]
+    assert script.body(0)["operationName"] == "inventoryItemSkus"
+    assert script.body(1)["variables"]["id0"] == "gid://shopify/InventoryItem/101"
+    assert "i49: inventoryItem(id: $id49)" in script.body(1)["query"]
+    assert found[1] == (1001, "SKU-1") and found[150] == (1150, "SKU-150")
+    assert found[9] == (1009, "V-9")  # the variant's SKU when the item has none
+    assert 7 not in found and len(found) == 149
+    assert client(Script([answer])).inventory_item_skus(
+        ["gid://shopify/InventoryItem/271878346596884015"]) == {
+        271878346596884015: (271878346596885015, "SKU-271878346596884015")}
+
+
+def test_variant_stock_by_sku_picks_the_exact_match() -> None:
+    script = Script([ok({"productVariants": {"nodes": [
+        stock_node(1, "SKU2006-0011", "DENY", True, [(1, 5)]),
+        stock_node(642667041472713922, "SKU2006-001", "CONTINUE", True,
+                   [(24826418, -2), (24826419, 1)], quantity=-1),
+    ]}})])
+    stock = client(script).variant_stock("SKU2006-001")
+    assert script.body()["variables"] == {"query": 'sku:"SKU2006-001"'}
+    assert script.body()["operationName"] == "variantStockBySku"
+    assert (stock.variant_id, stock.sku, stock.policy, stock.tracked) == (
+        642667041472713922, "SKU2006-001", "CONTINUE", True)
+    assert stock.inventory_item_id == 642667041472713923
+    assert stock.available == -1 and stock.inventory_quantity == -1
+    assert [(level.location_id, level.available) for level in stock.levels] == [
+        ("gid://shopify/Location/24826418", -2), ("gid://shopify/Location/24826419", 1)]
+    assert stock.backorderable and not stock.in_stock
+
+
+def test_variant_stock_by_id_and_untracked_items() -> None:
+    script = Script([ok({"productVariant": stock_node(5, None, "DENY", False, [])}),
+                     ok({"productVariant": None}),
+                     ok({"productVariants": {"nodes": []}})])
+    ss = client(script)
+    stock = ss.variant_stock(5)
+    assert script.body(0)["variables"] == {"id": "gid://shopify/ProductVariant/5"}
+    assert stock.available == 0 and not stock.tracked and stock.in_stock
+    assert not stock.backorderable
+    with pytest.raises(NotFound):
+        ss.variant_stock("gid://shopify/ProductVariant/404")
+    with pytest.raises(NotFound, match="no variant with SKU 'NOPE'"):
+        ss.variant_stock("NOPE")
+    with pytest.raises(ValueError):
+        ss.variant_stock(" ")

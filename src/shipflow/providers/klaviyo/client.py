@@ -1,15 +1,15 @@
 """The Klaviyo client: the only place shipflow talks to Klaviyo.
 
-Private-key auth, a pinned `revision`, JSON:API bodies built in `wire.py` (klaviyo.md §1–4).
+Private-key auth, a pinned `revision`, JSON:API bodies built in `wire.py` (klaviyo.md §1–4, §6).
 Every event carries a deterministic `unique_id`, and Klaviyo records only the first event per
 profile, metric and unique_id, so sending an event again is always safe: 5xx, timeouts and
-429s are retried.
+429s are retried. A profile upsert sends the same values again, so it is retried too.
 """
 
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import httpx
 
@@ -22,17 +22,34 @@ DEFAULT_REVISION = "2026-07-15"
 JSON_API = "application/vnd.api+json"
 
 
-def rate_budget(clock: http.Clock = http.SYSTEM_CLOCK) -> http.HeaderRateBudget:
-    """A budget read from `RateLimit-Remaining`/`RateLimit-Reset` (the steady window)."""
-    return http.HeaderRateBudget("RateLimit-Remaining", "RateLimit-Reset", clock=clock)
+# Klaviyo rate-limits each endpoint separately, in tiers (klaviyo.md §4): Create Event is XL
+# (350/s, 3500/m), Bulk Create Events M (10/s, 150/m), Create or Update Profile L (75/s, 750/m).
+ENDPOINTS = ("events", "bulk", "profiles")
+BURST_PER_SECOND = {"events": 350, "bulk": 10, "profiles": 75}
+
+
+def rate_budget(endpoint: str = "events", clock: http.Clock = http.SYSTEM_CLOCK,
+                time_scale: float = 1.0) -> http.RateBudget:
+    """The steady window as the `RateLimit-Remaining`/`RateLimit-Reset` headers report it (a 429,
+    which carries `Retry-After` instead, stops the endpoint for that long), and the burst window,
+    which no header reports, paced from the published tier. `time_scale` > 1 only for a sandbox
+    that compresses time: its "second" lasts 1/time_scale real seconds."""
+    steady = http.HeaderRateBudget("RateLimit-Remaining", "RateLimit-Reset",
+                                   limit_header="RateLimit-Limit", clock=clock)
+    burst = http.SlidingWindowBudget(BURST_PER_SECOND[endpoint], 1.0 / time_scale, clock=clock)
+    # The steady window's wait (up to a minute) first, the burst's pacing last: a slot taken in
+    # the burst window and then held through a long steady wait would be spent in a bunch.
+    return http.CombinedBudget(steady, burst)
 
 
 class KlaviyoClient:
-    """Synchronous client for Create Event and Bulk Create Events.
+    """Synchronous client for Create Event, Bulk Create Events and Create or Update Profile.
 
     `base_url` is `https://a.klaviyo.com` or a sandbox base such as
-    `http://127.0.0.1:8100/klaviyo`. The two endpoints sit in different rate tiers (XL and M),
-    so each has its own budget.
+    `http://127.0.0.1:8100/klaviyo`. The endpoints sit in different rate tiers (XL, M, L), so
+    each has its own budget; `budgets` replaces some or all of them (keys "events", "bulk",
+    "profiles"), e.g. with budgets shared by every client of the process, since Klaviyo counts
+    per account, not per client.
     """
 
     def __init__(
@@ -46,7 +63,12 @@ class KlaviyoClient:
         retry: http.RetryPolicy | None = None,
         clock: http.Clock = http.SYSTEM_CLOCK,
         rng: random.Random | None = None,
+        budgets: Mapping[str, http.RateBudget] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
+        unknown = set(budgets or {}) - set(ENDPOINTS)
+        if unknown:
+            raise ValueError(f"unknown Klaviyo endpoint budgets: {sorted(unknown)}")
         self.revision = revision
         self._client = http.build_client(
             base_url.rstrip("/") + "/",
@@ -64,8 +86,12 @@ class KlaviyoClient:
             return http.HttpSession("klaviyo", self._client, _check, retry=retry, clock=clock,
                                     budget=budget, rng=rng, content_type=JSON_API)
 
-        self._events = session(rate_budget(clock))
-        self._bulk = session(rate_budget(clock))
+        self.budgets: dict[str, http.RateBudget] = {
+            name: (budgets or {}).get(name) or rate_budget(name, clock, time_scale)
+            for name in ENDPOINTS}
+        self._events = session(self.budgets["events"])
+        self._bulk = session(self.budgets["bulk"])
+        self._profiles = session(self.budgets["profiles"])
 
     def close(self) -> None:
         self._client.close()
@@ -86,6 +112,15 @@ class KlaviyoClient:
         for body in wire.bulk_requests(events):
             self._bulk.request("POST", "api/event-bulk-create-jobs", json=body,
                                idempotent=True)
+
+    def upsert_profile(self, profile: wire.KlaviyoProfile) -> str:
+        """`POST /api/profile-import`: create (201) or update (200) the profile matched by its
+        identifiers; returns Klaviyo's profile id. A 409 `duplicate_profile` (email and phone
+        belong to two different profiles) is a `RejectedRequest`: send one identifier."""
+        response = self._profiles.request("POST", "api/profile-import",
+                                          json=wire.profile_import_request(profile),
+                                          idempotent=True)
+        return wire.parse_profile_id(http.response_json(response))
 
 
 def _check(response: httpx.Response) -> None:

@@ -1,8 +1,9 @@
-"""Klaviyo JSON:API bodies for Create Event and Bulk Create Events, and its error documents.
+"""Klaviyo JSON:API bodies for Create Event, Bulk Create Events and Create or Update Profile,
+and its error documents.
 
 Pure functions; the shapes are those of the official OpenAPI spec, revision 2026-07-15
-(`EventCreateQueryV2`, `EventsBulkCreateJob`; klaviyo.md §2–3), and every body built here is
-validated against that spec in `tests/contract/`.
+(`EventCreateQueryV2`, `EventsBulkCreateJob`, `ProfileUpsertQuery`; klaviyo.md §2–3, §6), and
+every body built here is validated against that spec in `tests/contract/`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from enum import Enum
 from typing import Any, Iterable, Sequence
 
 from shipflow.domain.milestone import MilestoneEvent
+from shipflow.domain.order import Order
+from shipflow.providers.errors import UnexpectedResponse
+from shipflow.providers.fields import Fields
 
 log = logging.getLogger("shipflow.providers.klaviyo")
 
@@ -245,3 +249,85 @@ def parse_errors(body: Any) -> list[KlaviyoError]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+# -- profiles ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ProfileLocation:
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    region: str | None = None  # state or province code
+    zip: str | None = None
+    country: str | None = None  # see `profile_from_order`
+
+
+@dataclass(frozen=True, slots=True)
+class KlaviyoProfile:
+    """What shipflow tells Klaviyo about a customer. At least one identifier (email, E.164
+    phone, external id) must survive `profile_import_request`'s checks."""
+
+    email: str | None = None
+    phone_number: str | None = None
+    external_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    location: ProfileLocation | None = None
+
+
+def profile_from_order(order: Order) -> KlaviyoProfile:
+    """The order's customer, located at the shipping address.
+
+    `external_id` is the Shopify customer id (the same one events carry); `location.country`
+    is the ISO-2 code: the domain keeps no country names, and Klaviyo takes any string there.
+    """
+    customer = order.customer
+    address = order.shipping_address or order.billing_address
+    location = None
+    if address is not None:
+        location = ProfileLocation(
+            address1=address.address1 or None, address2=address.address2, city=address.city or None,
+            region=address.province_code, zip=address.zip or None,
+            country=address.country_code or None)
+    return KlaviyoProfile(
+        email=order.contact_email,
+        phone_number=(customer.phone if customer else None) or (
+            address.phone if address else None),
+        external_id=str(customer.customer_id) if customer and customer.customer_id else None,
+        first_name=customer.first_name if customer else None,
+        last_name=customer.last_name if customer else None,
+        location=location,
+    )
+
+
+def profile_import_request(profile: KlaviyoProfile) -> dict[str, Any]:
+    """The body of `POST /api/profile-import` (`ProfileUpsertQuery`).
+
+    Only values shipflow knows are sent: in an upsert `null` *clears* a field (klaviyo.md §6),
+    so an unknown value is left out, never sent as null. A phone that is not E.164 is left out
+    (Klaviyo would refuse the whole profile). Raises `ValueError` without an identifier.
+    """
+    attributes: dict[str, Any] = {
+        "email": (profile.email or "").strip() or None,
+        "phone_number": e164(profile.phone_number),
+        "external_id": (profile.external_id or "").strip() or None,
+        "first_name": (profile.first_name or "").strip() or None,
+        "last_name": (profile.last_name or "").strip() or None,
+    }
+    if not any(attributes[k] for k in ("email", "phone_number", "external_id")):
+        raise ValueError("a profile needs an email, an E.164 phone or an external id")
+    body = {k: v for k, v in attributes.items() if v}
+    if profile.location is not None:
+        location = {k: v.strip() for k, v in (
+            ("address1", profile.location.address1), ("address2", profile.location.address2),
+            ("city", profile.location.city), ("region", profile.location.region),
+            ("zip", profile.location.zip), ("country", profile.location.country))
+            if v and v.strip()}
+        if location:
+            body["location"] = location
+    return {"data": {"type": "profile", "attributes": body}}
+
+
+def parse_profile_id(body: Any) -> str:
+    """`data.id` of a profile-import response (`PostProfileResponse`, 200 or 201)."""
+    return Fields(body, "", UnexpectedResponse).obj("data").req_string("id")

@@ -22,9 +22,12 @@ from shipflow.providers.shipstation.mapping import (
     Carrier,
     CreateOrdersResult,
     Label,
+    MarkedShipped,
     OrdersPage,
+    RateQuote,
     ShipmentsPage,
     ShipStationOrder,
+    Tag,
 )
 from shipflow.providers.shipstation.webhooks import is_allowed_resource_url
 
@@ -37,9 +40,13 @@ _TRANSIENT_WORDS = ("timeout", "timed out", "deadlock", "temporarily", "unavaila
 
 
 def rate_budget(clock: http.Clock = http.SYSTEM_CLOCK) -> http.HeaderRateBudget:
-    """A per-client budget read from ShipStation's rate headers. For one budget per API key
-    across processes, pass another `RateBudget` implementation to the client instead."""
-    return http.HeaderRateBudget("X-Rate-Limit-Remaining", "X-Rate-Limit-Reset", clock=clock)
+    """A budget read from ShipStation's rate headers (40 requests a minute per key pair).
+
+    Create one per API key and pass it to every `ShipStationClient` of the process (threads
+    included) that uses that key: the window is the key's, not the client's. For one budget
+    across processes, pass another `RateBudget` implementation (one kept in the database)."""
+    return http.HeaderRateBudget("X-Rate-Limit-Remaining", "X-Rate-Limit-Reset",
+                                 limit_header="X-Rate-Limit-Limit", clock=clock)
 
 
 class ShipStationClient:
@@ -48,6 +55,11 @@ class ShipStationClient:
     `base_url` is `https://ssapi.shipstation.com` or a sandbox base such as
     `http://127.0.0.1:8100/shipstation`. When the rate budget is spent the next call waits for
     the window to reset, so this client never spends a request on a 429 it could foresee.
+
+    `budget` is the seam for sharing ShipStation's per-key window: by default each client has
+    its own; pass one `rate_budget()` to every client (and thread) of a process that uses the
+    same key, or a database-backed `RateBudget` to share it across processes. The client is
+    thread-safe: threads may share one instance, or each hold their own with a shared budget.
     """
 
     def __init__(
@@ -135,8 +147,67 @@ class ShipStationClient:
     def add_tag(self, order_id: int, tag_id: int) -> None:
         self._command("orders/addtag", {"orderId": int(order_id), "tagId": int(tag_id)})
 
-    def _command(self, path: str, body: dict[str, Any]) -> None:
-        response = self._session.request("POST", path, json=body, idempotent=True)
+    def mark_as_shipped(
+        self,
+        order_id: int,
+        carrier_code: str,
+        *,
+        ship_date: date,
+        tracking_number: str | None = None,
+        notify_customer: bool = False,
+        notify_sales_channel: bool = False,
+    ) -> MarkedShipped:
+        """`POST /orders/markasshipped`, for an order shipped outside ShipStation. Retried only
+        when it notifies nobody (a repeat could email the customer twice)."""
+        body = mapping.mark_as_shipped_request(
+            order_id, carrier_code, ship_date=ship_date, tracking_number=tracking_number,
+            notify_customer=notify_customer, notify_sales_channel=notify_sales_channel,
+        )
+        response = self._session.request(
+            "POST", "orders/markasshipped", json=body,
+            idempotent=not (notify_customer or notify_sales_channel),
+        )
+        return mapping.parse_marked_shipped(response.json())
+
+    def cancel_order(self, order_id: int) -> ShipStationOrder:
+        """Cancel an open order: v1 has no cancel call, so the order is read and sent back
+        through createorder (an upsert by orderKey) with `orderStatus: cancelled`.
+
+        The order is sent back as ShipStation returned it (the docs: "send the entire
+        resource", there are no partial updates). Already cancelled: returned as is. Shipped:
+        `RejectedRequest` (ShipStation refuses updates to shipped orders; void the label
+        first). Safe to retry: the upsert is keyed.
+        """
+        raw = self._object("GET", f"orders/{int(order_id)}")
+        current = mapping.parse_order(raw)
+        if current.order_status == "cancelled":
+            return current
+        if not current.is_open:
+            raise RejectedRequest(
+                f"order {order_id} is {current.order_status} and cannot be cancelled",
+                provider="shipstation", code="invalid_status")
+        if not current.order_key:
+            raise RejectedRequest(f"order {order_id} has no orderKey to update it by",
+                                  provider="shipstation")
+        body = dict(raw, orderStatus="cancelled")
+        response = self._session.request("POST", "orders/createorder", json=body,
+                                         idempotent=True)
+        return mapping.parse_order(response.json())
+
+    def delete_order(self, order_id: int) -> None:
+        """`DELETE /orders/{orderId}`: ShipStation hides the order (a soft delete)."""
+        self._command(f"orders/{int(order_id)}", None, method="DELETE")
+
+    def list_tags(self) -> list[Tag]:
+        """`GET /accounts/listtags`: the account's tags, for `add_tag` by name."""
+        return mapping.parse_tags(
+            self._session.request("GET", "accounts/listtags", idempotent=True).json())
+
+    def _object(self, method: str, path: str) -> dict[str, Any]:
+        return _object(self._session.request(method, path, idempotent=True))
+
+    def _command(self, path: str, body: dict[str, Any] | None, method: str = "POST") -> None:
+        response = self._session.request(method, path, json=body, idempotent=True)
         success, message = mapping.parse_success(response.json())
         if not success:
             raise RejectedRequest(f"{path}: {message or 'success: false'}",
@@ -182,6 +253,32 @@ class ShipStationClient:
                             page.pages, self.max_pages)
                 return shipments
             page_number += 1
+
+    def get_rates(
+        self,
+        carrier_code: str,
+        from_postal_code: str,
+        to_country: str,
+        to_postal_code: str,
+        weight_grams: int,
+        *,
+        to_state: str | None = None,
+        to_city: str | None = None,
+        service_code: str | None = None,
+        package_code: str | None = None,
+        confirmation: str | None = None,
+        residential: bool | None = None,
+    ) -> list[RateQuote]:
+        """`POST /shipments/getrates`: every service of one carrier, cheapest first.
+        Rate shopping across carriers is one call per carrier (shipstation.md §1.6)."""
+        body = mapping.rates_request(
+            carrier_code, from_postal_code, to_country, to_postal_code, weight_grams,
+            to_state=to_state, to_city=to_city, service_code=service_code,
+            package_code=package_code, confirmation=confirmation, residential=residential,
+        )
+        response = self._session.request("POST", "shipments/getrates", json=body,
+                                         idempotent=True)
+        return sorted(mapping.parse_rates(response.json(), carrier_code), key=lambda q: q.total)
 
     def list_carriers(self) -> list[Carrier]:
         return mapping.parse_carriers(

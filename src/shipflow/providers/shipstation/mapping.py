@@ -187,6 +187,71 @@ def label_request(
     return body
 
 
+def rates_request(
+    carrier_code: str,
+    from_postal_code: str,
+    to_country: str,
+    to_postal_code: str,
+    weight_grams: int,
+    *,
+    to_state: str | None = None,
+    to_city: str | None = None,
+    service_code: str | None = None,
+    package_code: str | None = None,
+    confirmation: str | None = None,
+    residential: bool | None = None,
+) -> dict[str, Any]:
+    """The body of `POST /shipments/getrates` (shipstation.md §1.6): one carrier per call.
+
+    UPS needs `toState` (the docs mark it required for UPS only), so it is checked here rather
+    than discovered as a 500. Optional fields are left out rather than sent as null.
+    """
+    if not carrier_code:
+        raise ValueError("carrier_code is required: getrates quotes one carrier per call")
+    if carrier_code.startswith("ups") and not to_state:
+        raise ValueError("to_state is required for UPS rates")
+    if weight_grams <= 0:
+        raise ValueError("weight_grams must be positive")
+    if len(to_country) != 2:
+        raise ValueError(f"to_country must be an ISO 3166-1 alpha-2 code, got {to_country!r}")
+    if confirmation is not None and confirmation not in CONFIRMATIONS:
+        raise ValueError(f"confirmation must be one of {sorted(CONFIRMATIONS)}")
+    body: dict[str, Any] = {
+        "carrierCode": carrier_code,
+        "fromPostalCode": from_postal_code,
+        "toCountry": to_country.upper(),
+        "toPostalCode": to_postal_code,
+        "weight": {"value": int(weight_grams), "units": "grams"},
+    }
+    optional = {"serviceCode": service_code, "packageCode": package_code, "toState": to_state,
+                "toCity": to_city, "confirmation": confirmation, "residential": residential}
+    body.update({k: v for k, v in optional.items() if v is not None})
+    return body
+
+
+def mark_as_shipped_request(
+    order_id: int,
+    carrier_code: str,
+    *,
+    ship_date: date,
+    tracking_number: str | None = None,
+    notify_customer: bool = False,
+    notify_sales_channel: bool = False,
+) -> dict[str, Any]:
+    """The body of `POST /orders/markasshipped` (an order shipped outside ShipStation).
+    Both notifications default to off: Klaviyo tells the customer, shipflow tells Shopify."""
+    body: dict[str, Any] = {
+        "orderId": int(order_id),
+        "carrierCode": carrier_code,
+        "shipDate": ship_date.isoformat(),
+        "notifyCustomer": notify_customer,
+        "notifySalesChannel": notify_sales_channel,
+    }
+    if tracking_number:
+        body["trackingNumber"] = tracking_number
+    return body
+
+
 def query_params(filters: Mapping[str, Any]) -> dict[str, str]:
     """List filters as ShipStation query parameters: snake_case names become camelCase
     (`order_number` -> `orderNumber`), booleans "true"/"false", dates ISO, datetimes Pacific."""
@@ -482,3 +547,67 @@ def parse_error(body: Any) -> tuple[str | None, str | None]:
     )
     code = body.get("ExceptionType") if isinstance(body.get("ExceptionType"), str) else None
     return message, code
+
+
+@dataclass(frozen=True, slots=True)
+class RateQuote:
+    """One service's price from `POST /shipments/getrates`, in the account's currency."""
+
+    carrier_code: str
+    service_code: str
+    service_name: str
+    shipment_cost: Decimal
+    other_cost: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.shipment_cost + self.other_cost
+
+
+def parse_rates(d: Any, carrier_code: str) -> list[RateQuote]:
+    """`[{"serviceName", "serviceCode", "shipmentCost", "otherCost"}]`; a row without a
+    service code cannot be bought and is an `UnexpectedResponse`."""
+    if not isinstance(d, list):
+        raise UnexpectedResponse("getrates: expected an array")
+    quotes = []
+    for index, raw in enumerate(d):
+        f = Fields(raw, f"[{index}]", UnexpectedResponse)
+        quotes.append(RateQuote(
+            carrier_code=carrier_code,
+            service_code=f.req_string("serviceCode"),
+            service_name=f.string("serviceName", required=False) or f.req_string("serviceCode"),
+            shipment_cost=f.req_decimal("shipmentCost"),
+            other_cost=f.decimal("otherCost", required=False) or Decimal("0"),
+        ))
+    return quotes
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedShipped:
+    order_id: int
+    order_number: str
+
+
+def parse_marked_shipped(d: Any) -> MarkedShipped:
+    """`{"orderId": 123456789, "orderNumber": "ABC123"}`."""
+    f = Fields(d, "", UnexpectedResponse)
+    return MarkedShipped(f.req_integer("orderId"), f.scalar_str("orderNumber") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    tag_id: int
+    name: str
+    color: str | None = None
+
+
+def parse_tags(d: Any) -> list[Tag]:
+    """`GET /accounts/listtags`: `[{"tagId": 1, "name": "Canada", "color": "#FF0000"}]`."""
+    if not isinstance(d, list):
+        raise UnexpectedResponse("listtags: expected an array")
+    tags = []
+    for index, raw in enumerate(d):
+        f = Fields(raw, f"[{index}]", UnexpectedResponse)
+        tags.append(Tag(f.req_integer("tagId"), f.string("name", required=False) or "",
+                        f.string("color", required=False, empty_is_none=True)))
+    return tags

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from typing import Any, Mapping, Sequence
 
 import httpx
@@ -17,6 +18,7 @@ from shipflow.providers import http
 from shipflow.providers.errors import RateLimited, UnexpectedResponse
 from shipflow.providers.fields import Fields
 from shipflow.providers.shopify import graphql as gql
+from shipflow.providers.shopify import inventory
 from shipflow.providers.shopify.models import (
     Fulfillment,
     FulfillmentOrder,
@@ -24,6 +26,7 @@ from shipflow.providers.shopify.models import (
     HoldReason,
     HoldResult,
     LineItemQuantity,
+    VariantStock,
     gid,
 )
 from shipflow.providers.shopify.throttle import CostBucket
@@ -57,6 +60,7 @@ class ShopifyClient:
         self.path = f"admin/api/{api_version}/graphql.json"
         self._clock = clock
         self._bucket = CostBucket(clock)
+        self._reserved = threading.local()  # points this thread's request in flight reserved
         self._costs: dict[str, float] = {}
         self._client = http.build_client(
             shop_url.rstrip("/") + "/",
@@ -105,6 +109,35 @@ class ShopifyClient:
         order_id = gid("Order", order_gid)
         data = self.execute(gql.ORDER_FULFILLMENTS, {"id": order_id})
         return gql.parse_order_fulfillments(data, order_id)
+
+    def inventory_item_skus(
+        self, inventory_item_ids: Sequence[int | str]
+    ) -> dict[int, tuple[int, str | None]]:
+        """`{inventory item id: (variant id, SKU)}` for the ids Shopify knows, read with
+        `inventoryItem(id:)` (aliased, 100 a call): what an `inventory_levels/update` webhook
+        (which names only the inventory item) needs to find the orders it may release."""
+        ids = list(dict.fromkeys(gid("InventoryItem", i) for i in inventory_item_ids))
+        found: dict[int, tuple[int, str | None]] = {}
+        step = inventory.INVENTORY_ITEMS_PER_CALL
+        for start in range(0, len(ids), step):
+            chunk = ids[start:start + step]
+            data = self.execute(inventory.inventory_item_skus_operation(len(chunk)),
+                                inventory.inventory_item_ids_variables(chunk))
+            found.update(inventory.parse_inventory_item_skus(data))
+        return found
+
+    def variant_stock(self, sku_or_variant: str | int) -> VariantStock:
+        """Policy, tracking and `available` stock (summed over locations) of one variant,
+        named by a `gid://shopify/ProductVariant/…`, its numeric id, or its SKU. A SKU is
+        searched with `productVariants(query: "sku:…")` and must match exactly; `NotFound`
+        when no variant has it."""
+        text = str(sku_or_variant).strip()
+        if text.startswith("gid://shopify/ProductVariant/") or isinstance(sku_or_variant, int):
+            variant_gid = gid("ProductVariant", text)
+            data = self.execute(inventory.VARIANT_STOCK, {"id": variant_gid})
+            return inventory.parse_variant_stock(data, variant_gid)
+        data = self.execute(inventory.VARIANT_STOCK_BY_SKU, {"query": inventory.sku_query(text)})
+        return inventory.parse_variant_stock_by_sku(data, text)
 
     # -- writes --------------------------------------------------------------------------------
     def create_fulfillment(
@@ -193,6 +226,8 @@ class ShopifyClient:
         bucket and retrying THROTTLED answers; raises the errors of `providers.errors`."""
         def wait_for_points() -> None:
             expected = self._costs.get(operation.name, operation.estimated_cost)
+            self._settle_unreported()  # a previous attempt of this call that got no report
+            self._reserved.points = expected
             wait = self._bucket.reserve(expected)
             if wait > 0:
                 log.info("shopify cost bucket low; waiting %.2fs before %s", wait, operation.name)
@@ -204,22 +239,32 @@ class ShopifyClient:
             if cost is not None and cost.requested is not None:
                 self._costs[operation.name] = cost.requested
 
-        response = self._session.request(
-            "POST",
-            self.path,
-            idempotent=operation.idempotent if idempotent is None else idempotent,
-            json=gql.request_body(operation, variables),
-            before_send=wait_for_points,
-            after_response=learn_cost,
-        )
+        try:
+            response = self._session.request(
+                "POST",
+                self.path,
+                idempotent=operation.idempotent if idempotent is None else idempotent,
+                json=gql.request_body(operation, variables),
+                before_send=wait_for_points,
+                after_response=learn_cost,
+            )
+        finally:
+            self._settle_unreported()
         return gql.data_of(response.json())
+
+    def _settle_unreported(self) -> None:
+        points = getattr(self._reserved, "points", 0.0)
+        if points:
+            self._bucket.release(points)
+            self._reserved.points = 0.0
 
     def _check(self, response: httpx.Response) -> None:
         request_id = response.headers.get("X-Request-Id")
         body = http.response_json(response)
         cost = gql.parse_cost(body)
         if cost is not None and cost.throttle is not None:
-            self._bucket.observe(cost.throttle)
+            self._bucket.observe(cost.throttle, settled=getattr(self._reserved, "points", 0.0))
+            self._reserved.points = 0.0
         error = gql.top_level_error(body, response.status_code, request_id)
         if response.status_code == 429:
             # Both shapes are seen for a throttle (shopify.md §5.1): prefer Retry-After, then

@@ -151,3 +151,36 @@ def _numeric_id(value: str | None) -> int | None:
         return None
     tail = value.rsplit("/", 1)[-1].split("?", 1)[0]
     return int(tail) if tail.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class LocationStock:
+    location_id: str  # gid://shopify/Location/…
+    available: int
+
+
+@dataclass(frozen=True, slots=True)
+class VariantStock:
+    """A variant's sellable stock, summed over its locations (shopify.md §6).
+
+    `available` goes negative when `policy` is CONTINUE and orders took more than there was;
+    it means nothing when `tracked` is False (Shopify does not count that item).
+    """
+
+    variant_id: int
+    sku: str | None
+    available: int
+    policy: str  # ProductVariantInventoryPolicy: DENY or CONTINUE
+    tracked: bool
+    inventory_item_id: int
+    levels: tuple[LocationStock, ...] = ()
+    inventory_quantity: int | None = None  # ProductVariant.inventoryQuantity, Shopify's own sum
+
+    @property
+    def backorderable(self) -> bool:
+        """Customers may buy it out of stock (`inventoryPolicy: CONTINUE`)."""
+        return self.policy == "CONTINUE"
+
+    @property
+    def in_stock(self) -> bool:
+        return not self.tracked or self.available > 0

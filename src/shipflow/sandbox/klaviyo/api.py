@@ -43,7 +43,15 @@ def routes(state: SandboxState) -> list[Route]:
             except KlaviyoError as exc:
                 return exc.response()
 
-        return counted(state.requests, "klaviyo", f"/api/{path}", run, ["POST"], state.latency)
+        return counted(
+            state.requests,
+            "klaviyo",
+            f"/api/{path}",
+            run,
+            ["POST"],
+            state.latency,
+            state.fault_gate("klaviyo"),
+        )
 
     async def _guarded(request: Request, path: str, handle: Handler) -> Response:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")

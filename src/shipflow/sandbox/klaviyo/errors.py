@@ -25,6 +25,7 @@ TITLES = {
     "not_found": "Not found.",
     "unsupported_media_type": "Unsupported media type.",
     "throttled": "Request was throttled.",
+    "error": "A server error occurred.",
 }
 
 

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from shipflow.sandbox.routing import Endpoint, counted, json_response, read_json
+from shipflow.sandbox.shipstation import actions
 from shipflow.sandbox.shipstation.carriers import CARRIERS, SERVICES
 from shipflow.sandbox.shipstation.orders import OrderError
 from shipflow.sandbox.shipstation.queries import list_orders, list_shipments
@@ -127,7 +128,7 @@ def routes(state: SandboxState) -> list[Route]:
     async def get_order(request: Request) -> Response:
         order_id = request.path_params["order_id"]
         order = state.shipstation.store.orders.get(int(order_id)) if order_id.isdigit() else None
-        if order is None:
+        if order is None:  # soft-deleted orders stay readable by id
             return json_response({"message": "Order not found"}, 404)
         return json_response(order)
 
@@ -156,14 +157,15 @@ def routes(state: SandboxState) -> list[Route]:
         service = SERVICES.get(body["serviceCode"])
         if service is None or service.carrier != body["carrierCode"]:
             return json_response(exception_body("Invalid carrier or service code."), 500)
-        if order["orderStatus"] in ("cancelled", "awaiting_payment"):
+        if order["orderStatus"] in ("cancelled", "awaiting_payment", "on_hold"):
+            # Assumption: a held order must be restored before it can ship (as in the UI).
             message = f"Cannot create a label for an order with status '{order['orderStatus']}'."
             return json_response(exception_body(message), 500)
         sim = state.shipstation
         if body.get("testLabel"):
             # Assumption: a test label changes no state, so it is built on a copy.
             shipment, pdf = sim.warehouse.label(
-                copy.deepcopy(order), service, batch_id=0, options=body
+                copy.deepcopy(order), service, batch_id=0, options=body, test=True
             )
             del sim.store.shipments[shipment.data["shipmentId"]]
         else:
@@ -215,8 +217,12 @@ def routes(state: SandboxState) -> list[Route]:
         ("/webhooks/subscribe", subscribe, "POST"),
         ("/webhooks", list_webhooks, "GET"),
         ("/webhooks/{webhook_id}", unsubscribe, "DELETE"),
+        *actions.handlers(state),
     ]
+    gate = state.fault_gate("shipstation_v1")
     return [
-        counted(state.requests, "shipstation", path, guard(handler), [method], state.latency)
+        counted(
+            state.requests, "shipstation", path, guard(handler), [method], state.latency, gate
+        )
         for path, handler, method in table
     ]

@@ -2,8 +2,7 @@
 
 Carrier accounts mirror `v1_carriers_list_response.docs.json`; service codes are ShipStation's
 (`usps_priority_mail`, `ups_ground`, `fedex_2day`, ...). Tracking-number formats: UPS `1Z` +
-16 characters, USPS 22 digits starting `94`, FedEx 12 digits. Postage is a deterministic
-function of service and weight (assumption: no published rate table is reproduced).
+16 characters, USPS 22 digits starting `94`, FedEx 12 digits. Postage: `pricing.py`.
 """
 
 from __future__ import annotations
@@ -126,11 +125,6 @@ def tracking_number(service: Service, rng: random.Random) -> str:
     if service.carrier == "fedex":
         return f"{rng.randrange(10**11, 10**12):012d}"
     return f"94{rng.choice(('00', '05', '99'))}1{rng.randrange(10**17):017d}"
-
-
-def postage(service: Service, weight_oz: float) -> float:
-    pounds = max(1.0, weight_oz / 16)
-    return round(service.base + service.per_lb * (pounds - 1), 2)
 
 
 def label_pdf(tracking: str, service: Service, ship_to: dict[str, Any]) -> str:

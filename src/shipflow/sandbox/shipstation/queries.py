@@ -48,7 +48,7 @@ def _sorted(
 
 
 def list_orders(store: ShipStationStore, params: Mapping[str, str]) -> dict[str, Any]:
-    orders = list(store.orders.values())
+    orders = [o for o in store.orders.values() if o["orderId"] not in store.deleted]
     if params.get("orderNumber"):
         prefix = params["orderNumber"].lower()
         orders = [o for o in orders if o["orderNumber"].lower().startswith(prefix)]

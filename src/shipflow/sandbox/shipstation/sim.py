@@ -1,27 +1,74 @@
-"""The simulated ShipStation account as one object: store, warehouse, rate-limit window."""
+"""The simulated ShipStation account as one object: store, warehouse, rate-limit window, and
+the order state changes that run on the simulated clock (holds that expire)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from shipflow.sandbox.clock import Clock
 from shipflow.sandbox.config import SandboxConfig
 from shipflow.sandbox.ratelimit import FixedWindow
+from shipflow.sandbox.scheduler import Scheduler
+from shipflow.sandbox.shipstation.orders import ss_timestamp
 from shipflow.sandbox.shipstation.store import ShipStationStore
 from shipflow.sandbox.shipstation.warehouse import Warehouse
 from shipflow.sandbox.webhooks import WebhookDispatcher
 
 
 class ShipStationSim:
-    def __init__(self, config: SandboxConfig, clock: Clock, dispatcher: WebhookDispatcher) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig,
+        clock: Clock,
+        dispatcher: WebhookDispatcher,
+        scheduler: Scheduler | None = None,
+    ) -> None:
         self.config = config
+        self.clock = clock
         self.dispatcher = dispatcher
+        self.scheduler = scheduler or Scheduler(clock)
         self.store = ShipStationStore(config.seed, config.shipstation_store_id)
         self.warehouse = Warehouse(config, clock, self.store, dispatcher)
         # One key pair is accepted, so one window: 40 requests per minute (shipstation.md §1.2).
         self.window = FixedWindow(clock, config.shipstation_rate_limit, 60.0)
         for url in config.shipstation_webhook_urls:
             self.store.subscribe(url, "SHIP_NOTIFY", None, "shipflow (sandbox config)")
+
+    def _touch(self, order: dict[str, Any]) -> None:
+        order["modifyDate"] = ss_timestamp(self.clock.wall())
+
+    def hold(self, order: dict[str, Any], until: date) -> None:
+        """`on_hold` until midnight UTC of `until` on the simulated calendar."""
+        order.update(orderStatus="on_hold", holdUntilDate=until.isoformat())
+        self._touch(order)
+        self.store.awaiting_since.pop(order["orderId"], None)
+        due = datetime.combine(until, time(0, 0), tzinfo=UTC)
+        order_id, stamp = order["orderId"], until.isoformat()
+
+        def expire() -> None:
+            current = self.store.orders.get(order_id)
+            if current and current["orderStatus"] == "on_hold" and (
+                current["holdUntilDate"] == stamp
+            ):
+                self.release(order_id)
+
+        self.scheduler.at(self.clock.at_calendar(due), expire)
+
+    def release(self, order_id: int) -> None:
+        order = self.store.orders[order_id]
+        order.update(orderStatus="awaiting_shipment", holdUntilDate=None)
+        self._touch(order)
+        self.store.awaiting_since[order_id] = self.clock.now()
+
+    def mark_shipped(self, order: dict[str, Any], body: dict[str, Any]) -> None:
+        order.update(
+            orderStatus="shipped",
+            carrierCode=body.get("carrierCode"),
+            shipDate=str(body.get("shipDate") or self.clock.wall().date().isoformat())[:10],
+        )
+        self._touch(order)
+        self.store.awaiting_since.pop(order["orderId"], None)
 
     def counts(self) -> dict[str, Any]:
         counts = self.store.counts()
@@ -33,4 +80,5 @@ class ShipStationSim:
         counts["ship_notify_sent"] = sum(d.state == "delivered" for d in notify)
         counts["ship_notify_failed"] = sum(d.state == "failed" for d in notify)
         counts["ship_notify_pending"] = sum(d.state == "pending" for d in notify)
+        counts["ship_notify_dropped"] = sum(d.state == "dropped" for d in notify)
         return counts

@@ -59,12 +59,16 @@ class ShipStationStore:
         self.customers: dict[str, int] = {}
         self.shipments: dict[int, StoredShipment] = {}
         self.subscriptions: dict[int, dict[str, Any]] = {}
+        self.deleted: set[int] = set()  # soft-deleted orders (DELETE /orders/{id})
 
     def upsert(self, body: Any, now: datetime, sim_now: float) -> dict[str, Any]:
         """createorder: create, or update the order with the same orderKey."""
         validate(body)
         existing_id = self.by_key.get(body.get("orderKey") or "")
         previous = self.orders.get(existing_id) if existing_id else None
+        if existing_id in self.deleted:
+            # Assumption: re-posting a soft-deleted orderKey brings the order back.
+            self.deleted.discard(existing_id)
         if previous and previous["orderStatus"] not in UPDATABLE:
             # Assumption: the real wording for this rejection is not documented.
             raise OrderError(

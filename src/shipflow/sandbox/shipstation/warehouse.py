@@ -6,7 +6,9 @@ Printing a batch creates one Shipment per order (carrier and service from the or
 "SHIP_NOTIFY"}` to every matching subscription (shipstation.md §1.7). ShipStation's retry
 policy is undocumented; failed SHIP_NOTIFY posts are retried 3 times, 30 s doubling
 (assumption). With `auto_ship_after`, `ship_due` (run by a background loop) prints the orders that
-waited that long.
+waited that long. Only `awaiting_shipment` orders are printed: held, cancelled and deleted ones
+stay put. `label_hooks` (the v2 account) gets every real label, batch and void, to keep each
+v1 shipment's v2 twin label and the carrier's tracking plan in step.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from shipflow.sandbox.clock import Clock
 from shipflow.sandbox.config import SandboxConfig
+from shipflow.sandbox.shipstation import pricing
 from shipflow.sandbox.shipstation.carriers import (
     Service,
     choose_service,
     label_pdf,
-    postage,
     tracking_number,
 )
 from shipflow.sandbox.shipstation.orders import ADDRESS_KEYS, ounces, ss_timestamp
@@ -47,6 +49,21 @@ _ITEM_KEYS = (
 )
 
 
+class LabelHooks(Protocol):
+    def v1_label_created(self, shipment: StoredShipment, order: dict[str, Any]) -> None: ...
+    def v1_batch_printed(self, batch_id: int) -> None: ...
+    def v1_voided(self, shipment: StoredShipment) -> None: ...
+
+
+def label_cost(service: Service, weight_oz: float, ship_to: dict[str, Any],
+               confirmation: str | None) -> float:
+    """What the label costs: the same quote `getrates` and v2 rates give (`pricing.py`)."""
+    zone = pricing.zone(pricing.WAREHOUSE_POSTAL, ship_to.get("postalCode"),
+                        ship_to.get("country"))
+    residential = ship_to.get("residential") is not False
+    return pricing.quote(service, weight_oz, zone, residential, confirmation).total
+
+
 class Warehouse:
     def __init__(
         self,
@@ -60,6 +77,7 @@ class Warehouse:
         self.store = store
         self.dispatcher = dispatcher
         self.rng = random.Random(f"warehouse:{config.seed}")
+        self.label_hooks: LabelHooks | None = None
 
     def label(
         self,
@@ -68,8 +86,11 @@ class Warehouse:
         *,
         batch_id: int,
         options: dict[str, Any] | None = None,
+        test: bool = False,
     ) -> tuple[StoredShipment, str]:
-        """Buy a label for `order`: a new Shipment, the order marked shipped; + label PDF."""
+        """Buy a label for `order`: a new Shipment, the order marked shipped; + label PDF.
+
+        A test label (`test=True`) reaches neither the v2 twin nor the carrier."""
         options = options or {}
         now = self.clock.wall()
         weight_oz = ounces(options.get("weight") or order["weight"])
@@ -81,6 +102,7 @@ class Warehouse:
             else 0
         )
         ship_date = options.get("shipDate") or now.date().isoformat()
+        confirmation = options.get("confirmation") or order["confirmation"] or "none"
         data = {
             "shipmentId": self.store.next_shipment_id(),
             "orderId": order["orderId"],
@@ -90,7 +112,7 @@ class Warehouse:
             "orderNumber": order["orderNumber"],
             "createDate": ss_timestamp(now),
             "shipDate": ship_date,
-            "shipmentCost": postage(service, weight_oz),
+            "shipmentCost": label_cost(service, weight_oz, order["shipTo"], confirmation),
             "insuranceCost": insurance_cost,
             "trackingNumber": tracking,
             "isReturnLabel": False,
@@ -98,7 +120,7 @@ class Warehouse:
             "carrierCode": service.carrier,
             "serviceCode": service.code,
             "packageCode": options.get("packageCode") or order["packageCode"] or "package",
-            "confirmation": options.get("confirmation") or order["confirmation"] or "none",
+            "confirmation": confirmation,
             "warehouseId": order["advancedOptions"]["warehouseId"],
             "voided": False,
             "voidDate": None,
@@ -124,17 +146,22 @@ class Warehouse:
             modifyDate=ss_timestamp(now),
         )
         self.store.awaiting_since.pop(order["orderId"], None)
+        if self.label_hooks is not None and not test:
+            self.label_hooks.v1_label_created(shipment, order)
         return shipment, label_pdf(tracking, service, order["shipTo"])
 
     def ship(self, order_ids: list[int] | None = None, relabel: bool = False) -> dict[str, Any]:
         """Print labels for the given orders (default: all awaiting shipment), in batches."""
         store = self.store
-        wanted = sorted(store.orders) if order_ids is None else list(order_ids)
+        if order_ids is None:
+            wanted = sorted(set(store.orders) - store.deleted)
+        else:
+            wanted = list(order_ids)
         ready, skipped = [], []
         allowed = ("shipped",) if relabel else ("awaiting_shipment",)
         for order_id in wanted:
             order = store.orders.get(order_id)
-            if order is None:
+            if order is None or order_id in store.deleted:
                 skipped.append({"orderId": order_id, "reason": "not_found"})
             elif order["orderStatus"] not in allowed:
                 if order_ids is not None:
@@ -167,6 +194,8 @@ class Warehouse:
         for shipment in self.store.shipments.values():
             if shipment.data["orderId"] == order_id and not shipment.data["voided"]:
                 shipment.data.update(voided=True, voidDate=ss_timestamp(self.clock.wall()))
+                if self.label_hooks is not None:
+                    self.label_hooks.v1_voided(shipment)
 
     def notify(self, batch_id: int, store_ids: set[int]) -> None:
         base = (self.config.public_base_url or "http://127.0.0.1:8100").rstrip("/")
@@ -189,7 +218,10 @@ class Warehouse:
                 max_retries=NOTIFY_RETRIES,
                 retry_base=NOTIFY_RETRY_BASE,
                 copies=self.config.duplicate_deliveries,
+                fault_api="shipstation_v1",
             )
+        if self.label_hooks is not None:
+            self.label_hooks.v1_batch_printed(batch_id)
 
     def ship_due(self) -> dict[str, Any] | None:
         """Print every order that has been awaiting shipment for `auto_ship_after` seconds."""
@@ -202,5 +234,6 @@ class Warehouse:
             for order_id, since in self.store.awaiting_since.items()
             if now - since >= delay
             and self.store.orders[order_id]["orderStatus"] == "awaiting_shipment"
+            and order_id not in self.store.deleted
         )
         return self.ship(due) if due else None

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from shipflow.sandbox.routing import counted, json_response, read_json
 from shipflow.sandbox.shopify.cost import CostCalculator, CostError, operation_and_fragments
+from shipflow.sandbox.shopify.inventory_resolvers import INVENTORY_RESOLVERS
 from shipflow.sandbox.shopify.resolvers import ShopContext, bind
 from shipflow.sandbox.shopify.schema import base_schema
 
@@ -70,7 +71,7 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
 
 
 def routes(state: SandboxState) -> list[Route]:
-    schema = bind(base_schema())
+    schema = bind(base_schema(), INVENTORY_RESOLVERS)
 
     def cost_extension(token: str, requested: int, actual: int | None) -> dict[str, Any]:
         bucket = state.shopify.bucket(token)
@@ -153,7 +154,7 @@ def routes(state: SandboxState) -> list[Route]:
                 "extensions": cost_extension(token, requested, None),
             }
             return json_response(throttled, headers=headers)
-        context = ShopContext(state.shopify.store, state.shopify.ops)
+        context = ShopContext(state.shopify.store, state.shopify.ops, state.shopify.inventory)
         result = execute_sync(
             schema,
             document,
@@ -172,7 +173,17 @@ def routes(state: SandboxState) -> list[Route]:
         return json_response(payload, headers=headers)
 
     path = "/admin/api/{version}/graphql.json"
-    return [counted(state.requests, "shopify", path, graphql_endpoint, ["POST"], state.latency)]
+    return [
+        counted(
+            state.requests,
+            "shopify",
+            path,
+            graphql_endpoint,
+            ["POST"],
+            state.latency,
+            state.fault_gate("shopify"),
+        )
+    ]
 
 
 def _max_cost(cost: int, extensions: dict[str, Any]) -> dict[str, Any]:

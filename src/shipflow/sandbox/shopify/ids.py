@@ -23,6 +23,10 @@ _BASES = {
     "FulfillmentHold": 1_200_000_000,
     "Product": 8_100_000_000_000,
     "ProductVariant": 44_600_000_000_000,
+    "InventoryItem": 46_300_000_000_000,
+    "Refund": 9_300_000_000_000,
+    "RefundLineItem": 4_800_000_000_000,
+    "Transaction": 7_200_000_000_000,
 }
 
 

@@ -119,6 +119,7 @@ class ShopifyOperations(HoldOperations):
         )
         store.fulfillments[fulfillment.id] = fulfillment
         order.fulfillment_ids.append(fulfillment.id)
+        store.on_fulfilled(order, quantities)
         self._refresh(order)
         topics = [("fulfillments/create", fulfillment_json(order, fulfillment))]
         if self.echo:

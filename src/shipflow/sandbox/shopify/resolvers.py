@@ -38,6 +38,7 @@ _ACTIONS = {
 class ShopContext:
     store: ShopifyStore
     ops: ShopifyOperations
+    inventory: Any = None
 
 
 def _store(info: GraphQLResolveInfo) -> ShopifyStore:
@@ -264,13 +265,16 @@ _NODE_TYPES = {
 }
 
 
-def bind(schema: GraphQLSchema) -> GraphQLSchema:
-    """Attach the resolvers to the schema (idempotent)."""
-    for type_name, fields in RESOLVERS.items():
-        graphql_type = schema.get_type(type_name)
-        assert isinstance(graphql_type, GraphQLObjectType)
-        for field_name, resolver in fields.items():
-            graphql_type.fields[field_name].resolve = resolver
+def bind(
+    schema: GraphQLSchema, *extra: dict[str, dict[str, Callable[..., Any]]]
+) -> GraphQLSchema:
+    """Attach the resolvers (and `extra` resolver tables) to the schema (idempotent)."""
+    for table in (RESOLVERS, *extra):
+        for type_name, fields in table.items():
+            graphql_type = schema.get_type(type_name)
+            assert isinstance(graphql_type, GraphQLObjectType)
+            for field_name, resolver in fields.items():
+                graphql_type.fields[field_name].resolve = resolver
     node = schema.get_type("Node")
     node.resolve_type = lambda value, info, _type: _NODE_TYPES.get(type(value))  # type: ignore[union-attr]
     return schema

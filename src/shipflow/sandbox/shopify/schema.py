@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from graphql import GraphQLSchema, build_schema
 
+from shipflow.sandbox.shopify.inventory_schema import INVENTORY_SDL
+
 SDL = '''
 """An ISO-8601 encoded UTC date time string."""
 scalar DateTime
@@ -268,4 +270,4 @@ input FulfillmentOrderHoldInput {
 @lru_cache(maxsize=1)
 def base_schema() -> GraphQLSchema:
     """The parsed schema without resolvers (shared; resolvers read state from the context)."""
-    return build_schema(SDL)
+    return build_schema(SDL + INVENTORY_SDL)

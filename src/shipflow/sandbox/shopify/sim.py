@@ -9,6 +9,8 @@ from shipflow.sandbox.clock import Clock
 from shipflow.sandbox.config import SandboxConfig
 from shipflow.sandbox.ratelimit import LeakyBucket
 from shipflow.sandbox.shopify.ids import IdAllocator, gid
+from shipflow.sandbox.shopify.inventory import Inventory
+from shipflow.sandbox.shopify.merchant import Merchant
 from shipflow.sandbox.shopify.operations import ShopifyOperations
 from shipflow.sandbox.shopify.orders import OrderGenerator
 from shipflow.sandbox.shopify.store import ShopifyStore, ShopOrder
@@ -26,6 +28,12 @@ class ShopifySim:
         self.store.emit = self.webhooks.emit
         self.ops = ShopifyOperations(self.store, echo=config.shopify_echo_topics)
         self.generator = OrderGenerator(config.seed, self.ids, config.shop_domain)
+        self.inventory = Inventory(
+            config.seed, self.ids, self.generator.variant_ids, self.generator.product_ids,
+            clock.wall,
+        )
+        self.merchant = Merchant(self.store, self.inventory, self.ids, config.shopify_echo_topics)
+        self.store.on_fulfilled = self._fulfilled
         self._buckets: dict[str, LeakyBucket] = {}
 
     def bucket(self, token: str) -> LeakyBucket:
@@ -61,6 +69,7 @@ class ShopifySim:
         `deliver=False` places the order silently, for tests that send its webhooks themselves.
         """
         order = self.store.add_order(rest)
+        touched = self.inventory.reserve(rest.get("line_items", []))
         if not deliver:
             return order
         topics = [("orders/create", rest)]
@@ -68,8 +77,13 @@ class ShopifySim:
             topics.append(("orders/paid", rest))
         if self.config.shopify_echo_topics:
             topics.append(("orders/updated", rest))
-        self.store.emit(topics)
+        self.store.emit(topics + self.merchant.stock_changed(touched))
         return order
+
+    def _fulfilled(self, order: ShopOrder, quantities: dict[int, int]) -> None:
+        lines = [{"sku": order.line_item(line_id).get("sku"), "quantity": qty}
+                 for line_id, qty in quantities.items()]
+        self.inventory.ship(lines)
 
     def order_json(self, order: ShopOrder) -> dict[str, Any]:
         """The order as the controls show it: REST order plus FOs and fulfillments."""

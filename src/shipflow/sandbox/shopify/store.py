@@ -107,6 +107,8 @@ class ShopifyStore:
         self.fo_line_owner: dict[int, int] = {}
         self.fulfillments: dict[int, Fulfillment] = {}
         self.emit: Emit = lambda deliveries: None
+        # Called with (order, {line item id: quantity}) after each fulfillment (inventory).
+        self.on_fulfilled: Callable[[ShopOrder, dict[int, int]], None] = lambda o, q: None
 
     def timestamp(self) -> str:
         return shop_time(self.now())

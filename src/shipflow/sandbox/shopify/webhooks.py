@@ -65,4 +65,5 @@ class ShopifyWebhooks:
                 max_retries=self.config.webhook_max_retries,
                 retry_base=self.config.webhook_retry_base,
                 copies=self.config.duplicate_deliveries,
+                fault_api="shopify",
             )

@@ -1,0 +1,138 @@
+"""Fault injection: switches that make the simulated providers misbehave like real ones do.
+
+Switches are kept per scope: a provider API (`shopify`, `shipstation_v1`, `shipstation_v2`,
+`klaviyo`), `shipstation` (both ShipStation APIs) or `*` (everything). The most specific scope
+with a non-zero value wins. The switches:
+
+- `error_rate`: fraction of provider requests answered with that provider's real 5xx shape;
+- `force_429`: the next N requests get the provider's real 429 (with its headers);
+- `slow` (+ `slow_fraction`, default 1.0): real seconds added to that fraction of responses;
+- `drop_webhooks`: fraction of outgoing webhooks never sent (recorded as `dropped`);
+- `duplicate_webhooks`: fraction of outgoing webhooks sent twice;
+- `reorder_tracking`: fraction of tracking webhooks held back and sent after the next one.
+
+Every fault that fires is counted by (scope, switch) for `/_sandbox/summary`. Rolls use a
+seeded RNG, so a run with the same seed and the same traffic fires the same faults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections import Counter
+from dataclasses import dataclass, fields
+from typing import Any
+
+SCOPES = ("*", "shopify", "shipstation", "shipstation_v1", "shipstation_v2", "klaviyo")
+# The scopes consulted for each API, most specific first.
+CHAINS = {
+    "shopify": ("shopify", "*"),
+    "klaviyo": ("klaviyo", "*"),
+    "shipstation_v1": ("shipstation_v1", "shipstation", "*"),
+    "shipstation_v2": ("shipstation_v2", "shipstation", "*"),
+}
+
+
+@dataclass
+class FaultSwitches:
+    error_rate: float = 0.0
+    force_429: int = 0
+    slow: float = 0.0
+    slow_fraction: float = 1.0
+    drop_webhooks: float = 0.0
+    duplicate_webhooks: float = 0.0
+    reorder_tracking: float = 0.0
+
+    @classmethod
+    def parse(cls, data: Any, base: FaultSwitches | None = None) -> FaultSwitches:
+        """Merge a JSON object into `base` (a copy); unknown keys and bad values raise."""
+        if not isinstance(data, dict):
+            raise ValueError("fault switches must be a JSON object")
+        known = {f.name: f.type for f in fields(cls)}
+        current = dataclasses.replace(base) if base else cls()
+        for key, value in data.items():
+            if key not in known:
+                raise ValueError(f"unknown fault switch {key!r}")
+            if key == "force_429":
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise ValueError("force_429 must be a non-negative integer")
+            elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key} must be a non-negative number")
+            elif key not in ("slow",) and value > 1:
+                raise ValueError(f"{key} is a fraction between 0 and 1")
+            setattr(current, key, value)
+        return current
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Faults:
+    def __init__(self, initial: dict[str, Any] | None = None, seed: int = 1) -> None:
+        self.rng = random.Random(f"faults:{seed}")
+        self.switches: dict[str, FaultSwitches] = {}
+        self.fired: Counter[tuple[str, str]] = Counter()
+        self.initial = dict(initial or {})
+        self.update(self.initial)
+
+    def update(self, data: Any) -> None:
+        """Merge `{scope: {switch: value}}` into the current switches (validated first)."""
+        if not isinstance(data, dict):
+            raise ValueError('expected {"<scope>": {"<switch>": value}}')
+        parsed = {}
+        for scope, values in data.items():
+            if scope not in SCOPES:
+                raise ValueError(f"unknown scope {scope!r}; one of {', '.join(SCOPES)}")
+            parsed[scope] = FaultSwitches.parse(values, self.switches.get(scope))
+        self.switches.update(parsed)
+
+    def clear(self) -> None:
+        self.switches.clear()
+
+    def _find(self, api: str, name: str) -> tuple[str, FaultSwitches] | None:
+        for scope in CHAINS.get(api, (api, "*")):
+            switches = self.switches.get(scope)
+            if switches is not None and getattr(switches, name):
+                return scope, switches
+        return None
+
+    def _roll(self, api: str, name: str) -> bool:
+        found = self._find(api, name)
+        if found is None or self.rng.random() >= getattr(found[1], name):
+            return False
+        self.fired[(found[0], name)] += 1
+        return True
+
+    def request_fault(self, api: str) -> str | None:
+        """"429", "5xx" or None for one provider request (a forced 429 is used up)."""
+        found = self._find(api, "force_429")
+        if found is not None:
+            found[1].force_429 -= 1
+            self.fired[(found[0], "force_429")] += 1
+            return "429"
+        return "5xx" if self._roll(api, "error_rate") else None
+
+    def slow_delay(self, api: str) -> float:
+        found = self._find(api, "slow")
+        if found is None or self.rng.random() >= found[1].slow_fraction:
+            return 0.0
+        self.fired[(found[0], "slow")] += 1
+        return found[1].slow
+
+    def webhook_copies(self, api: str) -> int:
+        """0 (dropped), 1, or 2 (duplicated) copies of one outgoing webhook."""
+        if self._roll(api, "drop_webhooks"):
+            return 0
+        return 2 if self._roll(api, "duplicate_webhooks") else 1
+
+    def reorder(self, api: str) -> bool:
+        return self._roll(api, "reorder_tracking")
+
+    def to_json(self) -> dict[str, Any]:
+        return {scope: s.to_json() for scope, s in sorted(self.switches.items())}
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for (scope, name), count in sorted(self.fired.items()):
+            out.setdefault(scope, {})[name] = count
+        return out
