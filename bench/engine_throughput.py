@@ -86,7 +86,8 @@ def main() -> None:
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": "1000000/1",  # the sandbox enforces none
                 "SHIPFLOW_SANDBOX_RATE_LIMITS": "0"}
     sandbox_port = int(env.sandbox_url.rsplit(":", 1)[1])
-    procs = [start(["sandbox", "--port", str(sandbox_port), "--shopify-webhook-url", "",
+    procs = [start(["sandbox", "--port", str(sandbox_port), "--shipflow-url",
+                    f"http://127.0.0.1:{port}", "--shopify-webhook-url", "",
                     "--auto-ship-after", "0.2"], proc_env, work / "sandbox.log")]
     try:
         wait_http(f"{env.sandbox_url}/_sandbox/summary")

@@ -130,7 +130,8 @@ def main() -> None:
     # for thousands of fulfillments would be measured as shipflow's intake latency.
     ship_after = (args.seconds + 10) * env.sandbox_config.time_scale
     sandbox_port = int(env.sandbox_url.rsplit(":", 1)[1])
-    procs = [start(["sandbox", "--port", str(sandbox_port), "--shopify-webhook-url", "",
+    procs = [start(["sandbox", "--port", str(sandbox_port), "--shipflow-url",
+                    f"http://127.0.0.1:{web_ports[0]}", "--shopify-webhook-url", "",
                     "--auto-ship-after", str(ship_after)], proc_env, work / "sandbox.log")]
     try:
         wait_http(f"{env.sandbox_url}/_sandbox/summary")

@@ -88,25 +88,37 @@ def worker(
 def sandbox(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8100),
-    shopify_webhook_url: str = typer.Option(
-        "http://127.0.0.1:8000/webhooks/shopify", help="Where the simulated Shopify delivers."),
+    shipflow_url: str = typer.Option(
+        "http://127.0.0.1:8000", help="The shipflow the simulated providers send webhooks to."),
+    shopify_webhook_url: Optional[str] = typer.Option(
+        None, help="Override where Shopify webhooks go ('' sends none)."),
     ship_notify_url: Optional[str] = typer.Option(
-        None, help="Where the simulated ShipStation sends SHIP_NOTIFY (default: shipflow on "
-                   "127.0.0.1:8000 with SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN)."),
+        None, help="Override where SHIP_NOTIFY goes ('' sends none)."),
+    tracking_url: Optional[str] = typer.Option(
+        None, help="Override where v2 tracking webhooks go ('' sends none)."),
     auto_ship_after: Optional[float] = typer.Option(
-        None, help="Seconds after which the simulated warehouse prints labels by itself."),
+        None, help="Simulated seconds after which the warehouse prints labels by itself."),
 ) -> None:
-    """Run the simulated Shopify, ShipStation and Klaviyo on one port."""
+    """Run the simulated Shopify, ShipStation (v1, v2, carriers) and Klaviyo on one port."""
     from shipflow.sandbox.config import SandboxConfig
     from shipflow.sandbox.server import serve as serve_sandbox
 
     logs.configure("INFO")
     config, generated = SandboxConfig.from_env()
-    target = ship_notify_url or (
-        f"http://127.0.0.1:8000/webhooks/shipstation/{config.shipstation_webhook_token}")
+    base = shipflow_url.rstrip("/")
+
+    def target(override: Optional[str], default: str) -> list[str]:
+        chosen = default if override is None else override
+        return [chosen] if chosen else []
+
+    shopify = target(shopify_webhook_url, f"{base}/webhooks/shopify")
     config = config.replace(
-        public_base_url=f"http://{host}:{port}", shopify_webhook_url=shopify_webhook_url,
-        shipstation_webhook_urls=[target], auto_ship_after=auto_ship_after,
+        public_base_url=f"http://{host}:{port}",
+        shopify_webhook_url=shopify[0] if shopify else None,
+        shipstation_webhook_urls=target(
+            ship_notify_url, f"{base}/webhooks/shipstation/{config.shipstation_webhook_token}"),
+        shipstation_v2_webhook_urls=target(tracking_url, f"{base}/webhooks/shipstation-v2"),
+        auto_ship_after=auto_ship_after,
     )
     if generated:
         typer.echo("credentials (export these for shipflow):")

@@ -43,7 +43,8 @@ class DemoEnvironment:
 TIME_SCALE = 60.0
 
 
-def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnvironment:
+def make_environment(workdir: Path, port: int, sandbox_port: int,
+                     time_scale: float = TIME_SCALE) -> DemoEnvironment:
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     shipflow_url = f"http://127.0.0.1:{port}"
     webhook_token = _token()
@@ -56,9 +57,11 @@ def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnviron
         shipstation_api_key=_token(),
         shipstation_api_secret=_token(),
         shipstation_webhook_token=webhook_token,
+        shipstation_v2_base_url=f"{sandbox_url}/shipstation",
+        shipstation_v2_api_key=_token(),
         klaviyo_base_url=f"{sandbox_url}/klaviyo",
         klaviyo_api_key=_token("pk_", 34),
-        shipstation_rate_limit=f"40/{60 / TIME_SCALE:g}",
+        shipstation_rate_limit=f"40/{60 / time_scale:g}",
     )
     sandbox_config = SandboxConfig(
         shopify_access_token=settings.shopify_access_token,
@@ -70,9 +73,11 @@ def make_environment(workdir: Path, port: int, sandbox_port: int) -> DemoEnviron
         public_base_url=sandbox_url,
         shopify_webhook_url=f"{shipflow_url}/webhooks/shopify",
         shipstation_webhook_urls=[f"{shipflow_url}/webhooks/shipstation/{webhook_token}"],
-        auto_ship_after=0.5 * TIME_SCALE,  # half a second of real time
+        shipstation_v2_api_key=settings.shipstation_v2_api_key,
+        shipstation_v2_webhook_urls=[f"{shipflow_url}/webhooks/shipstation-v2"],
+        auto_ship_after=0.5 * time_scale,  # half a second of real time
         enforce_rate_limits=True,
-        time_scale=TIME_SCALE,
+        time_scale=time_scale,
     )
     return DemoEnvironment(settings, sandbox_config, sandbox_url, shipflow_url)
 

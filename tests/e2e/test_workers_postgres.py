@@ -68,11 +68,7 @@ class Cluster:
 
     def start_base(self) -> None:
         self.start("sandbox", ["sandbox", "--port", str(self.sandbox_port),
-                               "--shopify-webhook-url", f"{self.shipflow_url}/webhooks/shopify",
-                               "--ship-notify-url",
-                               f"{self.shipflow_url}/webhooks/shipstation/"
-                               f"{self.env['SHIPFLOW_SHIPSTATION_WEBHOOK_TOKEN']}",
-                               "--auto-ship-after", "20"])
+                               "--shipflow-url", self.shipflow_url, "--auto-ship-after", "20"])
         self.start("web", ["serve", "--web-only", "--port", str(self.port), "--id", "web-1"])
         wait_for(lambda: http_ok(f"{self.sandbox_url}/_sandbox/summary"), 30, "the sandbox",
                  list(self.procs.values()))

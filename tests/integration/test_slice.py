@@ -96,3 +96,36 @@ def test_same_webhook_three_times_gives_one_of_everything(env, running) -> None:
     assert theirs["shopify"]["fulfillments"] == 1
     assert theirs["klaviyo"]["events"] == 1
     assert theirs["klaviyo"]["duplicates_dropped"] == 0
+
+
+def test_carrier_scans_reach_shipflow_signed_and_move_parcels_to_delivered(
+        tmp_path: Path, database_url: str) -> None:
+    """A day lasts a second: the sandbox's carriers scan each parcel to the door and send
+    RSA-signed TRACK_EVENT_V2 webhooks, which shipflow verifies against the sandbox's JWKS."""
+    env = make_environment(tmp_path, free_port(), free_port(), time_scale=86_400)
+    env.sandbox_config.carrier_outcome = "delivered"  # no exceptions in this run
+    env.settings = env.settings.with_overrides(database_url=database_url)
+    port = int(env.shipflow_url.rsplit(":", 1)[1])
+    with BackgroundServer(create_sandbox_app(env.sandbox_config),
+                          port=int(env.sandbox_url.rsplit(":", 1)[1])):
+        service = Service.start(env.settings)
+        try:
+            with BackgroundServer(service.app, port=port), httpx.Client(timeout=30) as http:
+                http.post(f"{env.sandbox_url}/_sandbox/shopify/orders",
+                          json={"count": 4}).raise_for_status()
+
+                def delivered() -> list[dict]:
+                    views = [service.store.order_view(i) for i in service.store.iter_order_ids()]
+                    return [v for v in views if v and v["shipments"]
+                            and v["shipments"][0]["milestone"] == "delivered"]
+
+                wait_until(lambda: len(delivered()) == 4, timeout=90)
+                for view in delivered():
+                    kinds = [e["kind"] for e in view["timeline"]]
+                    assert kinds.count("tracking:delivered") == 1
+                    assert kinds.index("tracking:in_transit") < kinds.index("tracking:delivered")
+                deliveries = http.get(f"{env.sandbox_url}/_sandbox/deliveries",
+                                      params={"provider": "shipstation_v2"}).json()
+                assert deliveries, "the sandbox sent tracking webhooks"
+        finally:
+            service.stop()

@@ -153,7 +153,7 @@ def _fulfil_one(order: Order, shipment: Shipment, attempt: int) -> dict[str, Any
         for existing in rt.shopify.order_fulfillments(order.gid):
             if tracking.number in existing.tracking_numbers:
                 return {"fulfillment_id": existing.id, "found_existing": True}
-    open_orders = [fo.id for fo in rt.shopify.fulfillment_orders(order.gid) if fo.can_fulfill]
+    open_orders = rt.shopify.fulfillable_order_ids(order.gid)
     if not open_orders:
         raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
     created = rt.shopify.create_fulfillment(open_orders, tracking, notify_customer=False)

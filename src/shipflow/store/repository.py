@@ -451,7 +451,11 @@ class Store:
                  "carrier_code": s.carrier_code, "service_code": s.service_code,
                  "tracking_url": s.tracking_url,
                  "ship_date": s.ship_date.isoformat() if s.ship_date else None,
-                 "shopify_fulfillment_id": s.shopify_fulfillment_id}
+                 "shopify_fulfillment_id": s.shopify_fulfillment_id,
+                 "milestone": s.milestone, "exception": s.exception,
+                 "estimated_delivery": s.estimated_delivery.isoformat()
+                 if s.estimated_delivery else None,
+                 "delivered_at": s.delivered_at.isoformat() if s.delivered_at else None}
                 for s in ships
             ],
             "timeline": [

@@ -103,6 +103,14 @@ class ShopifyClient:
                         order_id)
         return orders
 
+    def fulfillable_order_ids(self, order_gid: str | int) -> list[str]:
+        """Ids of the order's fulfillment orders that can take a fulfillment (OPEN or
+        IN_PROGRESS), by the cheap statuses-only query."""
+        order_id = gid("Order", order_gid)
+        data = self.execute(gql.OPEN_FULFILLMENT_ORDERS, {"id": order_id})
+        return [fo.id for fo in gql.parse_fulfillment_orders(data, order_id)
+                if fo.status in ("OPEN", "IN_PROGRESS")]
+
     def order_fulfillments(self, order_gid: str | int) -> list[Fulfillment]:
         """The fulfillments already on the order: look here before creating one, so a retried
         step never creates a second fulfillment for the same parcel."""
