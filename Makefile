@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
 demo: $(STAMP)  ## 50 orders end to end on SQLite, then a summary
@@ -20,6 +20,12 @@ demo-live: $(STAMP)  ## the same, then keep serving with a trickle of new orders
 
 test: $(STAMP)  ## the whole suite (PostgreSQL on 127.0.0.1:5432 for the postgres half)
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## every benchmark, one JSON line each (about 8 minutes)
+	$(BIN)/python bench/flash_intake.py
+	$(BIN)/python bench/flash_intake.py --postgres
+	$(BIN)/python bench/engine_throughput.py --orders 2000
+	for w in 1 2 4; do $(BIN)/python bench/engine_throughput.py --orders 2000 --postgres --workers $$w; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

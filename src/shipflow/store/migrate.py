@@ -33,8 +33,9 @@ def upgrade(url: str, revision: str = "head") -> None:
             config = alembic_config(url)
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            conn.commit()  # before the unlock: the next process must see the migrated schema
             if not is_sqlite(url):
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
-            conn.commit()
+                conn.commit()
     finally:
         engine.dispose()
