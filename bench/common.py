@@ -8,12 +8,15 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import httpx
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 sys.path.insert(0, str(ROOT))  # `python bench/x.py` from a checkout, like the tests
 
 
@@ -101,3 +104,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def emit(figures: dict[str, Any]) -> None:
     """Each benchmark prints exactly one JSON line of figures on stdout."""
     print(json.dumps(figures, sort_keys=True), flush=True)
+
+
+def fresh_postgres_database() -> tuple[str, Callable[[], None]]:
+    """A new, empty database on the local server: (its URL, a function that drops it)."""
+    name = f"shipflow_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}", drop

@@ -22,8 +22,7 @@ from typing import Any
 
 import aiohttp
 import httpx
-import sqlalchemy as sa
-from common import emit, start, stop, wait_http
+from common import emit, fresh_postgres_database, start, stop, wait_http
 
 from shipflow.demo import make_environment
 from shipflow.netutil import free_port
@@ -31,7 +30,6 @@ from shipflow.sandbox.shopify.ids import IdAllocator
 from shipflow.sandbox.shopify.orders import OrderGenerator
 from shipflow.sandbox.shopify.webhooks import encode, sign
 
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -71,15 +69,7 @@ def main() -> None:
     env = make_environment(work, port, free_port())
     database_url, drop = env.settings.database_url, None
     if args.postgres:
-        name = f"shipflow_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        database_url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        database_url, drop = fresh_postgres_database()
 
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
                 "SHIPFLOW_DATABASE_URL": database_url,

@@ -24,15 +24,13 @@ from typing import Any
 import aiohttp
 import httpx
 import sqlalchemy as sa
-from common import PeakRss, emit, percentile, start, stop, wait_http
+from common import PeakRss, emit, fresh_postgres_database, percentile, start, stop, wait_http
 
 from shipflow.demo import make_environment
 from shipflow.netutil import free_port
 from shipflow.sandbox.shopify.ids import IdAllocator
 from shipflow.sandbox.shopify.orders import OrderGenerator
 from shipflow.sandbox.shopify.webhooks import encode, sign
-
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def deliveries(orders: list[dict[str, Any]], secret: str, shop: str) -> list[tuple[bytes, dict]]:
@@ -110,15 +108,7 @@ def main() -> None:
     database_url = env.settings.database_url
     drop = None
     if args.postgres:
-        name = f"shipflow_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        database_url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        database_url, drop = fresh_postgres_database()
 
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
                 "SHIPFLOW_DATABASE_URL": database_url,
