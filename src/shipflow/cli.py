@@ -98,6 +98,12 @@ def sandbox(
         None, help="Override where v2 tracking webhooks go ('' sends none)."),
     auto_ship_after: Optional[float] = typer.Option(
         None, help="Simulated seconds after which the warehouse prints labels by itself."),
+    time_scale: Optional[float] = typer.Option(
+        None, min=0.001, help="Compress time: 60 makes a simulated minute last a real second "
+                              "(rate-limit windows, retries, carrier transit). Default 1, or "
+                              "SHIPFLOW_SANDBOX_TIME_SCALE."),
+    rate_limits: Optional[bool] = typer.Option(
+        None, "--rate-limits/--no-rate-limits", help="Enforce the published rate limits."),
 ) -> None:
     """Run the simulated Shopify, ShipStation (v1, v2, carriers) and Klaviyo on one port."""
     from shipflow.sandbox.config import SandboxConfig
@@ -120,6 +126,10 @@ def sandbox(
         shipstation_v2_webhook_urls=target(tracking_url, f"{base}/webhooks/shipstation-v2"),
         auto_ship_after=auto_ship_after,
     )
+    if time_scale is not None:
+        config = config.replace(time_scale=time_scale)
+    if rate_limits is not None:
+        config = config.replace(enforce_rate_limits=rate_limits)
     if generated:
         typer.echo("credentials (export these for shipflow):")
         for name, value in generated.items():
