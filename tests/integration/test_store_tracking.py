@@ -19,6 +19,7 @@ from shipflow.domain.tracking_events import (
     normalize_scans,
 )
 from shipflow.store import Database, upgrade
+from shipflow.store.pipeline import Pipeline
 from shipflow.store.repository import Delivery, Store
 from tests.unit.domain.factories import a_shipment, an_order
 
@@ -37,10 +38,11 @@ def shipped_order(store: Store) -> str:
     order = an_order()
     store.accept_delivery(Delivery("shopify", "d-1", "orders/paid", order.shop_domain, {}, b"{}", 2),
                           order)
-    pk = store.find_order_pk(order.shopify_order_id)
-    assert pk is not None
+    pipeline = Pipeline(store)
+    pk = pipeline.order_pks_by_shopify_id([order.shopify_order_id])[order.shopify_order_id]
     shipment = a_shipment()
-    store.record_shipment(pk, shipment, tracking_info(shipment.carrier_code, shipment.tracking_number))
+    pipeline.record_labels([(pk, shipment, tracking_info(shipment.carrier_code,
+                                                         shipment.tracking_number))])
     return shipment.tracking_number
 
 

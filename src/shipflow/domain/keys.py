@@ -12,14 +12,6 @@ from shipflow.domain.milestone import Milestone
 from shipflow.domain.tracking_events import TrackingUpdate
 
 
-def order_workflow_id(shop_domain: str, shopify_order_id: int) -> str:
-    return f"order:{shop_domain}:{shopify_order_id}"
-
-
-def shipment_workflow_id(shipment_id: str) -> str:
-    return f"shipment:{shipment_id}"
-
-
 def ship_notify_workflow_id(resource_url: str) -> str:
     return f"ship-notify:{resource_url}"
 

@@ -96,7 +96,3 @@ def enqueue(queue: str, workflow_id: str, func: Callable[..., Any], *args: Any) 
 def workflow_status(workflow_id: str) -> str | None:
     status = DBOS.get_workflow_status(workflow_id)
     return None if status is None else str(status.status)
-
-
-def pending_workflow_count() -> int:
-    return len(DBOS.list_workflows(status=["PENDING", "ENQUEUED"], load_input=False, load_output=False))

@@ -105,12 +105,6 @@ class Engine:
         durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.track_parcel, update)
         return workflow_id
 
-    def workflow_status(self, workflow_id: str) -> str | None:
-        return durable.workflow_status(workflow_id)
-
-    def pending_workflows(self) -> int:
-        return durable.pending_workflow_count()
-
     # -- recovery ----------------------------------------------------------------------------
     def redispatch_pending(self) -> int:
         """Start the work for accepted deliveries whose start was never confirmed.

@@ -16,9 +16,8 @@ from shipflow.domain.parcel import (
     ParcelProgress,
     advance,
 )
-from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
-from shipflow.store.codec import order_from_json, order_to_json
+from shipflow.store.codec import order_to_json
 from shipflow.store.db import Database
 from shipflow.store.sql import add_timeline, aware, insert_ignore
 from shipflow.store.tables import (
@@ -294,62 +293,7 @@ class Store:
             ).all()
         return [(int(r.id), r.provider, bytes(r.body)) for r in rows]
 
-    # -- orders ------------------------------------------------------------------------------
-    def load_order(self, shop_domain: str, shopify_order_id: int) -> StoredOrder | None:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state).where(
-                orders.c.shop_domain == shop_domain, orders.c.shopify_order_id == shopify_order_id,
-            )).first()
-        if row is None:
-            return None
-        return StoredOrder(int(row.id), order_from_json(row.snapshot), OrderState(row.state))
-
-    def load_order_by_pk(self, order_pk: int) -> StoredOrder:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state).where(
-                orders.c.id == order_pk)).one()
-        return StoredOrder(int(row.id), order_from_json(row.snapshot), OrderState(row.state))
-
-    def find_order_pk(self, shopify_order_id: int) -> int | None:
-        with self.db.engine.connect() as conn:
-            return conn.execute(sa.select(orders.c.id).where(
-                orders.c.shopify_order_id == shopify_order_id).limit(1)).scalar_one_or_none()
-
-    def set_order_state(
-        self, order_pk: int, state: OrderState, message: str, detail: dict[str, Any] | None = None,
-        dedupe_key: str | None = None,
-    ) -> None:
-        with self.db.engine.begin() as conn:
-            conn.execute(orders.update().where(orders.c.id == order_pk).values(
-                state=state.value, updated_at=self.clock()))
-            self._timeline(conn, order_pk, state.value, message, detail, dedupe_key)
-
-    def note(self, order_pk: int, kind: str, message: str, detail: dict[str, Any] | None = None,
-             dedupe_key: str | None = None) -> None:
-        with self.db.engine.begin() as conn:
-            self._timeline(conn, order_pk, kind, message, detail, dedupe_key)
-
     # -- shipments ---------------------------------------------------------------------------
-    def record_shipment(self, order_pk: int, shipment: Shipment, tracking: TrackingInfo) -> None:
-        now = self.clock()
-        with self.db.engine.begin() as conn:
-            conn.execute(self._insert_ignore(shipments, {
-                "order_id": order_pk, "shipment_id": shipment.shipment_id,
-                "tracking_number": tracking.number, "carrier_code": tracking.carrier_code,
-                "carrier_name": tracking.company, "service_code": shipment.service_code,
-                "tracking_url": tracking.url, "ship_date": shipment.ship_date,
-                "state": "label_printed", "created_at": now, "updated_at": now,
-            }, "shipment_id"))
-            self._timeline(conn, order_pk, "label_printed",
-                           f"Label printed: {tracking.company} {tracking.number}",
-                           {"shipment_id": shipment.shipment_id, "tracking_url": tracking.url},
-                           dedupe_key=f"label:{shipment.shipment_id}")
-
-    def set_shipment_state(self, shipment_id: str, state: str, **values: Any) -> None:
-        with self.db.engine.begin() as conn:
-            conn.execute(shipments.update().where(shipments.c.shipment_id == shipment_id).values(
-                state=state, updated_at=self.clock(), **values))
-
     def apply_tracking(self, update: TrackingUpdate) -> TrackingApplied | None:
         """Move the shipment with this tracking number forward; return what was new, once.
 
@@ -392,37 +336,6 @@ class Store:
                                dedupe_key=f"track:{row.shipment_id}:{kind}:{scan_key}")
         return TrackingApplied(order_pk=int(row.order_id), shipment_id=row.shipment_id,
                                progress=after, events=tuple(events))
-
-    # -- outbound ledger ---------------------------------------------------------------------
-    def ledger_result(self, key: str) -> dict[str, Any] | None:
-        """The recorded result of a finished outbound call, or None if it never finished."""
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sa.select(outbound_ledger.c.status, outbound_ledger.c.result)
-                               .where(outbound_ledger.c.idempotency_key == key)).first()
-        if row is None or row.status != "done":
-            return None
-        return dict(row.result or {})
-
-    def ledger_begin(self, key: str, provider: str, operation: str, order_pk: int | None) -> int:
-        """Record an attempt before it is sent; returns the attempt number (1 = first)."""
-        now = self.clock()
-        with self.db.engine.begin() as conn:
-            conn.execute(self._insert_ignore(outbound_ledger, {
-                "idempotency_key": key, "provider": provider, "operation": operation,
-                "order_id": order_pk, "status": "sending", "attempts": 0, "created_at": now,
-                "updated_at": now,
-            }, "idempotency_key"))
-            conn.execute(outbound_ledger.update().where(outbound_ledger.c.idempotency_key == key)
-                         .values(attempts=outbound_ledger.c.attempts + 1, updated_at=now))
-            return int(conn.execute(sa.select(outbound_ledger.c.attempts).where(
-                outbound_ledger.c.idempotency_key == key)).scalar_one())
-
-    def ledger_finish(self, key: str, result: dict[str, Any] | None = None,
-                      error: str | None = None) -> None:
-        with self.db.engine.begin() as conn:
-            conn.execute(outbound_ledger.update().where(outbound_ledger.c.idempotency_key == key)
-                         .values(status="failed" if error else "done", result=result,
-                                 error=error[:1024] if error else None, updated_at=self.clock()))
 
     # -- read side ---------------------------------------------------------------------------
     def order_view(self, shopify_order_id: int) -> dict[str, Any] | None:
