@@ -45,7 +45,7 @@ from shipflow.providers.errors import (
 
 log = logging.getLogger("shipflow.providers")
 
-USER_AGENT = f"shipflow/{__version__} (+https://github.com/shipflow/shipflow)"
+USER_AGENT = f"shipflow/{__version__}"
 
 
 def default_timeout(read: float = 15.0, connect: float = 5.0) -> httpx.Timeout:
