@@ -26,6 +26,7 @@ bench: $(STAMP)  ## every benchmark, one JSON line each (about 8 minutes)
 	$(BIN)/python bench/flash_intake.py --postgres
 	$(BIN)/python bench/engine_throughput.py --orders 2000
 	for w in 1 2 4; do $(BIN)/python bench/engine_throughput.py --orders 2000 --postgres --workers $$w; done
+	$(BIN)/python bench/status_lag.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -31,3 +31,9 @@ def test_flash_intake_smoke_loses_nothing() -> None:
 def test_engine_throughput_smoke_ships_every_order() -> None:
     figures = run_bench("bench/engine_throughput.py", "--orders", "100", "--timeout", "120")
     assert figures["shipped"] == figures["orders"] == 100
+
+
+@pytest.mark.slow
+def test_status_lag_smoke_fulfils_and_tells_every_shipment() -> None:
+    figures = run_bench("bench/status_lag.py", "--rate", "10", "--seconds", "2")
+    assert figures["shipments"] == figures["fulfilled"] == figures["klaviyo_events"] == 20
