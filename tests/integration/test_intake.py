@@ -11,47 +11,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
-from shipflow.domain.order import Order
-from shipflow.domain.tracking_events import TrackingUpdate
-from shipflow.store import Database, upgrade
 from shipflow.store.repository import Store
 from shipflow.store.tables import orders, webhook_inbox
 from shipflow.web.app import create_app
+from tests.integration.conftest import RecordingStarter
 from tests.integration.webhooks import SECRET, body_of, paid_order, shopify_headers
 
 SS_BASE = "http://127.0.0.1:8100/shipstation"
-
-
-class RecordingStarter:
-    def __init__(self) -> None:
-        self.orders: list[int] = []
-        self.pointers: list[str] = []
-        self.tracking: list[TrackingUpdate] = []
-
-    def start_order(self, order: Order) -> str:
-        self.orders.append(order.shopify_order_id)
-        return f"order:{order.shopify_order_id}"
-
-    def start_ship_notify(self, resource_url: str) -> str:
-        self.pointers.append(resource_url)
-        return f"ship-notify:{resource_url}"
-
-    def start_tracking(self, update: TrackingUpdate) -> str:
-        self.tracking.append(update)
-        return f"tracking:{update.tracking_number}"
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    upgrade(database_url)
-    s = Store(Database.connect(database_url))
-    yield s
-    s.db.dispose()
-
-
-@pytest.fixture
-def starter() -> RecordingStarter:
-    return RecordingStarter()
 
 
 @pytest.fixture
@@ -207,3 +173,28 @@ def test_ship_notify_token_and_host_are_checked(client, store, starter) -> None:
     assert garbage.status_code == 400
     assert starter.pointers == []
     assert [r.status for r in inbox(store)] == ["rejected"] * 3
+
+
+def test_pointers_nothing_acts_on_are_kept_and_never_started(client, store, starter) -> None:
+    """ORDER_NOTIFY is stored as done: a restart must not start it as a label batch."""
+    url = f"{SS_BASE}/orders?importBatch=6c4f2d15-7698-6113-4b90-d8cd13d32a24"
+    body = json.dumps({"resource_url": url, "resource_type": "ORDER_NOTIFY"}).encode()
+    answer = client.post("/webhooks/shipstation/tok-123", content=body)
+    assert answer.status_code == 200 and answer.json()["status"] == "ignored"
+    assert starter.pointers == [] and store.undispatched() == []
+
+
+def test_an_older_snapshot_never_overwrites_a_newer_one(client) -> None:
+    newer = paid_order()
+    newer["updated_at"] = "2026-11-24T12:00:00-05:00"
+    newer["note"] = "newer"
+    older = paid_order()
+    older["updated_at"] = "2026-11-24T11:00:00-05:00"
+    older["financial_status"] = "pending"
+    for payload in (newer, older):
+        body = body_of(payload)
+        assert client.post("/webhooks/shopify", content=body,
+                           headers=shopify_headers(body, "orders/updated")).status_code == 200
+    view = client.get("/api/orders/820982911946154508",
+                      headers={"Authorization": "Bearer api-secret"}).json()
+    assert view["state"] == "paid" and view["financial_status"] == "paid"

@@ -19,7 +19,7 @@ from shipflow.domain.parcel import (
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
 from shipflow.store.codec import order_to_json
 from shipflow.store.db import Database
-from shipflow.store.sql import add_timeline, aware, insert_ignore
+from shipflow.store.sql import add_timeline, aware, insert_ignore, utc
 from shipflow.store.tables import (
     line_items,
     orders,
@@ -47,6 +47,10 @@ class Delivery:
     headers: Mapping[str, str]
     body: bytes
     body_size: int
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
 
 
 def _initial_state(order: Order) -> OrderState:
@@ -174,36 +178,45 @@ class Store:
         }
         fresh = [(o, topic) for o, topic in batch if (o.shop_domain, o.shopify_order_id) not in stored]
         now = self.clock()
+        inserted: set[tuple[str, int]] = set()
         if fresh:
-            conn.execute(self._insert_ignore_many(orders, [{
-                "shop_domain": o.shop_domain, "shopify_order_id": o.shopify_order_id,
-                "name": o.name, "financial_status": o.financial_status,
-                "total_price": o.total_price, "currency": o.currency,
-                "snapshot": order_to_json(o), "shopify_updated_at": o.updated_at,
-                "state": _initial_state(o).value, "created_at": now, "updated_at": now,
-            } for o, _ in fresh], "shop_domain", "shopify_order_id"))
+            # Another process may insert the same order between the look-up and this insert:
+            # RETURNING names only the rows this statement inserted; the others are updates.
+            inserted = {
+                (r.shop_domain, int(r.shopify_order_id)) for r in conn.execute(
+                    self._insert_ignore_many(orders, [{
+                        "shop_domain": o.shop_domain, "shopify_order_id": o.shopify_order_id,
+                        "name": o.name, "financial_status": o.financial_status,
+                        "total_price": o.total_price, "currency": o.currency,
+                        "snapshot": order_to_json(o), "shopify_updated_at": utc(o.updated_at),
+                        "state": _initial_state(o).value, "created_at": now, "updated_at": now,
+                    } for o, _ in fresh], "shop_domain", "shopify_order_id").returning(
+                        orders.c.shop_domain, orders.c.shopify_order_id))
+            }
+        new = [(o, topic) for o, topic in fresh if (o.shop_domain, o.shopify_order_id) in inserted]
+        if new:
             ids = {
                 (r.shop_domain, int(r.shopify_order_id)): int(r.id) for r in conn.execute(
                     sa.select(orders.c.id, orders.c.shop_domain, orders.c.shopify_order_id).where(
                         sa.tuple_(orders.c.shop_domain, orders.c.shopify_order_id).in_(
-                            [(o.shop_domain, o.shopify_order_id) for o, _ in fresh])))
+                            [(o.shop_domain, o.shopify_order_id) for o, _ in new])))
             }
             conn.execute(insert_ignore(self.db.dialect, line_items, [
                 {"order_id": ids[(o.shop_domain, o.shopify_order_id)],
                  "shopify_line_item_id": li.line_item_id, "sku": li.sku, "title": li.name[:512],
                  "quantity": li.quantity, "unit_price": li.unit_price, "grams": li.grams}
-                for o, _ in fresh for li in o.line_items
+                for o, _ in new for li in o.line_items
             ], "order_id", "shopify_line_item_id"))
             conn.execute(insert_ignore(self.db.dialect, timeline, [
                 {"order_id": ids[(o.shop_domain, o.shopify_order_id)], "at": now,
                  "kind": "received", "message": f"Order {o.name} received ({topic})",
                  "detail": {"topic": topic, "financial_status": o.financial_status},
                  "dedupe_key": f"received:{o.shop_domain}:{o.shopify_order_id}"}
-                for o, topic in fresh
+                for o, topic in new
             ], "dedupe_key"))
-        for order, topic in batch:
-            if (order.shop_domain, order.shopify_order_id) in stored:
-                self._upsert_order(conn, order, topic)
+        for order, _ in batch:
+            if (order.shop_domain, order.shopify_order_id) not in inserted:
+                self._update_order(conn, order)
 
     def _accept(self, conn: sa.Connection, delivery: Delivery, order: Order | None,
                 dispatched: bool) -> tuple[bool, int | None]:
@@ -219,53 +232,34 @@ class Store:
         if inbox_id is None:
             return False, None
         if order is not None:
-            self._upsert_order(conn, order, delivery.topic or "")
+            self._upsert_orders(conn, [(order, delivery.topic or "")])
         return True, int(inbox_id)
 
-    def _upsert_order(self, conn: sa.Connection, order: Order, topic: str) -> int:
-        now = self.clock()
-        state = _initial_state(order)
+    def _update_order(self, conn: sa.Connection, order: Order) -> None:
+        """Apply a newer snapshot of a stored order; an older one is ignored (Shopify does not
+        deliver in order)."""
         row = conn.execute(
             sa.select(orders.c.id, orders.c.shopify_updated_at, orders.c.state).where(
                 orders.c.shop_domain == order.shop_domain,
                 orders.c.shopify_order_id == order.shopify_order_id,
             )
-        ).first()
-        values = {
-            "name": order.name, "financial_status": order.financial_status,
-            "total_price": order.total_price, "currency": order.currency,
-            "snapshot": order_to_json(order), "shopify_updated_at": order.updated_at,
-            "updated_at": now,
-        }
-        if row is None:
-            inserted = conn.execute(self._insert_ignore(orders, {
-                **values, "shop_domain": order.shop_domain,
-                "shopify_order_id": order.shopify_order_id, "state": state.value, "created_at": now,
-            }, "shop_domain", "shopify_order_id").returning(orders.c.id)).scalar_one_or_none()
-            if inserted is None:  # a concurrent delivery of the same order won the insert
-                return self._upsert_order(conn, order, topic)
-            order_pk = int(inserted)
-            conn.execute(line_items.insert(), [
-                {"order_id": order_pk, "shopify_line_item_id": li.line_item_id, "sku": li.sku,
-                 "title": li.name[:512], "quantity": li.quantity, "unit_price": li.unit_price,
-                 "grams": li.grams}
-                for li in order.line_items
-            ])
-            self._timeline(conn, order_pk, "received", f"Order {order.name} received ({topic})",
-                           {"topic": topic, "financial_status": order.financial_status},
-                           dedupe_key=f"received:{order.shop_domain}:{order.shopify_order_id}")
-            return order_pk
-        order_pk = int(row.id)
+        ).one()
         stored_at = aware(row.shopify_updated_at)
         if stored_at is not None and order.updated_at < stored_at:
-            return order_pk  # stale snapshot
+            return  # stale snapshot
+        values: dict[str, Any] = {
+            "name": order.name, "financial_status": order.financial_status,
+            "total_price": order.total_price, "currency": order.currency,
+            "snapshot": order_to_json(order), "shopify_updated_at": utc(order.updated_at),
+            "updated_at": self.clock(),
+        }
         current = OrderState(row.state)
+        state = _initial_state(order)
         if current in (OrderState.RECEIVED, OrderState.PAID) or state == OrderState.CANCELLED:
             values["state"] = state.value
         if order.updated_at == stored_at and values.get("state", current.value) == current.value:
-            return order_pk  # the same snapshot again (orders/create then orders/paid)
-        conn.execute(orders.update().where(orders.c.id == order_pk).values(**values))
-        return order_pk
+            return  # the same snapshot again (orders/create then orders/paid)
+        conn.execute(orders.update().where(orders.c.id == row.id).values(**values))
 
     def reject_delivery(self, delivery: Delivery, http_status: int, reason: str) -> None:
         """Keep a rejected delivery for inspection; it never starts anything."""
@@ -323,10 +317,11 @@ class Store:
                 conn.execute(shipments.update().where(shipments.c.id == row.id).values(
                     milestone=after.milestone.value if after.milestone else None,
                     milestone_rank=after.milestone.rank if after.milestone else -1,
-                    last_scan_at=after.last_scan_at, estimated_delivery=after.estimated_delivery,
-                    delivered_at=after.delivered_at,
+                    last_scan_at=_utc_or_none(after.last_scan_at),
+                    estimated_delivery=_utc_or_none(after.estimated_delivery),
+                    delivered_at=_utc_or_none(after.delivered_at),
                     exception=after.exception.value if after.exception else None,
-                    exception_at=after.exception_at, updated_at=self.clock(),
+                    exception_at=_utc_or_none(after.exception_at), updated_at=self.clock(),
                 ))
             for event in events:
                 kind, message, scan_key = _describe(event)

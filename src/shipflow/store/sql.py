@@ -36,3 +36,9 @@ def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+def utc(value: datetime) -> datetime:
+    """Shopify's times carry the shop's offset (`-05:00`); SQLite keeps a datetime's wall time and
+    drops the offset, so every time is stored in UTC for comparisons to hold on both databases."""
+    return value.astimezone(timezone.utc) if value.tzinfo is not None else value

@@ -155,8 +155,10 @@ def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token
                        pointer.resource_type)
     if pointer.resource_type not in ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY"):
         # ORDER_NOTIFY and the rest carry nothing the lifecycle needs yet; keep, do nothing.
+        # Stored as dispatched: nothing is to start for it, now or at the next restart.
         store.accept_delivery(Delivery("shipstation", f"{pointer.resource_type}:{pointer.resource_url}",
-                                       pointer.resource_type, None, kept, body, len(body)), None)
+                                       pointer.resource_type, None, kept, body, len(body)), None,
+                              dispatched=True)
         return Verdict(200, {"status": "ignored", "resource_type": pointer.resource_type})
     new, inbox_id = store.accept_delivery(
         Delivery(provider="shipstation", delivery_id=pointer.resource_url,
