@@ -20,12 +20,11 @@ from starlette.routing import Route
 
 from shipflow.config import Settings
 from shipflow.netutil import BackgroundServer
-from shipflow.store import Database, upgrade
 from shipflow.store.repository import Store
 from shipflow.store.tables import webhook_inbox
 from shipflow.web.app import create_app
 from tests.conftest import FIXTURES
-from tests.integration.test_intake import RecordingStarter
+from tests.integration.conftest import RecordingStarter
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 KID = "test-key-1"
@@ -61,19 +60,6 @@ def signed(raw: bytes, *, at: datetime | None = None, kid: str = KID,
     return {"Content-Type": "application/json", "x-shipengine-rsa-sha256-key-id": kid,
             "x-shipengine-rsa-sha256-signature": base64.b64encode(signature).decode(),
             "x-shipengine-timestamp": stamp}
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    upgrade(database_url)
-    s = Store(Database.connect(database_url))
-    yield s
-    s.db.dispose()
-
-
-@pytest.fixture
-def starter() -> RecordingStarter:
-    return RecordingStarter()
 
 
 @pytest.fixture

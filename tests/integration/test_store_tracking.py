@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
-
-import pytest
 
 from shipflow.domain.parcel import MilestoneReached
 from shipflow.domain.tracking import tracking_info
@@ -18,20 +15,11 @@ from shipflow.domain.tracking_events import (
     TrackingUpdate,
     normalize_scans,
 )
-from shipflow.store import Database, upgrade
 from shipflow.store.pipeline import Pipeline
 from shipflow.store.repository import Delivery, Store
 from tests.unit.domain.factories import a_shipment, an_order
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    upgrade(database_url)
-    s = Store(Database.connect(database_url))
-    yield s
-    s.db.dispose()
 
 
 def shipped_order(store: Store) -> str:
