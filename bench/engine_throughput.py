@@ -24,7 +24,7 @@ import aiohttp
 import httpx
 from common import emit, fresh_postgres_database, start, stop, wait_http
 
-from shipflow.demo import make_environment
+from shipflow.demo import NO_RULES, make_environment
 from shipflow.netutil import free_port
 from shipflow.sandbox.shopify.ids import IdAllocator
 from shipflow.sandbox.shopify.orders import OrderGenerator
@@ -66,7 +66,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="shipflow-bench-"))
     port = free_port()
-    env = make_environment(work, port, free_port())
+    env = make_environment(work, port, free_port(), rules=NO_RULES)
     database_url, drop = env.settings.database_url, None
     if args.postgres:
         database_url, drop = fresh_postgres_database()

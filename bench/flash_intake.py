@@ -26,7 +26,7 @@ import httpx
 import sqlalchemy as sa
 from common import PeakRss, emit, fresh_postgres_database, percentile, start, stop, wait_http
 
-from shipflow.demo import make_environment
+from shipflow.demo import NO_RULES, make_environment
 from shipflow.netutil import free_port
 from shipflow.sandbox.shopify.ids import IdAllocator
 from shipflow.sandbox.shopify.orders import OrderGenerator
@@ -104,7 +104,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="shipflow-bench-"))
     web_ports = [free_port()] + ([free_port()] if args.postgres else [])
-    env = make_environment(work, web_ports[0], free_port())
+    env = make_environment(work, web_ports[0], free_port(), rules=NO_RULES)
     database_url = env.settings.database_url
     drop = None
     if args.postgres:

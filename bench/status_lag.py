@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from common import emit, percentile, start, stop, wait_http
 
-from shipflow.demo import make_environment
+from shipflow.demo import NO_RULES, make_environment
 from shipflow.netutil import free_port
 
 
@@ -33,7 +33,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="shipflow-bench-"))
     port = free_port()
-    env = make_environment(work, port, free_port())
+    env = make_environment(work, port, free_port(), rules=NO_RULES)
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
                 "SHIPFLOW_DATABASE_URL": env.settings.database_url,
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": env.settings.shipstation_rate_limit,

@@ -154,5 +154,25 @@ def demo(
                       timeout=timeout))
 
 
+rules_app = typer.Typer(help="Work with a routing-rules file (SHIPFLOW_RULES).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("check")
+def rules_check(
+    file: str = typer.Argument(..., help="The rules file (YAML) to check."),
+) -> None:
+    """Check a rules file: print FILE:LINE:COL: message for every error (exit 1), or OK."""
+    from shipflow.rules import RulesFileError, load_rules
+
+    try:
+        rules = load_rules(file)
+    except RulesFileError as exc:
+        for error in exc.errors:
+            typer.echo(error.format(file))
+        raise typer.Exit(1) from None
+    typer.echo(f"{file}: OK ({len(rules)} rules)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -40,6 +40,10 @@ class Settings:
     shipstation_rate_limit: str = "40/60"
     executor_id: str | None = None
     worker_concurrency: int = 16
+    # How often (seconds) the sweeper looks for cancelled orders and due timers, and for delayed
+    # shipments (a query over every parcel on its way, so less often).
+    sweep_interval: float = 1.0
+    delay_sweep_interval: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -49,7 +53,8 @@ class Settings:
             raw = env.get(f"SHIPFLOW_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            values[f.name] = int(raw) if f.type == "int" else raw
+            values[f.name] = (int(raw) if f.type == "int" else float(raw) if f.type == "float"
+                              else raw)
         return cls(**values)  # type: ignore[arg-type]
 
     def with_overrides(self, **changes: object) -> "Settings":
@@ -67,6 +72,11 @@ class Settings:
             raise ValueError(f"SHIPFLOW_SHIPSTATION_RATE_LIMIT={self.shipstation_rate_limit!r}: "
                              'expected "<requests>/<seconds>", e.g. "40/60"')
         return rate
+
+    @property
+    def rules_path(self) -> str | None:
+        """SHIPFLOW_RULES: the merchant's rules file; None means the shipped default rules."""
+        return self.rules or None
 
     def missing_credentials(self) -> list[str]:
         """The variables a worker cannot run without, for a clear start-up error."""

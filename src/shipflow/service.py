@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
 
 from fastapi import FastAPI
 
@@ -28,13 +30,16 @@ class Service:
     app: FastAPI
 
     @classmethod
-    def start(cls, settings: Settings, role: Role = "all") -> "Service":
+    def start(cls, settings: Settings, role: Role = "all",
+              clock: Callable[[], datetime] | None = None) -> "Service":
+        """`clock` replaces the wall clock for the lifecycle's timers and delays (the sandbox's
+        simulated calendar, in time-accelerated runs)."""
         missing = settings.missing_credentials()
         if missing:
             raise ConfigurationError("set " + ", ".join(missing) + " (see README, Configuration)")
         upgrade(settings.database_url)
         store = Store(Database.connect(settings.database_url))
-        engine = Engine(settings, store, role=role)
+        engine = Engine(settings, store, role=role, clock=clock)
         engine.launch()
         return cls(settings, store, engine, create_app(settings, store, engine))
 

@@ -340,6 +340,25 @@ def test_every_v2_response_matches_the_spec(sandbox: RunningSandbox, v2_spec: V2
     assert len(call.checked) >= 20
 
 
+def test_warehouse_and_shipment_reads_match_the_spec(sandbox: RunningSandbox,
+                                                     v2_spec: V2Spec) -> None:
+    """API label mode reads: the warehouse a shipment names by `warehouse_id`, and a
+    shipment by id or by our `external_shipment_id` (to find a label bought before a crash)."""
+    call = Calls(sandbox, v2_spec)
+    [warehouse] = call("GET", "/v2/warehouses", 200)["warehouses"]
+    call("GET", "/v2/warehouses/{warehouse_id}", 200, warehouse_id=warehouse["warehouse_id"])
+    shipment = _shipment(external_shipment_id="order-2002-1", carrier_id=None,
+                         service_code=None)
+    quoted = call("POST", "/v2/rates", 200, json_body={
+        "rate_options": {"carrier_ids": ["se-2077422"]}, "shipment": shipment})
+    by_id = call("GET", "/v2/shipments/{shipment_id}", 200, shipment_id=quoted["shipment_id"])
+    by_key = call("GET", "/v2/shipments/external_shipment_id/{external_shipment_id}", 200,
+                  external_shipment_id="order-2002-1")
+    assert by_id == by_key and by_key["warehouse_id"] == warehouse["warehouse_id"]
+    call("GET", "/v2/shipments/{shipment_id}", 404, shipment_id="se-1")
+    call("GET", "/v2/warehouses/{warehouse_id}", 404, warehouse_id="se-1")
+
+
 def test_v2_webhook_bodies_match_the_spec_and_the_real_shape(
     sandbox: RunningSandbox, inbox: Inbox, v2_spec: V2Spec
 ) -> None:
@@ -371,5 +390,7 @@ def test_v2_webhook_bodies_match_the_spec_and_the_real_shape(
 def test_sandbox_paths_exist_in_the_spec(v2_raw: dict[str, Any]) -> None:
     wanted = {"/v2/rates", "/v2/labels", "/v2/labels/rates/{rate_id}", "/v2/labels/{label_id}",
               "/v2/labels/{label_id}/void", "/v2/labels/{label_id}/track", "/v2/carriers",
-              "/v2/environment/webhooks", "/v2/environment/webhooks/{webhook_id}"}
+              "/v2/environment/webhooks", "/v2/environment/webhooks/{webhook_id}",
+              "/v2/warehouses", "/v2/warehouses/{warehouse_id}", "/v2/shipments/{shipment_id}",
+              "/v2/shipments/external_shipment_id/{external_shipment_id}"}
     assert wanted <= set(v2_raw["paths"])

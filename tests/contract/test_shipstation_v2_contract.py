@@ -16,6 +16,7 @@ from shipflow.domain.order import Address, Order
 from shipflow.domain.tracking_events import TrackingMilestone, TrackingStatus, read_scan
 from shipflow.providers.errors import MalformedWebhook, UnexpectedResponse
 from shipflow.providers.shipstation import v2_wire as wire
+from shipflow.providers.shipstation.v2_rating import order_rate_request, order_shipment
 from shipflow.providers.shipstation.v2_webhooks import parse_webhook
 from shipflow.providers.shopify.webhooks import parse_order
 
@@ -28,11 +29,16 @@ SHOP = "snowdevil.myshopify.com"
 # docstring). `shipment.tags` is read-only in the newer ShipEngine spec, whose label request
 # (`shipment_request`) has no `tags`; a rate request's shipment needs no carrier or service,
 # the rate options name the carriers (ShipEngine's own rate examples send neither).
-V2_ERRATA = {"shipment": ["tags"], "address_validating_shipment": ["carrier_id", "service_code"]}
-SE_ERRATA = {"address_validating_shipment": ["carrier_id", "service_code"]}
+# A shipment sent from one of the account's warehouses names it by `warehouse_id` alone: both
+# specs' `shipment` description says "Either `ship_from` or `warehouse_id` must be set", and
+# `return_to` "Defaults to the `ship_from` address", yet both are listed as required.
+V2_ERRATA = {"shipment": ["tags", "ship_from", "return_to"],
+             "address_validating_shipment": ["carrier_id", "service_code", "ship_from"]}
+SE_ERRATA = {"address_validating_shipment": ["carrier_id", "service_code", "ship_from"]}
 WAREHOUSE = Address(name="Shipflow Fulfilment", company="Shipflow", address1="4009 Marathon Blvd",
                     city="Austin", province_code="TX", zip="78756", country_code="US",
                     phone="+1 512-555-0100")
+WAREHOUSE_ID = wire.Warehouse("se-24079", "Shipflow Fulfilment", WAREHOUSE, is_default=True)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +162,14 @@ def request_examples() -> list[tuple[str, str, str, dict[str, Any]]]:
             "track", "https://shipflow.example/webhooks/shipstation-v2",
             {"X-Shipflow-Token": "s3cret"})),
         ("void", "put", "/v2/labels/se-184976210/void", None),  # type: ignore[list-item]
+        ("rates, api label mode from a warehouse", "post", "/v2/rates", order_rate_request(
+            order, WAREHOUSE_ID, ["se-2077421", "se-2077422"],
+            external_shipment_id="820982911946154508-1", ship_date=date(2026, 11, 2),
+            confirmation="signature", items={487817672276298554: 1})),
+        ("label, from a warehouse", "post", "/v2/labels", wire.label_request(dict(
+            order_shipment(order, WAREHOUSE_ID, external_shipment_id="820982911946154508-2",
+                           ship_date=date(2026, 11, 2)),
+            carrier_id="se-2077422", service_code="ups_ground"))),
     ]
 
 

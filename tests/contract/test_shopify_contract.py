@@ -18,7 +18,7 @@ from graphql.language import OperationDefinitionNode
 from shipflow.domain.order import Address, Customer, LineItem
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import inventory
+from shipflow.providers.shopify import inventory, products
 from shipflow.providers.shopify.models import HoldReason, LineItemQuantity
 from shipflow.providers.shopify.webhooks import (
     parse_inventory_level,
@@ -194,6 +194,8 @@ INVENTORY_EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
         ["gid://shopify/InventoryItem/271878346596884015"])),
     (inventory.VARIANT_STOCK_BY_SKU, {"query": inventory.sku_query('SKU "2006" 001')}),
     (inventory.VARIANT_STOCK, {"id": "gid://shopify/ProductVariant/642667041472713922"}),
+    (products.PRODUCT_CATEGORIES, products.product_ids_variables(
+        range(632910392, 632910392 + products.PRODUCTS_PER_CALL))),
 ]
 
 
@@ -263,6 +265,8 @@ def test_cost_rules() -> None:
     nodes = "query q($ids: [ID!]!) { nodes(ids: $ids) { ... on InventoryItem { id variant { id } } } }"
     assert requested_cost(schema, nodes, {"ids": ["gid://shopify/InventoryItem/1"] * 250}) == 500
     assert requested_cost(schema, gql.TAGS_ADD.document, {}) == 12  # 10 + node + userErrors
+    assert requested_cost(schema, products.PRODUCT_CATEGORIES.document,
+                          products.product_ids_variables(range(1, 251))) == 250
 
 
 def test_documents_stay_under_the_query_cost_cap() -> None:

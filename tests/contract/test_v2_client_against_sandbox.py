@@ -102,8 +102,8 @@ def test_rate_buy_track_and_verify_webhooks(sandbox: Any,
         assert ss.get_label(label.label_id).tracking_number == label.tracking_number
         assert [lb.label_id for lb in ss.labels(shipment_id=label.shipment_id)] == [
             label.label_id]
-        # `shipment_id_for` (GET /v2/shipments/external_shipment_id/{id}) is not served by the
-        # sandbox yet; its unit test covers it.
+        assert ss.shipment_id_for(f"{order_id}-1") == label.shipment_id
+        assert ss.shipment_id_for(f"{order_id}-unknown") is None
 
         test_label = ss.create_label(
             dict(shipment, external_shipment_id=f"{order_id}-2", carrier_id=rates[0].carrier_id,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from shipflow.demo import make_environment
+from shipflow.demo import NO_RULES, make_environment
 from shipflow.netutil import free_port
 from tests.conftest import _postgres_available, fresh_postgres_database
 from tests.e2e.procs import Proc, http_ok, wait_for
@@ -39,7 +39,7 @@ class Cluster:
 
     def __init__(self, tmp_path: Path, pg_url: str, *, sandbox_latency: float = 0.0) -> None:
         self.port, self.sandbox_port = free_port(), free_port()
-        env = make_environment(tmp_path, self.port, self.sandbox_port)
+        env = make_environment(tmp_path, self.port, self.sandbox_port, rules=NO_RULES)
         self.sandbox_url, self.shipflow_url = env.sandbox_url, env.shipflow_url
         self.pg_url = pg_url
         common = {

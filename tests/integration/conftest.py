@@ -26,6 +26,8 @@ class RecordingStarter:
         self.orders: list[int] = []
         self.pointers: list[str] = []
         self.tracking: list[TrackingUpdate] = []
+        self.restocks: list[int] = []
+        self.releases: list[int] = []
 
     def start_order(self, order: Order) -> str:
         self.orders.append(order.shopify_order_id)
@@ -38,6 +40,14 @@ class RecordingStarter:
     def start_tracking(self, update: TrackingUpdate) -> str:
         self.tracking.append(update)
         return f"tracking:{update.tracking_number}"
+
+    def start_restock(self, inventory_item_id: int, updated_at: str) -> str:
+        self.restocks.append(inventory_item_id)
+        return f"restock:{inventory_item_id}:{updated_at}"
+
+    def start_release(self, order_pk: int) -> str:
+        self.releases.append(order_pk)
+        return f"release:{order_pk}"
 
 
 @pytest.fixture

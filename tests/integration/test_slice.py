@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from shipflow.demo import DemoEnvironment, make_environment
+from shipflow.demo import NO_RULES, DemoEnvironment, make_environment
 from shipflow.netutil import BackgroundServer, free_port
 from shipflow.sandbox.app import create_app as create_sandbox_app
 from shipflow.service import Service
@@ -19,7 +19,7 @@ from tests.integration.webhooks import body_of, shopify_headers
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> DemoEnvironment:
-    env = make_environment(tmp_path, free_port(), free_port())
+    env = make_environment(tmp_path, free_port(), free_port(), rules=NO_RULES)
     env.settings = env.settings.with_overrides(database_url=database_url, api_token="t0k")
     return env
 
@@ -102,7 +102,7 @@ def test_carrier_scans_reach_shipflow_signed_and_move_parcels_to_delivered(
         tmp_path: Path, database_url: str) -> None:
     """A day lasts a second: the sandbox's carriers scan each parcel to the door and send
     RSA-signed TRACK_EVENT_V2 webhooks, which shipflow verifies against the sandbox's JWKS."""
-    env = make_environment(tmp_path, free_port(), free_port(), time_scale=86_400)
+    env = make_environment(tmp_path, free_port(), free_port(), time_scale=86_400, rules=NO_RULES)
     env.sandbox_config.carrier_outcome = "delivered"  # no exceptions in this run
     env.settings = env.settings.with_overrides(database_url=database_url)
     port = int(env.shipflow_url.rsplit(":", 1)[1])

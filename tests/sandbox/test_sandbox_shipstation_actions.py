@@ -149,20 +149,31 @@ def test_relabel_voids_the_old_shipment_and_notifies_the_new_one(make_sandbox, r
     created = create(sandbox, "#1", "k1", requestedShippingService="UPS Ground")
     ship(sandbox)
     wait_until(lambda: len(receiver.received) == 1)
+    [first] = httpx.get(json.loads(receiver.received[0].body)["resource_url"],
+                        auth=auth(sandbox)).json()["shipments"]
     result = ship(sandbox, [created["orderId"]], relabel=True)
     wait_until(lambda: len(receiver.received) == 2)
     urls = [json.loads(r.body)["resource_url"] for r in receiver.received]
     assert urls[0] != urls[1]
-    new = httpx.get(urls[1], auth=auth(sandbox)).json()["shipments"]
-    assert [s["shipmentId"] for s in new] == result["batches"][0]["shipmentIds"]
-    assert new[0]["voided"] is False
-    every = httpx.get(sandbox.url("/shipstation/shipments"), params={"orderId":
-                      created["orderId"]}, auth=auth(sandbox)).json()["shipments"]
-    old = next(s for s in every if s["shipmentId"] != new[0]["shipmentId"])
-    assert old["voided"] is True and old["voidDate"]
-    assert old["trackingNumber"] != new[0]["trackingNumber"]
+    # The relabel's SHIP_NOTIFY resource lists the voided label beside the new one.
+    old, new = httpx.get(urls[1], auth=auth(sandbox)).json()["shipments"]
+    assert [new["shipmentId"]] == result["batches"][0]["shipmentIds"]
+    assert old["shipmentId"] == first["shipmentId"] and old["voided"] is True and old["voidDate"]
+    assert new["voided"] is False and new["voidDate"] is None
+    assert old["trackingNumber"] != new["trackingNumber"]
+    assert (old["orderId"], old["orderKey"]) == (new["orderId"], new["orderKey"]) == (
+        created["orderId"], "k1")
+    assert order(sandbox, created["orderId"])["orderStatus"] == "shipped"
     v2 = sandbox.state.shipstation_v2
     old_label = v2.labels[v2.twins[old["shipmentId"]]]
     assert old_label["voided"] is True and old_label["status"] == "voided"
     assert v2.carrier.parcels[old["trackingNumber"]].voided
-    assert v2.labels[v2.twins[new[0]["shipmentId"]]]["voided"] is False
+    assert v2.labels[v2.twins[new["shipmentId"]]]["voided"] is False
+    plans = httpx.get(sandbox.url("/_sandbox/carrier/plans"),
+                      params={"tracking_number": new["trackingNumber"]}).json()
+    assert plans["total"] == 1  # the carrier follows the new tracking number
+    assert not v2.carrier.parcels[new["trackingNumber"]].voided
+    relabelled_again = ship(sandbox, [created["orderId"]], relabel=True)
+    latest = httpx.get(sandbox.url("/shipstation/shipments"), auth=auth(sandbox), params={
+        "batchId": relabelled_again["batches"][0]["batchId"]}).json()["shipments"]
+    assert [s["shipmentId"] for s in latest if s["voided"]] == [new["shipmentId"]]

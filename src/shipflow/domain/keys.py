@@ -7,6 +7,8 @@ restarted worker finds the work already done instead of doing it twice.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timezone
 
 from shipflow.domain.milestone import Milestone
 from shipflow.domain.tracking_events import TrackingUpdate
@@ -21,12 +23,43 @@ def shipstation_order_key(shopify_order_id: int) -> str:
     return str(shopify_order_id)
 
 
+MAX_UNIQUE_ID = 255  # Klaviyo's `unique_id` limit (klaviyo.md §2)
+
+
 def milestone_unique_id(
-    milestone: Milestone, shop_domain: str, shopify_order_id: int, shipment_id: str
+    milestone: Milestone,
+    shop_domain: str,
+    shopify_order_id: int,
+    subject: str,
+    occurrence: str = "",
 ) -> str:
-    """Klaviyo's `unique_id` (<= 255 chars): one event per milestone per shipment."""
+    """Klaviyo's `unique_id`: one event per milestone per `subject` per `occurrence`.
+
+    `subject` is what the milestone is about (a shipment id, a SKU, a SKU set) and
+    `occurrence` tells repeated facts about it apart (which delay, which exception); without
+    one the id is `"{metric}:{shop}:{order}:{subject}"`, as `Order Shipped` has always used.
+    An id over 255 characters keeps its readable start and ends with a digest of the whole,
+    so two long ids never collide by being cut at the same place.
+    """
     slug = milestone.value.lower().replace(" ", "-")
-    return f"{slug}:{shop_domain}:{shopify_order_id}:{shipment_id}"[:255]
+    key = f"{slug}:{shop_domain}:{shopify_order_id}:{subject}"
+    if occurrence:
+        key = f"{key}:{occurrence}"
+    if len(key) <= MAX_UNIQUE_ID:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[:MAX_UNIQUE_ID - len(digest) - 1]}:{digest}"
+
+
+def sku_set(skus: Iterable[str]) -> str:
+    """The same text for the same set of SKUs, whatever their order or repeats."""
+    return "+".join(sorted(set(skus)))
+
+
+def utc_instant(moment: datetime) -> str:
+    """An instant as text that does not depend on the offset it was written in (naive = UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def tracking_workflow_id(update: TrackingUpdate) -> str:

@@ -12,6 +12,14 @@ class Milestone(StrEnum):
     """Default metric names (shared/specs/klaviyo.md §5.3)."""
 
     ORDER_SHIPPED = "Order Shipped"
+    SHIPMENT_DELAYED = "Shipment Delayed"
+    OUT_FOR_DELIVERY = "Shipment Out For Delivery"
+    ORDER_DELIVERED = "Order Delivered"
+    DELIVERY_EXCEPTION = "Delivery Exception"
+    REVIEW_REQUEST_DUE = "Review Request Due"
+    REORDER_REMINDER_DUE = "Reorder Reminder Due"
+    BACKORDER_DELAYED = "Backorder Delayed"
+    BACK_IN_STOCK = "Back In Stock"
 
 
 @dataclass(frozen=True, slots=True)

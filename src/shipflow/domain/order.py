@@ -15,10 +15,19 @@ class OrderState(StrEnum):
     PAID = "paid"  # paid, waiting for the dispatcher to give it to a workflow
     QUEUED = "queued"  # claimed by a push batch (orders.batch_id), on its way to ShipStation
     IN_SHIPSTATION = "in_shipstation"  # pushed to ShipStation, waiting for a label
-    SHIPPED = "shipped"  # label printed, Shopify fulfilled, customer told
+    ON_HOLD = "on_hold"  # a rule held it (address review...) on both sides until released
+    BACKORDERED = "backordered"  # held whole until its SKUs are restocked
+    PARTIALLY_SHIPPED = "partially_shipped"  # split: part shipped, the rest waits for stock
+    SHIPPED = "shipped"  # every label printed, Shopify fulfilled, customer told
+    DELIVERED = "delivered"  # the carrier delivered every shipment
     NEEDS_ATTENTION = "needs_attention"  # a provider refused a call; a person must look
     NOTHING_TO_SHIP = "nothing_to_ship"  # paid, but no line needs shipping (digital goods)
+    CANCELLING = "cancelling"  # cancelled or refunded in Shopify; stopping what is pending
     CANCELLED = "cancelled"
+
+    @property
+    def is_stopped(self) -> bool:
+        return self in (OrderState.CANCELLING, OrderState.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)

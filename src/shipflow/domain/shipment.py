@@ -40,5 +40,5 @@ class Shipment:
     @property
     def shopify_order_id(self) -> int | None:
         """The Shopify order id encoded in the orderKey, or None for orders shipflow did not push."""
-        key = self.order_key.split(":")[-1]
-        return int(key) if key.isdigit() else None
+        head = self.order_key.split(":")[-1].split("-")[0]  # split parts end in "-2", "-3"...
+        return int(head) if head.isdigit() else None

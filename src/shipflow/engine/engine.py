@@ -7,21 +7,28 @@ only call these methods.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+import uuid
+from datetime import datetime
+from typing import Callable, Literal
 
 from shipflow.config import Settings
 from shipflow.domain import keys
+from shipflow.domain.delays import DelayNotice
 from shipflow.domain.order import Order
 from shipflow.domain.tracking_events import TrackingUpdate
-from shipflow.engine import durable, runtime, workflows
+from shipflow.engine import durable, lifecycle_flows, runtime, workflows
 from shipflow.engine.dispatcher import Dispatcher
 from shipflow.engine.runtime import Runtime
+from shipflow.engine.sweeper import Sweeper
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation.client import ShipStationClient
+from shipflow.providers.shipstation.v2_client import ShipStationV2Client
 from shipflow.providers.shipstation.webhooks import parse_pointer
 from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.rules import RuleSet, load_configured
+from shipflow.store.lifecycle import Lifecycle
 from shipflow.store.pipeline import Pipeline
 from shipflow.store.rate_budget import SharedRateBudget
 from shipflow.store.repository import Store, utcnow
@@ -31,7 +38,8 @@ log = logging.getLogger("shipflow.engine")
 Role = Literal["all", "web", "worker"]
 
 
-def build_runtime(settings: Settings, store: Store) -> Runtime:
+def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None,
+                  clock: Callable[[], datetime] = utcnow) -> Runtime:
     limit, period = settings.shipstation_rate
     shipstation_budget = SharedRateBudget(
         store.db, "shipstation-v1", limit=limit, period=period,
@@ -45,7 +53,11 @@ def build_runtime(settings: Settings, store: Store) -> Runtime:
             settings.shipstation_api_secret, budget=shipstation_budget,
         ),
         klaviyo=KlaviyoClient(settings.klaviyo_base_url, settings.klaviyo_api_key),
-        clock=utcnow,
+        clock=clock,
+        rules=rules if rules is not None else load_configured(settings.rules_path),
+        shipstation_v2=ShipStationV2Client(settings.shipstation_v2_base_url,
+                                           settings.shipstation_v2_api_key)
+        if settings.shipstation_v2_api_key else None,
     )
 
 
@@ -54,12 +66,18 @@ class Engine:
     with separate `shipflow worker` processes); `"worker"` and `"all"` run workflows too."""
 
     def __init__(self, settings: Settings, store: Store, role: Role = "all",
-                 rt: Runtime | None = None) -> None:
+                 rt: Runtime | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
         self.store = store
         self.role = role
-        self.runtime = rt or build_runtime(settings, store)
+        self.runtime = rt or build_runtime(settings, store, clock=clock or utcnow)
         self.dispatcher = Dispatcher(Pipeline(store), self._start_batch, self._workflow_exists)
+        self.sweeper = Sweeper(
+            Lifecycle(store), clock=self.runtime.clock,
+            delay_policy=lambda: self.runtime.rules.policies.delays,
+            start_stop=self.start_stop, start_timers=self._start_timers,
+            start_delay=self._start_delay, batch_exists=self._workflow_exists,
+            interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval)
         self._launched = False
 
     def launch(self) -> None:
@@ -74,10 +92,14 @@ class Engine:
         self._launched = True
         self.redispatch_pending()
         self.dispatcher.start()
+        if self.role != "web":
+            self.sweeper.start()
 
     def shutdown(self) -> None:
         if self._launched:
             self.dispatcher.stop()
+            if self.role != "web":
+                self.sweeper.stop()
             durable.destroy()
             self._launched = False
         runtime.bind(None)
@@ -104,6 +126,31 @@ class Engine:
         workflow_id = keys.tracking_workflow_id(update)
         durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.track_parcel, update)
         return workflow_id
+
+    def start_release(self, order_pk: int) -> str:
+        """Release a rule's hold (address review) on both sides."""
+        workflow_id = f"release:{order_pk}:{uuid.uuid4()}"
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, lifecycle_flows.release_hold, order_pk)
+        return workflow_id
+
+    def start_restock(self, inventory_item_id: int, updated_at: str) -> str:
+        workflow_id = f"restock:{inventory_item_id}:{updated_at}"
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, lifecycle_flows.restock,
+                        inventory_item_id)
+        return workflow_id
+
+    def start_stop(self, order_pk: int) -> None:
+        durable.enqueue(durable.ORDERS_QUEUE, f"stop:{order_pk}", lifecycle_flows.stop_order,
+                        order_pk)
+
+    def _start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
+        durable.enqueue(durable.SHIPMENTS_QUEUE, batch_id, lifecycle_flows.fire_timers, timer_keys)
+
+    def _start_delay(self, shipment_id: str, notice: object) -> None:
+        assert isinstance(notice, DelayNotice)
+        durable.enqueue(durable.SHIPMENTS_QUEUE,
+                        f"delay:{shipment_id}:{notice.reason}:{notice.occurrence}",
+                        lifecycle_flows.tell_delay, shipment_id, notice)
 
     # -- recovery ----------------------------------------------------------------------------
     def redispatch_pending(self) -> int:

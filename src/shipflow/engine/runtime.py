@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.store.lifecycle import Lifecycle
 from shipflow.store.pipeline import Pipeline
 from shipflow.store.repository import Store
+
+if TYPE_CHECKING:
+    from shipflow.providers.shipstation.v2_client import ShipStationV2Client
+    from shipflow.rules import RuleSet
 
 
 @dataclass
@@ -24,14 +29,21 @@ class Runtime:
     shipstation: ShipStationClient
     klaviyo: KlaviyoClient
     clock: Callable[[], datetime]
+    rules: RuleSet
+    shipstation_v2: ShipStationV2Client | None = None  # buys labels in `api` label mode
 
     @property
     def pipeline(self) -> Pipeline:
         return Pipeline(self.store)
 
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(self.store)
+
     def close(self) -> None:
-        for client in (self.shopify, self.shipstation, self.klaviyo):
-            client.close()
+        for client in (self.shopify, self.shipstation, self.klaviyo, self.shipstation_v2):
+            if client is not None:
+                client.close()
 
 
 _bound: Runtime | None = None

@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from shipflow.domain import keys, messages
+from shipflow.domain import messages
+from shipflow.domain.fulfilment import PartLine, PartStatus, part_order_key
 from shipflow.domain.order import Order, OrderState
-from shipflow.domain.shipment import Shipment
+from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking import tracking_info
 from shipflow.domain.tracking_events import TrackingUpdate
-from shipflow.engine import durable
+from shipflow.engine import durable, lifecycle_flows, routing
+from shipflow.engine.routing import Routed
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
-from shipflow.providers.shipstation.mapping import order_request
+from shipflow.providers.shopify.models import LineItemQuantity
 from shipflow.store.pipeline import Outcome
 from shipflow.store.repository import TrackingApplied
 
@@ -42,6 +45,7 @@ T = TypeVar("T")
 # across a longer outage (sleeps survive restarts).
 DURABLE_RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0, 1800.0)
 SHOPIFY_PARALLEL = 4  # fulfillments in flight per batch; the cost bucket paces them
+BATCH_SIZE = 100  # ShipStation's bulk createorders takes at most 100 orders (shipstation.md §1.6)
 
 
 def _with_durable_retries(step_fn: Callable[..., T], *args: Any) -> T:
@@ -73,32 +77,71 @@ def skip_unshippable(order_pks: list[int]) -> None:
         state_ok=OrderState.NOTHING_TO_SHIP, kind="nothing_to_ship")
 
 
-@durable.step("push_batch")
-def push_batch(batch: list[tuple[int, Order]]) -> int:
-    """One bulk createorders for the orders whose push has not finished yet."""
+@durable.step("route_batch")
+def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
+    """Run the merchant's rules on each order and decide its ShipStation orders (parts)."""
     rt = current()
-    key_of = {pk: f"shipstation:createorder:{keys.shipstation_order_key(o.shopify_order_id)}"
-              for pk, o in batch}
+    # An empty rules file routes nothing; otherwise short SKUs meet the backorder policy.
+    missing = routing.missing_stock(rt, [o for _, o in batch]) if len(rt.rules) else {}
+    routed = [routing.route(rt, pk, order, missing) for pk, order in batch]
+    rt.lifecycle.record_routing([(r.order_pk, r.order.shopify_order_id, r.decisions, r.errors,
+                                  r.fulfilment) for r in routed])
+    return routed
+
+
+@durable.step("push_batch")
+def push_batch(routed: list[Routed]) -> int:
+    """Bulk createorders (100 per call) for the parts whose push has not finished yet."""
+    rt = current()
+    parts = [(r, part) for r in routed for part in r.fulfilment.parts]
+    key_of = {part_order_key(r.order.shopify_order_id, p.number):
+              f"shipstation:createorder:{part_order_key(r.order.shopify_order_id, p.number)}"
+              for r, p in parts}
     done = rt.pipeline.done_keys(key_of.values())
-    pending = [(pk, o) for pk, o in batch if key_of[pk] not in done]
-    if not pending:
-        return 0
-    rt.pipeline.begin_calls("shipstation", "createorders", [(key_of[pk], pk) for pk, _ in pending])
-    bodies = [order_request(o, order_key=keys.shipstation_order_key(o.shopify_order_id))
-              for _, o in pending]
-    result = rt.shipstation.create_orders(bodies)  # upserts by orderKey: safe to repeat
-    by_key = result.by_order_key()
+    pending = [(r, p) for r, p in parts
+               if key_of[part_order_key(r.order.shopify_order_id, p.number)] not in done]
+    results: dict[str, tuple[bool, str, int | None]] = {
+        ok: (True, "", int(done[lk].get("orderId") or 0) or None)
+        for ok, lk in key_of.items() if lk in done}
+    for chunk_start in range(0, len(pending), BATCH_SIZE):
+        chunk = pending[chunk_start:chunk_start + BATCH_SIZE]
+        rt.pipeline.begin_calls("shipstation", "createorders", [
+            (key_of[part_order_key(r.order.shopify_order_id, p.number)], r.order_pk)
+            for r, p in chunk])
+        bodies = [routing.shipstation_body(r, p) for r, p in chunk]
+        by_key = rt.shipstation.create_orders(bodies).by_order_key()  # upserts: safe to repeat
+        for r, p in chunk:
+            order_key = part_order_key(r.order.shopify_order_id, p.number)
+            res = by_key.get(order_key)
+            ok = res is not None and res.success
+            results[order_key] = (ok, (res.error_message if res else None)
+                                  or "no result for this order", res.order_id if res else None)
     outcomes = []
-    for pk, order in pending:
-        r = by_key.get(keys.shipstation_order_key(order.shopify_order_id))
-        if r is not None and r.success:
-            outcomes.append(Outcome(pk, True, f"Sent to ShipStation as order {r.order_id}",
-                                    key_of[pk], {"orderId": r.order_id}, {"orderId": r.order_id}))
-        else:
-            reason = (r.error_message if r else None) or "no result for this order"
-            outcomes.append(Outcome(pk, False, f"ShipStation refused the order: {reason}",
-                                    key_of[pk]))
+    part_updates = []
+    for r in routed:
+        keys_ = [part_order_key(r.order.shopify_order_id, p.number) for p in r.fulfilment.parts]
+        failed = [k for k in keys_ if not results[k][0]]
+        ids = {k: results[k][2] for k in keys_}
+        part_updates += [(k, {"shipstation_order_id": i}) for k, i in ids.items() if i]
+        ledger = key_of[keys_[0]]
+        if failed:
+            outcomes.append(Outcome(r.order_pk, False, "ShipStation refused the order: "
+                                    + "; ".join(results[k][1] for k in failed), ledger))
+            continue
+        message = "Sent to ShipStation as " + ", ".join(
+            f"order {ids[k]}" + (" (on hold)" if p.status is PartStatus.ON_HOLD else "")
+            for k, p in zip(keys_, r.fulfilment.parts, strict=True))
+        detail = {"orderIds": ids}
+        outcomes.append(Outcome(r.order_pk, True, message, ledger, {"orderId": ids[keys_[0]]},
+                                detail, state=r.state_after_push))
+    # The first part's ledger entry closes with the order; the others close here.
+    extra = [Outcome(r.order_pk, results[k][0], f"ShipStation order part {k}", key_of[k],
+                     {"orderId": results[k][2]}) for r in routed
+             for k in [part_order_key(r.order.shopify_order_id, p.number)
+                       for p in r.fulfilment.parts[1:]]]
+    rt.lifecycle.set_parts(part_updates)
     rt.pipeline.finish(outcomes, state_ok=OrderState.IN_SHIPSTATION, kind="in_shipstation")
+    rt.pipeline.close_calls(extra)
     return sum(1 for o in outcomes if o.ok)
 
 
@@ -117,21 +160,40 @@ def push_orders(order_pks: list[int]) -> int:
         skip_unshippable(unshippable)
     if not shippable:
         return 0
+    routed = _with_durable_retries(route_batch, shippable)
     try:
-        return _with_durable_retries(push_batch, shippable)
+        pushed = _with_durable_retries(push_batch, routed)
     except ProviderError as exc:
-        batch_failed([pk for pk, _ in shippable], f"{type(exc).__name__}: {exc}")
+        batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}")
         return 0
+    lifecycle_flows.after_push(routed)
+    return pushed
 
 
 # -- handle_ship_notify ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Label:
+    """A label printed for one of shipflow's orders, and what Shopify must be told about it."""
+
+    order_pk: int
+    order: Order
+    shipment: Shipment
+    lines: tuple[PartLine, ...] | None  # fulfil only these (one part of a split order)
+    replaces: str | None = None  # the shipment id of a voided label (a relabel)
+    fulfillment_id: str | None = None  # the relabelled shipment's Shopify fulfillment
+
+    @property
+    def tracking(self) -> TrackingInfo:
+        return tracking_info(self.shipment.carrier_code, self.shipment.tracking_number)
+
+
 @durable.step("fetch_shipments")
 def fetch_shipments(resource_url: str) -> list[Shipment]:
     return current().shipstation.fetch_resource(resource_url)
 
 
 @durable.step("record_labels")
-def record_labels(shipments: list[Shipment]) -> list[tuple[int, Order, Shipment]]:
+def record_labels(shipments: list[Shipment]) -> list[Label]:
     rt = current()
     pks = rt.pipeline.order_pks_by_shopify_id(
         s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
@@ -140,47 +202,91 @@ def record_labels(shipments: list[Shipment]) -> list[tuple[int, Order, Shipment]
     if len(known) < len(shipments):
         log.warning("%d shipments are for orders shipflow did not push; ignored",
                     len(shipments) - len(known))
+    # A new label for a part that already has a live one replaces it (void + relabel).
+    replaced = {}
+    for _, s in known:
+        for old in rt.lifecycle.live_shipments_of(s.order_key):
+            if old.shipment.shipment_id != s.shipment_id and \
+                    old.shipment.tracking_number != s.tracking_number:
+                replaced[s.shipment_id] = old
     rt.pipeline.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
                                for pk, s in known])
+    rt.lifecycle.set_parts([(s.order_key, {"status": PartStatus.SHIPPED.value})
+                            for _, s in known])
     orders = {so.pk: so.order for so in rt.pipeline.load_orders([pk for pk, _ in known])}
-    return [(pk, orders[pk], s) for pk, s in known]
+    parts = rt.lifecycle.parts_of(orders)
+    labels = []
+    for pk, s in known:
+        split = len(parts.get(pk, [])) > 1
+        part = next((p for p in parts.get(pk, []) if p.order_key == s.order_key), None)
+        lines = (tuple(PartLine(int(i["line_item_id"]), i.get("sku"), int(i["quantity"]))
+                       for i in part.items) if split and part else None)
+        old = replaced.get(s.shipment_id)
+        labels.append(Label(pk, orders[pk], s, lines,
+                            old.shipment.shipment_id if old else None,
+                            old.fulfillment_id if old else None))
+    return labels
 
 
-def _fulfil_one(order: Order, shipment: Shipment, attempt: int) -> dict[str, Any]:
+def _fulfil_one(label: Label, attempt: int) -> dict[str, Any]:
     rt = current()
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
+    order, tracking = label.order, label.tracking
+    if label.fulfillment_id:  # a relabel: the fulfillment exists, its tracking changes
+        rt.shopify.update_tracking(label.fulfillment_id, tracking, notify_customer=False)
+        return {"fulfillment_id": label.fulfillment_id, "relabel_of": label.replaces}
     if attempt > 1:  # a crash may have left a fulfillment behind: never create a second
         for existing in rt.shopify.order_fulfillments(order.gid):
             if tracking.number in existing.tracking_numbers:
                 return {"fulfillment_id": existing.id, "found_existing": True}
-    open_orders = rt.shopify.fulfillable_order_ids(order.gid)
-    if not open_orders:
-        raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
-    created = rt.shopify.create_fulfillment(open_orders, tracking, notify_customer=False)
+    if label.lines is None:
+        open_orders = rt.shopify.fulfillable_order_ids(order.gid)
+        if not open_orders:
+            raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
+        created = rt.shopify.create_fulfillment(open_orders, tracking, notify_customer=False)
+        return {"fulfillment_id": created.id}
+    wanted = {line.line_item_id: line.quantity for line in label.lines}
+    by_fo: dict[str, list[LineItemQuantity]] = {}
+    for fo in rt.shopify.fulfillment_orders(order.gid):
+        if not fo.can_fulfill:
+            continue
+        for item in fo.line_items:
+            qty = min(item.remaining_quantity, wanted.get(item.shopify_line_item_id or -1, 0))
+            if qty > 0:
+                by_fo.setdefault(fo.id, []).append(LineItemQuantity(item.id, qty))
+                wanted[item.shopify_line_item_id or -1] -= qty
+    if not by_fo:
+        raise RejectedRequest(f"{order.gid} has no open fulfillment order line for this parcel")
+    created = rt.shopify.create_fulfillment(list(by_fo), tracking, line_items=by_fo,
+                                            notify_customer=False)
     return {"fulfillment_id": created.id}
 
 
 @durable.step("fulfil_in_shopify")
-def fulfil_in_shopify(labels: list[tuple[int, Order, Shipment]]) -> list[int]:
-    """Create each label's Shopify fulfillment once; returns the orders now fulfilled."""
+def fulfil_in_shopify(labels: list[Label]) -> list[str]:
+    """Create each label's Shopify fulfillment once (a relabel updates the tracking of the one it
+    replaces); returns the shipment ids now fulfilled."""
     rt = current()
-    key_of = {s.shipment_id: f"shopify:fulfillmentCreate:{s.shipment_id}" for _, _, s in labels}
+    key_of = {lb.shipment.shipment_id: f"shopify:fulfillmentCreate:{lb.shipment.shipment_id}"
+              for lb in labels}
     done = rt.pipeline.done_keys(key_of.values())
-    pending = [(pk, o, s) for pk, o, s in labels if key_of[s.shipment_id] not in done]
+    pending = [lb for lb in labels if key_of[lb.shipment.shipment_id] not in done]
     attempts = rt.pipeline.begin_calls("shopify", "fulfillmentCreate",
-                                       [(key_of[s.shipment_id], pk) for pk, _, s in pending])
+                                       [(key_of[lb.shipment.shipment_id], lb.order_pk)
+                                        for lb in pending])
 
-    def one(item: tuple[int, Order, Shipment]) -> Outcome:
-        pk, order, shipment = item
+    def one(label: Label) -> Outcome:
+        shipment = label.shipment
         key = key_of[shipment.shipment_id]
         try:
-            result = _fulfil_one(order, shipment, attempts.get(key, 1))
+            result = _fulfil_one(label, attempts.get(key, 1))
         except (TransientError, RateLimited):
             raise  # the whole step is retried durably; finished ones are skipped then
         except ProviderError as exc:
-            return Outcome(pk, False, f"Shopify fulfillmentCreate failed: {exc}", key)
-        return Outcome(pk, True, "Shopify fulfilled with tracking "
-                                 f"{shipment.carrier_code} {shipment.tracking_number}", key,
+            return Outcome(label.order_pk, False, f"Shopify fulfillmentCreate failed: {exc}", key)
+        what = ("Shopify tracking updated (relabel) to" if label.fulfillment_id
+                else "Shopify fulfilled with tracking")
+        return Outcome(label.order_pk, True,
+                       f"{what} {shipment.carrier_code} {shipment.tracking_number}", key,
                        result, {**result, "shipment_id": shipment.shipment_id})
 
     with ThreadPoolExecutor(SHOPIFY_PARALLEL) as pool:
@@ -194,38 +300,20 @@ def fulfil_in_shopify(labels: list[tuple[int, Order, Shipment]]) -> list[int]:
     rt.pipeline.finish(outcomes, state_ok=None, kind="fulfilled")
     results = {key: result for key, result in done.items()}
     results.update({o.ledger_key: o.result or {} for o in outcomes if o.ok and o.ledger_key})
-    rt.pipeline.set_fulfilled([(s.shipment_id, str(results[key_of[s.shipment_id]]["fulfillment_id"]))
-                               for _, _, s in labels if key_of[s.shipment_id] in results])
+    rt.pipeline.set_fulfilled([(lb.shipment.shipment_id,
+                                str(results[key_of[lb.shipment.shipment_id]]["fulfillment_id"]))
+                               for lb in labels if key_of[lb.shipment.shipment_id] in results])
+    for lb in labels:
+        if lb.replaces and key_of[lb.shipment.shipment_id] in results:
+            rt.lifecycle.void_shipment(lb.replaces, lb.shipment.shipment_id)
     if first_error is not None:
         raise first_error
-    return [pk for pk, _, s in labels if key_of[s.shipment_id] in results]
+    return [lb.shipment.shipment_id for lb in labels if key_of[lb.shipment.shipment_id] in results]
 
 
-@durable.step("tell_customers_shipped")
-def tell_customers_shipped(labels: list[tuple[int, Order, Shipment]]) -> int:
-    """`Order Shipped` for each label, in as few Klaviyo bulk jobs as the limits allow."""
-    rt = current()
-    now = rt.clock()
-    events = [(pk, messages.order_shipped(o, s, tracking_info(s.carrier_code, s.tracking_number),
-                                          now)) for pk, o, s in labels]
-    key_of = {e.unique_id: f"klaviyo:event:{e.unique_id}" for _, e in events}
-    done = rt.pipeline.done_keys(key_of.values())
-    pending = [(pk, e) for pk, e in events if key_of[e.unique_id] not in done]
-    if pending:
-        rt.pipeline.begin_calls("klaviyo", "event:Order Shipped",
-                                [(key_of[e.unique_id], pk) for pk, e in pending])
-        rt.klaviyo.create_events_bulk([e for _, e in pending])  # unique_id: safe to repeat
-    rt.pipeline.finish(
-        [Outcome(pk, True, f"Customer told: {e.milestone.value}", key_of[e.unique_id],
-                 {"unique_id": e.unique_id}, {"unique_id": e.unique_id}) for pk, e in pending],
-        state_ok=OrderState.SHIPPED, kind="shipped")
-    return len(pending)
-
-
-@durable.step("labels_failed")
-def labels_failed(order_pks: list[int], what: str, error: str) -> None:
-    current().pipeline.finish([Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks],
-                              state_ok=None, kind=what)
+@durable.step("shipped_states")
+def shipped_states(order_pks: list[int]) -> None:
+    current().lifecycle.refresh_ship_states(order_pks)
 
 
 @durable.workflow("handle_ship_notify")
@@ -238,16 +326,17 @@ def handle_ship_notify(resource_url: str) -> int:
     try:
         fulfilled = set(_with_durable_retries(fulfil_in_shopify, labels))
     except ProviderError as exc:
-        labels_failed([pk for pk, _, _ in labels], "Shopify fulfillmentCreate", str(exc))
+        lifecycle_flows.note_failure([lb.order_pk for lb in labels], "Shopify fulfillmentCreate",
+                                     str(exc))
         return 0
-    to_tell = [label for label in labels if label[0] in fulfilled]
+    to_tell = [lb for lb in labels if lb.shipment.shipment_id in fulfilled]
     if not to_tell:
         return 0
-    try:
-        return _with_durable_retries(tell_customers_shipped, to_tell)
-    except ProviderError as exc:
-        labels_failed([pk for pk, _, _ in to_tell], "Klaviyo Order Shipped", str(exc))
-        return 0
+    now = current().clock()
+    told = lifecycle_flows.tell([(lb.order_pk, messages.order_shipped(
+        lb.order, lb.shipment, lb.tracking, now)) for lb in to_tell])
+    shipped_states(sorted({lb.order_pk for lb in to_tell}))
+    return told
 
 
 # -- track_parcel ------------------------------------------------------------------------------
@@ -262,5 +351,6 @@ def track_parcel(update: TrackingUpdate) -> str:
     if applied is None:
         log.info("tracking update for a parcel shipflow did not ship; ignored")
         return "unknown_parcel"
+    lifecycle_flows.tell_milestones(list(applied.events), update, applied.shipment_id)
     milestone = applied.progress.milestone
     return milestone.value if milestone is not None else "no_milestone"

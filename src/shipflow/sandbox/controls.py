@@ -14,8 +14,10 @@ from starlette.routing import Route
 
 from shipflow.sandbox import simulation_controls
 from shipflow.sandbox.routing import json_response, read_json
+from shipflow.sandbox.shopify.catalog import CATALOG
 from shipflow.sandbox.shopify.ids import parse_gid
 from shipflow.sandbox.shopify.merchant import MerchantError
+from shipflow.sandbox.shopify.orders import PLACES
 from shipflow.sandbox.shopify.store import ShopOrder
 
 if TYPE_CHECKING:
@@ -26,20 +28,27 @@ MAX_GENERATED = 10_000
 INDEX = {
     "GET /_sandbox/summary": "counts to compare with the orchestrator's own numbers",
     "POST /_sandbox/shopify/orders": '{"count": N} or {"orders": [<REST order>]}: place orders '
-    'and send orders/create + orders/paid ("deliver": false places them silently)',
+    'and send orders/create + orders/paid ("deliver": false places them silently); with '
+    '"count", "line_items": [{"sku", "quantity"}] and "destination": "contiguous" | '
+    '"noncontiguous" | "military" | "international" fix what is otherwise random',
     "GET /_sandbox/shopify/orders": "placed orders (id, name, fulfillment status)",
-    "GET /_sandbox/shopify/orders/{id}": "one order with fulfillment orders and fulfillments",
+    "GET /_sandbox/shopify/orders/{id}": "one order: REST order, fulfillment orders (status, "
+    "holds with reason and notes, line items with remaining quantities) and fulfillments "
+    "(tracking, line items)",
     "POST /_sandbox/shopify/orders/{id}/cancel": '{"reason": "customer", "restock": true}: '
     "cancel the order, send orders/cancelled",
     "POST /_sandbox/shopify/orders/{id}/refund": '{"line_items": [{"line_item_id", "quantity"}]'
     ' (default all), "restock": false, "note": null}: send refunds/create',
     "GET /_sandbox/shopify/inventory": "stock per SKU (available, committed, on_hand, policy)",
-    "POST /_sandbox/shopify/inventory": '{"sku": "...", "available": n}: set stock, send '
-    "inventory_levels/update",
+    "POST /_sandbox/shopify/inventory": '{"sku": "...", "available": n, "policy": "continue" '
+    '(optional), "deliver": true}: set stock, send inventory_levels/update',
     "GET /_sandbox/deliveries": "webhook deliveries and attempts (?provider=&topic=&state=)",
-    "POST /_sandbox/shipstation/ship": '{"orderIds": [...]} or {} for all awaiting_shipment; '
-    '"relabel": true voids and reprints shipped orders; sends SHIP_NOTIFY',
-    "GET /_sandbox/shipstation/orders": "ShipStation orders (?orderKey=)",
+    "POST /_sandbox/shipstation/ship": '{"orderIds": [...]} or {} for all awaiting_shipment '
+    '(on_hold, cancelled, shipped ones come back in "skipped"); "relabel": true voids and '
+    "reprints shipped orders (the SHIP_NOTIFY resource lists the voided label too); sends "
+    "SHIP_NOTIFY",
+    "GET /_sandbox/shipstation/orders": "ShipStation v1 orders as stored (?orderKey=, "
+    "?orderStatus=)",
     "GET /_sandbox/klaviyo/events": "recorded events (?metric=&email=)",
     "POST /_sandbox/reset": "forget everything (same seed, same generated data)",
     **simulation_controls.INDEX,
@@ -61,7 +70,12 @@ def routes(state: SandboxState) -> list[Route]:
         if isinstance(body.get("orders"), list):
             placed = state.shopify.import_orders(body["orders"], deliver)
         elif isinstance(body.get("count"), int) and 0 < body["count"] <= MAX_GENERATED:
-            placed = state.shopify.generate_orders(body["count"], deliver)
+            try:
+                lines, destination = _order_template(body)
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 400)
+            placed = state.shopify.generate_orders(body["count"], deliver, lines=lines,
+                                                   destination=destination)
         else:
             message = f'give "orders": [...] or "count": 1..{MAX_GENERATED}'
             return json_response({"error": message}, 400)
@@ -110,8 +124,12 @@ def routes(state: SandboxState) -> list[Route]:
         if not (ok and isinstance(body, dict) and isinstance(body.get("sku"), str)
                 and isinstance(body.get("available"), int)):
             return json_response({"error": 'give "sku" and an integer "available"'}, 400)
+        policy = body.get("policy")
+        if policy is not None and not isinstance(policy, str):
+            return json_response({"error": '"policy" must be "deny" or "continue"'}, 400)
         try:
-            return json_response(state.shopify.merchant.set_stock(body["sku"], body["available"]))
+            return json_response(state.shopify.merchant.set_stock(
+                body["sku"], body["available"], policy, body.get("deliver", True) is not False))
         except MerchantError as exc:
             return json_response({"error": exc.message}, exc.status)
 
@@ -138,8 +156,10 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def shipstation_orders(request: Request) -> Response:
         key = request.query_params.get("orderKey")
+        status = request.query_params.get("orderStatus")
         orders = state.shipstation.store.orders.values()
-        selected = [o for o in orders if key is None or o["orderKey"] == key]
+        selected = [o for o in orders if (key is None or o["orderKey"] == key)
+                    and (status is None or o["orderStatus"] == status)]
         return json_response({"orders": selected})
 
     async def klaviyo_events(request: Request) -> Response:
@@ -172,6 +192,25 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/reset", reset, methods=["POST"]),
         *simulation_controls.routes(state),
     ]
+
+
+def _order_template(body: dict[str, Any]) -> tuple[list[tuple[str, int]] | None, str | None]:
+    """(lines, destination) of a generate request; ValueError names what is wrong."""
+    lines = body.get("line_items")
+    chosen = None
+    if lines is not None:
+        known = {p.sku for p in CATALOG}
+        if not isinstance(lines, list) or not lines or not all(
+            isinstance(li, dict) and li.get("sku") in known
+            and isinstance(li.get("quantity", 1), int) and li.get("quantity", 1) > 0
+            for li in lines
+        ):
+            raise ValueError('"line_items" must be [{"sku": <catalog SKU>, "quantity": n > 0}]')
+        chosen = [(li["sku"], li.get("quantity", 1)) for li in lines]
+    destination = body.get("destination")
+    if destination is not None and destination not in PLACES:
+        raise ValueError(f'"destination" must be one of {", ".join(PLACES)}')
+    return chosen, destination
 
 
 def _brief(state: SandboxState, order_id: int) -> dict[str, Any]:

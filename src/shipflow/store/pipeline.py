@@ -33,6 +33,10 @@ class Outcome:
     ledger_key: str | None = None
     result: dict[str, Any] | None = None
     detail: dict[str, Any] | None = None
+    state: OrderState | None = None  # overrides the step's `state_ok` for this order
+
+
+STOPPED = (OrderState.CANCELLING.value, OrderState.CANCELLED.value)
 
 
 class Pipeline:
@@ -124,13 +128,26 @@ class Pipeline:
                                  .values(status="done" if o.ok else "failed",
                                          result=o.result if o.ok else None,
                                          error=None if o.ok else o.message[:1024], updated_at=now))
-                state = state_ok if o.ok else state_failed
-                if state is not None:
-                    conn.execute(orders.update().where(orders.c.id == o.order_pk)
+                state = (o.state or state_ok) if o.ok else state_failed
+                if state is not None:  # a cancellation that came in meanwhile wins
+                    conn.execute(orders.update().where(orders.c.id == o.order_pk,
+                                                       orders.c.state.not_in(STOPPED))
                                  .values(state=state.value, updated_at=now))
                 entry_kind = (state.value if state is not None else kind) if o.ok else "attention"
                 add_timeline(conn, dialect, now, o.order_pk, entry_kind, o.message, o.detail or {},
                              dedupe_key=f"{kind}:{o.ledger_key or o.order_pk}:{'ok' if o.ok else 'failed'}")
+
+    def close_calls(self, outcomes: Sequence[Outcome]) -> None:
+        """Close ledger entries only (no state, no timeline)."""
+        now = self.store.clock()
+        with self.db.engine.begin() as conn:
+            for o in outcomes:
+                if o.ledger_key:
+                    conn.execute(outbound_ledger.update()
+                                 .where(outbound_ledger.c.idempotency_key == o.ledger_key)
+                                 .values(status="done" if o.ok else "failed",
+                                         result=o.result if o.ok else None,
+                                         error=None if o.ok else o.message[:1024], updated_at=now))
 
     # -- labels ------------------------------------------------------------------------------
     def record_labels(self, labels: Sequence[tuple[int, Shipment, TrackingInfo]]) -> None:
@@ -143,6 +160,8 @@ class Pipeline:
                 {"order_id": pk, "shipment_id": s.shipment_id, "tracking_number": t.number,
                  "carrier_code": t.carrier_code, "carrier_name": t.company,
                  "service_code": s.service_code, "tracking_url": t.url, "ship_date": s.ship_date,
+                 "order_key": s.order_key,
+                 "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity} for i in s.items],
                  "state": "label_printed", "created_at": now, "updated_at": now}
                 for pk, s, t in labels
             ], "shipment_id"))

@@ -53,8 +53,13 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else utc(value)
 
 
+def _stops(order: Order) -> bool:
+    """Cancelled, or refunded in full: nothing more may ship or be sent for it."""
+    return order.cancelled_at is not None or order.financial_status in ("refunded", "voided")
+
+
 def _initial_state(order: Order) -> OrderState:
-    if order.cancelled_at is not None:
+    if _stops(order):
         return OrderState.CANCELLED
     return OrderState.PAID if order.is_paid else OrderState.RECEIVED
 
@@ -255,8 +260,12 @@ class Store:
         }
         current = OrderState(row.state)
         state = _initial_state(order)
-        if current in (OrderState.RECEIVED, OrderState.PAID) or state == OrderState.CANCELLED:
+        if current in (OrderState.RECEIVED, OrderState.PAID):
             values["state"] = state.value
+        elif _stops(order) and not current.is_stopped:
+            # Work may be pending for it (a ShipStation order, holds, timers): the stopper
+            # (engine/stopping.py) cancels that, then marks the order cancelled.
+            values["state"] = OrderState.CANCELLING.value
         if order.updated_at == stored_at and values.get("state", current.value) == current.value:
             return  # the same snapshot again (orders/create then orders/paid)
         conn.execute(orders.update().where(orders.c.id == row.id).values(**values))
@@ -390,8 +399,16 @@ class Store:
                 sa.select(outbound_ledger.c.operation, sa.func.count())
                 .where(outbound_ledger.c.status == "done").group_by(outbound_ledger.c.operation)
             ).all())
+            told = conn.execute(sa.select(outbound_ledger.c.idempotency_key).where(
+                outbound_ledger.c.provider == "klaviyo",
+                outbound_ledger.c.status == "done")).scalars().all()
+        events: dict[str, int] = {}
+        for key in told:  # "klaviyo:event:<metric-slug>:<shop>:..."
+            slug = key.removeprefix("klaviyo:event:").split(":", 1)[0]
+            events[slug] = events.get(slug, 0) + 1
         return {
             "orders": sum(by_state.values()), "orders_by_state": by_state,
+            "events_by_metric": events,
             "webhooks": inbox, "shipments": int(ships), "fulfilled_shipments": int(fulfilled),
             "outbound_done": calls,
         }

@@ -19,6 +19,8 @@ orders = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("snapshot", sa.JSON, nullable=False),  # the normalized domain Order
     sa.Column("batch_id", sa.String(64)),  # the push workflow that claimed it (state queued)
+    sa.Column("hold_reason", sa.String(32)),  # domain.routing.HoldReason while on hold
+    sa.Column("hold_note", sa.String(512)),
     sa.Column("shopify_updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -63,9 +65,52 @@ shipments = sa.Table(
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
     sa.Column("exception", sa.String(32)),
     sa.Column("exception_at", sa.DateTime(timezone=True)),
+    sa.Column("order_key", sa.String(64)),  # the ShipStation order (part) the label is for
+    sa.Column("items", sa.JSON),  # [{sku, name, quantity}] the label ships
+    sa.Column("voided_at", sa.DateTime(timezone=True)),  # relabelled: this label is void
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# One row per ShipStation order shipflow made for a Shopify order: one, or several when a
+# backorder split the order (part 2 waits for stock). `items` lists the Shopify line items and
+# quantities the part ships; `backordered` maps SKU -> units still waiting for stock.
+shipstation_orders = sa.Table(
+    "shipstation_orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("order_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("items", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),  # awaiting_shipment | on_hold | shipped | cancelled
+    sa.Column("hold_reason", sa.String(32)),
+    sa.Column("backordered", sa.JSON),
+    sa.Column("shipstation_order_id", sa.BigInteger),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_shipstation_orders_order", shipstation_orders.c.order_id)
+
+# Customer messages due later (review request, reorder reminder). They live in the database, so
+# they survive restarts; a sweeper claims the due ones; cancelling an order cancels its timers.
+timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("timer_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("shipment_id", sa.String(64)),
+    sa.Column("sku", sa.String(255)),
+    sa.Column("days", sa.Float, nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | firing | sent | cancelled
+    sa.Column("batch_id", sa.String(64)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_timers_due", timers.c.state, timers.c.due_at)
 
 timeline = sa.Table(
     "timeline",

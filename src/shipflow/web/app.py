@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 
 from shipflow import __version__
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
+from shipflow.domain.order import OrderState
 from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation.v2_client import jwks_fetcher
 from shipflow.providers.shipstation.v2_webhooks import JwksCache
 from shipflow.store.intake_writer import IntakeWriter
+from shipflow.store.lifecycle import Lifecycle
 from shipflow.store.repository import Store
 from shipflow.web import intake
 
@@ -114,6 +116,22 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         if view is None:
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
         return view
+
+    @app.post("/api/orders/{shopify_order_id}/release", status_code=202,
+              summary="Release a rule's hold (address review) in ShipStation and Shopify")
+    async def release_order(shopify_order_id: int, request: Request) -> dict[str, Any]:
+        _authorize(request)
+        found = await run_in_threadpool(Lifecycle(store).order_by_shopify_id, shopify_order_id)
+        if found is None:
+            raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
+        stored, reason = found
+        if stored.state is not OrderState.ON_HOLD:
+            raise HTTPException(409, f"order {shopify_order_id} is {stored.state.value}, not on "
+                                "hold; only a rule's hold (e.g. address review) can be released"
+                                + ("; a backorder is released by a restock"
+                                   if stored.state is OrderState.BACKORDERED else ""))
+        workflow_id = await run_in_threadpool(starter.start_release, stored.pk)
+        return {"status": "releasing", "hold_reason": reason, "workflow_id": workflow_id}
 
     @app.get("/api/summary", summary="Counts of orders by state, shipments and webhooks")
     async def get_summary(request: Request) -> dict[str, Any]:

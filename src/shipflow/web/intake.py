@@ -48,6 +48,12 @@ class Starter(Protocol):
     def start_tracking(self, update: TrackingUpdate) -> str:
         """Apply a carrier tracking update; returns the workflow id."""
 
+    def start_restock(self, inventory_item_id: int, updated_at: str) -> str:
+        """Stock changed for an inventory item: resume what waited for it."""
+
+    def start_release(self, order_pk: int) -> str:
+        """Release a rule's hold (address review) on both sides; returns the workflow id."""
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -84,6 +90,7 @@ class Judged:
 
     delivery: Delivery
     order: Order | None
+    stock_change: tuple[int, str] | None = None  # (inventory item id, updated_at)
 
 
 @dataclass(frozen=True)
@@ -120,9 +127,16 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
             order = shopify_webhooks.parse_order(payload, meta.shop_domain)
         except MalformedWebhook as exc:
             return Rejection(400, f"{meta.topic}: {exc}", kept, meta.topic, meta.shop_domain)
+    stock_change: tuple[int, str] | None = None
+    if meta.topic == "inventory_levels/update":
+        item_id = payload.get("inventory_item_id") if isinstance(payload, dict) else None
+        if not isinstance(item_id, int) or isinstance(item_id, bool):
+            return Rejection(400, f"{meta.topic}: inventory_item_id: expected an integer id",
+                             kept, meta.topic, meta.shop_domain)
+        stock_change = (item_id, str(payload.get("updated_at") or meta.webhook_id))
     delivery = Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
                         shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body))
-    return Judged(delivery, order)
+    return Judged(delivery, order, stock_change)
 
 
 def settle_shopify(starter: Starter, judged: Judged, new: bool) -> Verdict:
@@ -135,6 +149,8 @@ def settle_shopify(starter: Starter, judged: Judged, new: bool) -> Verdict:
         return Verdict(200, {"status": "duplicate", "webhook_id": webhook_id})
     if judged.order is not None and judged.order.is_paid:
         starter.start_order(judged.order)
+    if judged.stock_change is not None:
+        starter.start_restock(*judged.stock_change)
     return Verdict(200, {"status": "accepted", "webhook_id": webhook_id})
 
 

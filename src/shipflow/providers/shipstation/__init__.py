@@ -12,6 +12,7 @@ from shipflow.providers.shipstation.mapping import (
     OrdersPage,
     RateQuote,
     ShipmentsPage,
+    ShipStationFulfillment,
     ShipStationOrder,
     SkippedShipment,
     Tag,
@@ -22,6 +23,11 @@ from shipflow.providers.shipstation.mapping import (
     parse_shipments_page,
 )
 from shipflow.providers.shipstation.v2_client import ShipStationV2Client, jwks_fetcher
+from shipflow.providers.shipstation.v2_rating import (
+    order_rate_request,
+    order_shipment,
+    package_for_order,
+)
 from shipflow.providers.shipstation.v2_webhooks import (
     JwksCache,
     SignatureError,
@@ -37,6 +43,7 @@ from shipflow.providers.shipstation.v2_wire import (
     Rate,
     RateResponse,
     VoidResult,
+    Warehouse,
     WebhookSubscription,
     parse_tracking_information,
     shipment_request,
@@ -64,6 +71,7 @@ __all__ = [
     "RateResponse",
     "ResourcePointer",
     "ShipStationClient",
+    "ShipStationFulfillment",
     "ShipStationOrder",
     "ShipStationV2Client",
     "ShipmentsPage",
@@ -74,10 +82,14 @@ __all__ = [
     "V2Label",
     "V2Webhook",
     "VoidResult",
+    "Warehouse",
     "WebhookSubscription",
     "is_allowed_resource_url",
     "jwks_fetcher",
+    "order_rate_request",
     "order_request",
+    "order_shipment",
+    "package_for_order",
     "parse_create_orders_response",
     "parse_order",
     "parse_pointer",

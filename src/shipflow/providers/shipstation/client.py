@@ -157,8 +157,10 @@ class ShipStationClient:
         notify_customer: bool = False,
         notify_sales_channel: bool = False,
     ) -> MarkedShipped:
-        """`POST /orders/markasshipped`, for an order shipped outside ShipStation. Retried only
-        when it notifies nobody (a repeat could email the customer twice)."""
+        """`POST /orders/markasshipped`, for an order shipped outside ShipStation (API label
+        mode: the label was bought through v2). Retried only when it notifies nobody (a repeat
+        could email the customer twice). No SHIP_NOTIFY follows: the order becomes a
+        fulfillment (`list_fulfillments`), not a shipment."""
         body = mapping.mark_as_shipped_request(
             order_id, carrier_code, ship_date=ship_date, tracking_number=tracking_number,
             notify_customer=notify_customer, notify_sales_channel=notify_sales_channel,
@@ -193,6 +195,13 @@ class ShipStationClient:
         response = self._session.request("POST", "orders/createorder", json=body,
                                          idempotent=True)
         return mapping.parse_order(response.json())
+
+    def list_fulfillments(self, **filters: Any) -> list[mapping.ShipStationFulfillment]:
+        """`GET /fulfillments` (`order_id=`, `tracking_number=`…; one page): the orders marked
+        as shipped (`mark_as_shipped`), which `list_shipments` never shows."""
+        response = self._session.request(
+            "GET", "fulfillments", params=mapping.query_params(filters), idempotent=True)
+        return mapping.parse_fulfillments_page(response.json())
 
     def delete_order(self, order_id: int) -> None:
         """`DELETE /orders/{orderId}`: ShipStation hides the order (a soft delete)."""

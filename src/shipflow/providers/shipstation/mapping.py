@@ -20,6 +20,7 @@ from shipflow.domain.order import Address, Order
 from shipflow.domain.shipment import Shipment, ShipmentItem
 from shipflow.providers.errors import MalformedPayload, UnexpectedResponse
 from shipflow.providers.fields import Fields, parse_datetime
+from shipflow.providers.shipstation.lines import LineSelection, order_lines
 
 SHIPSTATION_TZ = ZoneInfo("America/Los_Angeles")
 SOURCE = "shipflow"
@@ -71,6 +72,9 @@ def address(addr: Address | None, *, fallback_name: str = "", residential: bool 
     }
 
 
+ORDER_STATUSES = frozenset({"awaiting_shipment", "on_hold", "cancelled"})
+
+
 def order_request(
     order: Order,
     *,
@@ -80,31 +84,59 @@ def order_request(
     hold_until: date | None = None,
     tag_ids: Sequence[int] | None = None,
     advanced_options: Mapping[str, Any] | None = None,
+    status: str | None = None,
+    carrier_code: str | None = None,
+    service_code: str | None = None,
+    items: LineSelection | None = None,
+    custom_field1: str | None = None,
+    custom_field2: str | None = None,
+    custom_field3: str | None = None,
+    order_number: str | None = None,
 ) -> dict[str, Any]:
     """The body of `POST /orders/createorder` (or one element of `createorders`).
 
     createorder is an upsert keyed by `orderKey` that replaces the whole order, so the body is
-    always complete. Choices where the specs are silent:
+    always complete; "Orders in the cancelled and shipped states may not be updated" (docs), so
+    send `status="cancelled"` only to an open order. Choices where the specs are silent:
 
-    - `orderNumber` is the Shopify name without its leading "#" ("#1001" -> "1001");
+    - `orderNumber` is the Shopify name without its leading "#" ("#1001" -> "1001"), or
+      `order_number` (e.g. "1001-2" for the second part of a split: orderNumber need not be
+      unique, orderKey must);
     - `paymentDate` is the order's creation time when it is paid (the domain has no payment
-      time); `orderStatus` is `awaiting_shipment`, or `on_hold` with `holdUntilDate` when
-      `hold_until` is given (ShipStation documents holdUntilDate as read-only: call
-      `ShipStationClient.hold_until` too, for the date to be kept);
-    - only shippable lines are sent (`requires_shipping` and quantity > 0); weights in grams;
+      time); `orderStatus` is `status` (`awaiting_shipment`, `on_hold`, `cancelled`), by
+      default `awaiting_shipment`, or `on_hold` with `holdUntilDate` when `hold_until` is given
+      (ShipStation documents holdUntilDate as read-only: call `ShipStationClient.hold_until`
+      too, for the date to be kept);
+    - only shippable lines are sent (`requires_shipping` and quantity > 0); weights in grams.
+      `items` sends a subset instead (a split): `{Shopify line item id: quantity}` (or pairs),
+      each a shippable line and at most its ordered quantity; `amountPaid` is then the value
+      of those lines and `taxAmount`/`shippingAmount` are 0, so two parts of one order do not
+      count the order's tax and shipping twice;
+    - `carrierCode`/`serviceCode` (e.g. "ups", "ups_ground") are what the warehouse prints
+      with; a service needs its carrier. `requestedShippingService` is the customer's checkout
+      choice (`requested_service`, default the Shopify shipping line's title);
     - `shipTo.residential` is True unless the address names a company (ShipStation's address
       validation may correct it); `billTo` falls back to the shipping address;
     - `advancedOptions.customField1` is the Shopify order GID and `source` is "shipflow", so a
       reconciliation sweep can tell shipflow's orders apart; `advanced_options` (storeId,
       warehouseId, other custom fields) is merged in, but cannot change those two.
+      `custom_field1..3` set the custom fields outright (`custom_field1` replaces the GID:
+      `ShipStationOrder.shopify_order_gid` then reads None).
     """
     if not order_key:
         raise ValueError("order_key is required: it makes createorder an idempotent upsert")
     if confirmation not in CONFIRMATIONS:
         raise ValueError(f"confirmation must be one of {sorted(CONFIRMATIONS)}")
+    if status is not None and status not in ORDER_STATUSES:
+        raise ValueError(f"status must be one of {sorted(ORDER_STATUSES)}")
+    if hold_until and status not in (None, "on_hold"):
+        raise ValueError("hold_until holds the order: status must be on_hold (or None)")
+    if service_code and not carrier_code:
+        raise ValueError("service_code needs its carrier_code")
     if order.shipping_address is None:
         raise ValueError(f"order {order.name} has no shipping address; nothing to ship")
-    number = order.name.removeprefix("#").strip()
+    number = (order_number if order_number is not None
+              else order.name.removeprefix("#")).strip()
     if not number or len(number) > MAX_ORDER_NUMBER:
         raise ValueError(f"orderNumber must be 1–{MAX_ORDER_NUMBER} characters, got {number!r}")
     ship_to = order.shipping_address
@@ -112,42 +144,56 @@ def order_request(
     customer_name = " ".join(
         p for p in ((customer.first_name, customer.last_name) if customer else ()) if p
     )
-    items = [
+    lines = order_lines(order, items)
+    item_bodies = [
         {
             "lineItemKey": str(li.line_item_id),
             "sku": li.sku,
             "name": li.name,
-            "quantity": li.quantity,
+            "quantity": quantity,
             "unitPrice": _money(li.unit_price),
             "weight": {"value": li.grams, "units": "grams"},
             "adjustment": False,
         }
-        for li in order.shippable_items
+        for li, quantity in lines
     ]
     options: dict[str, Any] = dict(advanced_options or {})
     options.update({"customField1": order.gid, "source": SOURCE})
+    for name, value in (("customField1", custom_field1), ("customField2", custom_field2),
+                        ("customField3", custom_field3)):
+        if value is not None:
+            options[name] = value
+    if items is None:
+        amounts = (order.total_price, order.total_tax, order.shipping_price)
+    else:
+        lines_value = sum((li.unit_price * quantity for li, quantity in lines), Decimal("0"))
+        amounts = (lines_value, Decimal("0"), Decimal("0"))
     body: dict[str, Any] = {
         "orderNumber": number,
         "orderKey": order_key,
         "orderDate": format_datetime(order.created_at),
         "paymentDate": format_datetime(order.created_at) if order.is_paid else None,
-        "orderStatus": "on_hold" if hold_until else "awaiting_shipment",
+        "orderStatus": status or ("on_hold" if hold_until else "awaiting_shipment"),
         "customerUsername": order.contact_email,
         "customerEmail": order.contact_email,
         "billTo": address(order.billing_address or ship_to,
                           fallback_name=customer_name or ship_to.name),
         "shipTo": address(ship_to, fallback_name=customer_name,
                           residential=not ship_to.company),
-        "items": items,
-        "amountPaid": _money(order.total_price),
-        "taxAmount": _money(order.total_tax),
-        "shippingAmount": _money(order.shipping_price),
+        "items": item_bodies,
+        "amountPaid": _money(amounts[0]),
+        "taxAmount": _money(amounts[1]),
+        "shippingAmount": _money(amounts[2]),
         "customerNotes": order.note,
         "requestedShippingService": requested_service or order.shipping_method,
         "confirmation": confirmation,
-        "weight": {"value": order.total_grams, "units": "grams"},
+        "weight": {"value": sum(li.grams * q for li, q in lines), "units": "grams"},
         "advancedOptions": options,
     }
+    if carrier_code:
+        body["carrierCode"] = carrier_code
+    if service_code:
+        body["serviceCode"] = service_code
     if hold_until:
         body["holdUntilDate"] = hold_until.isoformat()
     if tag_ids:
@@ -354,8 +400,9 @@ class OrderItem:
 class ShipStationOrder:
     """What shipflow reads back of a v1 Order (`GET /orders/{id}`, `GET /orders` rows).
 
-    `shopify_order_gid` is `advancedOptions.customField1`, set by `order_request`; with
-    `source == "shipflow"` it tells a reconciliation sweep which orders are ours.
+    `shopify_order_gid` is `advancedOptions.customField1` when it holds a Shopify order GID,
+    as `order_request` sets it; with `source == "shipflow"` it tells a reconciliation sweep
+    which orders are ours.
     """
 
     order_id: int
@@ -373,6 +420,10 @@ class ShipStationOrder:
     source: str | None = None
     shopify_order_gid: str | None = None
     modified_at: datetime | None = None
+    custom_field2: str | None = None
+    custom_field3: str | None = None
+    store_id: int | None = None
+    warehouse_id: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -384,6 +435,7 @@ class ShipStationOrder:
 def parse_order(d: Any, path: str = "") -> ShipStationOrder:
     f = Fields(d, path, UnexpectedResponse)
     options = f.optional_obj("advancedOptions")
+    field1 = _option(options, "customField1")
     modified = f.string("modifyDate", required=False, empty_is_none=True)
     return ShipStationOrder(
         order_id=f.req_integer("orderId"),
@@ -410,10 +462,21 @@ def parse_order(d: Any, path: str = "") -> ShipStationOrder:
         tag_ids=tuple(int(t) for t in f.array("tagIds", required=False)
                       if isinstance(t, int) and not isinstance(t, bool)),
         source=options.string("source", required=False, empty_is_none=True) if options else None,
-        shopify_order_gid=(options.string("customField1", required=False, empty_is_none=True)
-                           if options else None),
+        shopify_order_gid=_order_gid(field1),
         modified_at=read_datetime(modified) if modified else None,
+        custom_field2=_option(options, "customField2"),
+        custom_field3=_option(options, "customField3"),
+        store_id=options.integer("storeId", required=False) if options else None,
+        warehouse_id=options.integer("warehouseId", required=False) if options else None,
     )
+
+
+def _option(options: Fields | None, key: str) -> str | None:
+    return options.string(key, required=False, empty_is_none=True) if options else None
+
+
+def _order_gid(value: str | None) -> str | None:
+    return value if value and value.startswith("gid://shopify/Order/") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -580,6 +643,39 @@ def parse_rates(d: Any, carrier_code: str) -> list[RateQuote]:
             other_cost=f.decimal("otherCost", required=False) or Decimal("0"),
         ))
     return quotes
+
+
+@dataclass(frozen=True, slots=True)
+class ShipStationFulfillment:
+    """A `GET /fulfillments` row: an order marked as shipped without a ShipStation label (such
+    orders are not in `GET /shipments`, docs List Fulfillments / List Shipments)."""
+
+    fulfillment_id: int
+    order_id: int
+    order_number: str
+    tracking_number: str | None
+    carrier_code: str | None
+    ship_date: date | None
+    voided: bool = False
+    marketplace_notified: bool = False
+
+
+def parse_fulfillments_page(d: Any) -> list[ShipStationFulfillment]:
+    """`{"fulfillments": [...], "total", "page", "pages"}`."""
+    root = Fields(d, "", UnexpectedResponse)
+    return [
+        ShipStationFulfillment(
+            fulfillment_id=f.req_integer("fulfillmentId"),
+            order_id=f.req_integer("orderId"),
+            order_number=f.scalar_str("orderNumber", required=False) or "",
+            tracking_number=f.string("trackingNumber", required=False, empty_is_none=True),
+            carrier_code=f.string("carrierCode", required=False, empty_is_none=True),
+            ship_date=f.day("shipDate", required=False),
+            voided=f.boolean("voided", False),
+            marketplace_notified=f.boolean("marketplaceNotified", False),
+        )
+        for f in root.objects("fulfillments")
+    ]
 
 
 @dataclass(frozen=True, slots=True)

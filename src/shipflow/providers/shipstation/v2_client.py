@@ -35,6 +35,7 @@ from shipflow.providers.shipstation.v2_wire import (
     Label,
     Rate,
     VoidResult,
+    Warehouse,
     WebhookSubscription,
 )
 from shipflow.providers.shipstation.webhooks import is_allowed_resource_url
@@ -117,7 +118,9 @@ class ShipStationV2Client:
         preferred_currency: str | None = None,
         calculate_tax_amount: bool | None = None,
     ) -> list[Rate]:
-        """`POST /v2/rates`: the shipment's rates, cheapest total first.
+        """`POST /v2/rates`: the shipment's rates, cheapest total first. Build the shipment
+        of an order with `v2_rating.order_shipment`; each rate carries `delivery_days` and
+        `estimated_delivery_date` for choosing one that meets a promised date.
 
         Carrier-refused rates (`invalid_rates`) and warnings are logged, not returned. When no
         rate came back and the response carries errors, `RejectedRequest` with those errors.
@@ -172,8 +175,11 @@ class ShipStationV2Client:
         label_download_type: str = "url",
         validate_address: str | None = None,
     ) -> Label:
-        """`POST /v2/labels/rates/{rate_id}`: buys the quoted rate. Not retried (see
-        `create_label`); a rate id can be bought once, so a repeat would be refused anyway."""
+        """`POST /v2/labels/rates/{rate_id}`: buys the quoted rate (API label mode; then
+        `ShipStationClient.mark_as_shipped` on the v1 order). Not retried (see
+        `create_label`); before trying again after a failure, `shipment_id_for(external id)`
+        and `labels(shipment_id=...)` show whether the first attempt bought it. The carrier's
+        tracking of the label arrives as TRACK_EVENT_V2 webhooks."""
         body = v2_wire.label_from_rate_request(
             label_format=label_format, label_layout=label_layout,
             label_download_type=label_download_type, validate_address=validate_address,
@@ -255,6 +261,11 @@ class ShipStationV2Client:
     def carriers(self) -> list[Carrier]:
         response = self._session.request("GET", "v2/carriers", idempotent=True)
         return v2_wire.parse_carriers(_json(response))
+
+    def warehouses(self) -> list[Warehouse]:
+        """`GET /v2/warehouses`: the account's ship-from locations, for `warehouse_id`."""
+        response = self._session.request("GET", "v2/warehouses", idempotent=True)
+        return v2_wire.parse_warehouses(_json(response))
 
     # -- webhooks ------------------------------------------------------------------------------
     def create_webhook(self, event: str, url: str, headers: Mapping[str, str] | None = None

@@ -32,6 +32,7 @@ from shipflow.domain.tracking_events import (
 )
 from shipflow.providers.errors import MalformedPayload, UnexpectedResponse
 from shipflow.providers.fields import Fields
+from shipflow.providers.shipstation.lines import LineSelection, order_lines
 
 log = logging.getLogger("shipflow.providers.shipstation")
 
@@ -111,9 +112,20 @@ def package(parcel: Package) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True, slots=True)
+class Warehouse:
+    """A ship-from location of the account (`GET /v2/warehouses`): a shipment names it by
+    `warehouse_id` instead of carrying the whole `ship_from` address."""
+
+    warehouse_id: str
+    name: str
+    origin: Address
+    is_default: bool = False
+
+
 def shipment_request(
     order: Order,
-    ship_from: Address,
+    ship_from: Address | Warehouse,
     packages: Sequence[Package],
     *,
     external_shipment_id: str,
@@ -121,14 +133,19 @@ def shipment_request(
     confirmation: str = "none",
     carrier_id: str | None = None,
     service_code: str | None = None,
+    items: LineSelection | None = None,
 ) -> dict[str, Any]:
     """The v2 `shipment` object for an order, for `POST /v2/rates` and `POST /v2/labels`.
 
+    - `ship_from` is an `Address`, sent as `ship_from` (and `return_to`), or a `Warehouse` of
+      the account, sent as `warehouse_id` alone ("Either `ship_from` or `warehouse_id` must be
+      set", v2 spec `shipment`; ShipStation fills in both addresses from the warehouse);
     - `external_shipment_id` is shipflow's key for this parcel (≤ 50 characters, ShipStation
       truncates longer ones, which would break lookups by it): one per label attempt family,
       e.g. derived from the Shopify order id and a shipment sequence;
-    - `external_order_id` is the Shopify order id; `items` are the shippable lines, with the
-      Shopify line item id as `external_order_item_id`;
+    - `external_order_id` is the Shopify order id; `items` are the shippable lines (or the
+      subset `items` names, for one part of a split), with the Shopify line item id as
+      `external_order_item_id`;
     - `ship_to.phone` falls back to the customer's phone, then to the ship-from phone;
       `address_residential_indicator` is "no" when the address names a company, else "yes"
       (the same reading as the v1 mapping);
@@ -145,30 +162,34 @@ def shipment_request(
     if not packages:
         raise ValueError("a shipment needs at least one package")
     ship_to = order.shipping_address
-    origin = address(ship_from, residential=False, where="ship_from")
+    warehouse = ship_from if isinstance(ship_from, Warehouse) else None
+    origin_address = warehouse.origin if warehouse else ship_from
+    assert isinstance(origin_address, Address)
+    origin = address(origin_address, residential=False, where="ship_from")
     customer_phone = order.customer.phone if order.customer else None
     destination = address(ship_to, phone=customer_phone or origin["phone"],
                           residential=not ship_to.company, where="ship_to")
     international = destination["country_code"] != origin["country_code"]
     service = {k: v for k, v in (("carrier_id", carrier_id), ("service_code", service_code)) if v}
+    addresses: dict[str, Any] = (
+        {"warehouse_id": warehouse.warehouse_id} if warehouse
+        else {"ship_from": origin, "return_to": dict(origin), "warehouse_id": None})
     return {
         **service,
         "external_shipment_id": external_shipment_id,
         "external_order_id": str(order.shopify_order_id),
         "ship_date": ship_date.isoformat(),
         "ship_to": destination,
-        "ship_from": origin,
-        "return_to": dict(origin),
-        "warehouse_id": None,
+        **addresses,
         "confirmation": confirmation,
         "insurance_provider": "none",
         "advanced_options": {},
         "customs": ({"contents": "merchandise", "non_delivery": "return_to_sender"}
                     if international else None),
         "items": [
-            {"name": li.name, "sku": li.sku, "quantity": li.quantity,
+            {"name": li.name, "sku": li.sku, "quantity": quantity,
              "external_order_item_id": str(li.line_item_id)}
-            for li in order.shippable_items
+            for li, quantity in order_lines(order, items)
         ],
         "packages": [package(p) for p in packages],
     }
@@ -589,6 +610,35 @@ def parse_carriers(d: Any) -> list[Carrier]:
                 for s in c.objects("services", required=False)),
         )
         for c in root.objects("carriers")
+    ]
+
+
+def _v2_address(f: Fields) -> Address:
+    return Address(
+        name=f.string("name", required=False) or f.string("company_name", required=False) or "",
+        address1=f.string("address_line1", required=False) or "",
+        city=f.string("city_locality", required=False) or "",
+        country_code=(f.string("country_code", required=False) or "").upper(),
+        zip=f.string("postal_code", required=False) or "",
+        province_code=f.string("state_province", required=False, empty_is_none=True),
+        address2=f.string("address_line2", required=False, empty_is_none=True),
+        company=f.string("company_name", required=False, empty_is_none=True),
+        phone=f.string("phone", required=False, empty_is_none=True),
+    )
+
+
+def parse_warehouses(d: Any) -> list[Warehouse]:
+    """`GET /v2/warehouses`: `{"warehouses": [{warehouse_id, name, is_default,
+    origin_address, return_address, created_at}]}`."""
+    root = Fields(d, "", UnexpectedResponse)
+    return [
+        Warehouse(
+            warehouse_id=w.req_string("warehouse_id"),
+            name=w.string("name", required=False) or "",
+            origin=_v2_address(w.obj("origin_address")),
+            is_default=w.boolean("is_default", False),
+        )
+        for w in root.objects("warehouses")
     ]
 
 

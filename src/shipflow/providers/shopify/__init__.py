@@ -1,5 +1,5 @@
-"""Shopify: order, refund, hold, product and inventory webhooks in; stock reads, fulfillments,
-holds and tags out (Admin GraphQL)."""
+"""Shopify: order, refund, hold, product and inventory webhooks in; stock and product-category
+reads, fulfillments (whole or split), holds and tags out (Admin GraphQL)."""
 
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.providers.shopify.models import (

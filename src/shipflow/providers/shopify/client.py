@@ -18,7 +18,7 @@ from shipflow.providers import http
 from shipflow.providers.errors import RateLimited, UnexpectedResponse
 from shipflow.providers.fields import Fields
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import inventory
+from shipflow.providers.shopify import inventory, products
 from shipflow.providers.shopify.models import (
     Fulfillment,
     FulfillmentOrder,
@@ -134,6 +134,20 @@ class ShopifyClient:
             found.update(inventory.parse_inventory_item_skus(data))
         return found
 
+    def product_categories(self, product_ids: Sequence[int | str]) -> dict[int, tuple[str, ...]]:
+        """`{product id: (product type, *tags)}` for review timing by product category: one
+        `nodes(ids:)` query per 250 ids (Shopify's input-array cap), about one cost point per
+        id. Products Shopify does not know (deleted, or custom line items' null product ids
+        filtered by the caller) are left out; a product with neither type nor tags maps to ()."""
+        ids = list(dict.fromkeys(gid("Product", i) for i in product_ids))
+        found: dict[int, tuple[str, ...]] = {}
+        step = products.PRODUCTS_PER_CALL
+        for start in range(0, len(ids), step):
+            data = self.execute(products.PRODUCT_CATEGORIES,
+                                products.product_ids_variables(ids[start:start + step]))
+            found.update(products.parse_product_categories(data))
+        return found
+
     def variant_stock(self, sku_or_variant: str | int) -> VariantStock:
         """Policy, tracking and `available` stock (summed over locations) of one variant,
         named by a `gid://shopify/ProductVariant/…`, its numeric id, or its SKU. A SKU is
@@ -153,13 +167,18 @@ class ShopifyClient:
         fulfillment_order_ids: Sequence[str],
         tracking: TrackingInfo,
         *,
-        line_items: Mapping[str, Sequence[LineItemQuantity]] | None = None,
+        line_items: Mapping[str, Sequence[LineItemQuantity | tuple[str, int]]] | None = None,
         notify_customer: bool = False,
         message: str | None = None,
     ) -> Fulfillment:
         """`fulfillmentCreate` with tracking. Never retried after it may have reached Shopify
         (a repeat would create a second fulfillment): the caller checks `order_fulfillments`.
-        `notify_customer` stays False when Klaviyo sends the shipping email (shopify.md §4.2)."""
+        `notify_customer` stays False when Klaviyo sends the shipping email (shopify.md §4.2).
+
+        `line_items` ships part of a fulfillment order: `{fulfillment order id: [(fulfillment
+        order line item id, quantity), …]}` (`LineItemQuantity` or plain pairs). A fulfillment
+        order without an entry is fulfilled in full. What is left stays on the same
+        fulfillment order (status IN_PROGRESS, smaller `remaining_quantity`) for a later call."""
         variables = gql.fulfillment_create_variables(
             fulfillment_order_ids, tracking, line_items=line_items,
             notify_customer=notify_customer, message=message,
@@ -187,7 +206,7 @@ class ShopifyClient:
         reason_notes: str | None = None,
         handle: str | None = None,
         notify_merchant: bool = False,
-        line_items: Sequence[LineItemQuantity] | None = None,
+        line_items: Sequence[LineItemQuantity | tuple[str, int]] | None = None,
         external_id: str | None = None,
     ) -> HoldResult:
         """`fulfillmentOrderHold`. Pass a `handle` (unique per app per fulfillment order) so the

@@ -38,6 +38,7 @@ from shipflow.providers.shopify.models import (
     LineItemQuantity,
     QueryCost,
     ThrottleStatus,
+    gid,
 )
 
 MAX_INPUT_ITEMS = 250  # "Input arrays hold at most 250 items" (shopify.md §5.1)
@@ -227,14 +228,19 @@ def tracking_input(tracking: TrackingInfo) -> dict[str, Any]:
     return body
 
 
-def _line_items_input(items: Sequence[LineItemQuantity], where: str) -> list[dict[str, Any]]:
+def _line_items_input(items: Sequence[LineItemQuantity | tuple[str, int]], where: str
+                      ) -> list[dict[str, Any]]:
+    """`[{id, quantity}]` from `LineItemQuantity`s or `(fulfillment order line item id,
+    quantity)` pairs; numeric ids become `FulfillmentOrderLineItem` GIDs."""
     if len(items) > MAX_INPUT_ITEMS:
         raise ValueError(f"{where}: at most {MAX_INPUT_ITEMS} line items per call")
     out = []
     for item in items:
-        if item.quantity <= 0:
-            raise ValueError(f"{where}: quantity for {item.id} must be positive")
-        out.append({"id": item.id, "quantity": item.quantity})
+        ident, quantity = (item.id, item.quantity) if isinstance(item, LineItemQuantity) \
+            else item
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise ValueError(f"{where}: quantity for {ident} must be a positive integer")
+        out.append({"id": gid("FulfillmentOrderLineItem", ident), "quantity": quantity})
     return out
 
 
@@ -242,7 +248,7 @@ def fulfillment_create_variables(
     fulfillment_order_ids: Sequence[str],
     tracking: TrackingInfo,
     *,
-    line_items: Mapping[str, Sequence[LineItemQuantity]] | None = None,
+    line_items: Mapping[str, Sequence[LineItemQuantity | tuple[str, int]]] | None = None,
     notify_customer: bool = False,
     message: str | None = None,
 ) -> dict[str, Any]:
@@ -293,7 +299,7 @@ def hold_variables(
     reason_notes: str | None = None,
     handle: str | None = None,
     notify_merchant: bool = False,
-    line_items: Sequence[LineItemQuantity] | None = None,
+    line_items: Sequence[LineItemQuantity | tuple[str, int]] | None = None,
     external_id: str | None = None,
 ) -> dict[str, Any]:
     hold: dict[str, Any] = {"reason": HoldReason(reason).value, "notifyMerchant": notify_merchant}

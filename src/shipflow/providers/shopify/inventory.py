@@ -17,7 +17,8 @@ from shipflow.providers.shopify.graphql import Operation
 from shipflow.providers.shopify.models import LocationStock, VariantStock, _numeric_id, gid
 
 # One aliased `inventoryItem(id:)` per item, 100 per call: 2 points an item (the item and its
-# variant), ~200 points a call. (`nodes(ids:)` would do too, but the sandbox does not serve it.)
+# variant), ~200 points a call. (`nodes(ids:)` would do too; the sandbox serves it for products
+# only, see `products.py`.)
 INVENTORY_ITEMS_PER_CALL = 100
 # A SKU search can match more than one variant (Shopify tokenizes); the exact match is picked.
 SKU_CANDIDATES = 5

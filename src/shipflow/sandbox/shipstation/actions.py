@@ -4,8 +4,10 @@
   (midnight UTC on the simulated calendar; the account's time zone is not documented) it goes
   back to `awaiting_shipment` by itself. `POST /orders/restorefromhold` does it at once.
 - `POST /orders/addtag` with one of `GET /accounts/listtags`' tags.
-- `POST /orders/markasshipped`: the order is `shipped` without a label (no shipment record and
-  no carrier tracking: the parcel left outside ShipStation).
+- `POST /orders/markasshipped`: the order is `shipped` without a label: no Shipment (so no
+  SHIP_NOTIFY) and no carrier tracking from ShipStation v1; a Fulfillment (`GET /fulfillments`)
+  records carrier and tracking number. The label may have been bought through v2 (API label
+  mode), whose carrier simulation then sends the TRACK webhooks.
 - `DELETE /orders/{orderId}`: a soft delete (the docs' wording): the order stays readable by
   id but leaves lists and the warehouse queue.
 - `POST /shipments/getrates`: one carrier per call, an array of `{serviceName, serviceCode,

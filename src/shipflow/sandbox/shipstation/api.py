@@ -25,7 +25,7 @@ from shipflow.sandbox.routing import Endpoint, counted, json_response, read_json
 from shipflow.sandbox.shipstation import actions
 from shipflow.sandbox.shipstation.carriers import CARRIERS, SERVICES
 from shipflow.sandbox.shipstation.orders import OrderError
-from shipflow.sandbox.shipstation.queries import list_orders, list_shipments
+from shipflow.sandbox.shipstation.queries import list_fulfillments, list_orders, list_shipments
 from shipflow.sandbox.shipstation.store import EVENTS
 
 if TYPE_CHECKING:
@@ -138,6 +138,9 @@ def routes(state: SandboxState) -> list[Route]:
     async def get_shipments(request: Request) -> Response:
         return json_response(list_shipments(state.shipstation.store, request.query_params))
 
+    async def get_fulfillments(request: Request) -> Response:
+        return json_response(list_fulfillments(state.shipstation.store, request.query_params))
+
     async def get_carriers(request: Request) -> Response:
         return json_response(list(CARRIERS))
 
@@ -213,6 +216,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("/orders/{order_id}", get_order, "GET"),
         ("/orders", get_orders, "GET"),
         ("/shipments", get_shipments, "GET"),
+        ("/fulfillments", get_fulfillments, "GET"),
         ("/carriers", get_carriers, "GET"),
         ("/webhooks/subscribe", subscribe, "POST"),
         ("/webhooks", list_webhooks, "GET"),

@@ -3,7 +3,9 @@
 Paging: `page` from 1, `pageSize` default 100, max 500 (shipstation.md §1.4). Filters follow
 the v1 list endpoints plus the undocumented ones seen in SHIP_NOTIFY resource URLs (`batchId`,
 `storeID`, `shipmentId`). Assumptions: `orderNumber` is a "starts with" match on orders and an
-exact match on shipments; the default order is ascending by id.
+exact match on shipments; the default order is ascending by id; `batchId` also matches the
+shipments a relabel in that batch voided (so its SHIP_NOTIFY shows the old label `voided: true`
+beside the new one). `GET /fulfillments` lists orders marked as shipped (`list_fulfillments`).
 """
 
 from __future__ import annotations
@@ -84,8 +86,11 @@ def _shipment_json(shipment: StoredShipment, with_items: bool) -> dict[str, Any]
 
 def list_shipments(store: ShipStationStore, params: Mapping[str, str]) -> dict[str, Any]:
     shipments = list(store.shipments.values())
+    if params.get("batchId"):
+        wanted = params["batchId"]
+        shipments = [s for s in shipments
+                     if str(s.batch_id) == wanted or wanted in map(str, s.also_in_batches)]
     exact: dict[str, Callable[[StoredShipment], Any]] = {
-        "batchId": lambda s: s.batch_id,
         "orderId": lambda s: s.data["orderId"],
         "shipmentId": lambda s: s.data["shipmentId"],
         "orderNumber": lambda s: s.data["orderNumber"],
@@ -123,3 +128,18 @@ def list_shipments(store: ShipStationStore, params: Mapping[str, str]) -> dict[s
     page = paginate(shipments, params, "shipments")
     page["shipments"] = [_shipment_json(s, with_items) for s in page["shipments"]]
     return page
+
+
+def list_fulfillments(store: ShipStationStore, params: Mapping[str, str]) -> dict[str, Any]:
+    """`GET /fulfillments`: `{"fulfillments": [...], "total", "page", "pages"}`, filtered by
+    `fulfillmentId`, `orderId`, `orderNumber`, `trackingNumber` (exact) and `recipientName`."""
+    found = list(store.fulfillments.values())
+    for param in ("fulfillmentId", "orderId", "orderNumber", "trackingNumber"):
+        if params.get(param):
+            found = [f for f in found if str(f[param]) == params[param]]
+    if params.get("recipientName"):
+        name = params["recipientName"].lower()
+        found = [f for f in found if name in (f["shipTo"]["name"] or "").lower()]
+    fields = {"shipdate": lambda f: f["shipDate"], "createdate": lambda f: f["createDate"]}
+    found = _sorted(found, params, fields, lambda f: f["fulfillmentId"])
+    return paginate(found, params, "fulfillments")

@@ -1,5 +1,12 @@
 """The simulated ShipStation account as one object: store, warehouse, rate-limit window, and
-the order state changes that run on the simulated clock (holds that expire)."""
+the order state changes that run on the simulated clock (holds that expire).
+
+`markasshipped` records a Fulfillment, not a Shipment: the docs say orders marked as shipped
+"will not appear [in List Shipments] as they are considered external shipments" and do appear
+in List Fulfillments. SHIP_NOTIFY points at a shipments list, so none is sent for them
+(assumption: the docs name no webhook for mark-as-shipped; FULFILLMENT_SHIPPED belongs to
+fulfillment-provider orders and is not simulated).
+"""
 
 from __future__ import annotations
 
@@ -61,14 +68,39 @@ class ShipStationSim:
         self._touch(order)
         self.store.awaiting_since[order_id] = self.clock.now()
 
-    def mark_shipped(self, order: dict[str, Any], body: dict[str, Any]) -> None:
-        order.update(
-            orderStatus="shipped",
-            carrierCode=body.get("carrierCode"),
-            shipDate=str(body.get("shipDate") or self.clock.wall().date().isoformat())[:10],
-        )
+    def mark_shipped(self, order: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """`markasshipped`: the order is `shipped` and a Fulfillment records the parcel; no
+        Shipment (List Shipments leaves such orders out, the docs say) and so no SHIP_NOTIFY,
+        whose resource is a shipments list (assumption: the docs say nothing of webhooks for
+        it). `notifySalesChannel` shows as `marketplaceNotified`."""
+        ship_date = str(body.get("shipDate") or self.clock.wall().date().isoformat())[:10]
+        order.update(orderStatus="shipped", carrierCode=body.get("carrierCode"),
+                     shipDate=ship_date)
         self._touch(order)
         self.store.awaiting_since.pop(order["orderId"], None)
+        fulfillment = {
+            "fulfillmentId": self.store.next_fulfillment_id(),
+            "orderId": order["orderId"],
+            "orderNumber": order["orderNumber"],
+            "userId": self.store.user_id,
+            "customerEmail": order["customerEmail"],
+            "trackingNumber": body.get("trackingNumber"),
+            "createDate": order["modifyDate"],
+            "shipDate": ship_date,
+            "voidDate": None,
+            "deliveryDate": None,
+            "carrierCode": body.get("carrierCode"),
+            "fulfillmentProviderCode": None,
+            "fulfillmentServiceCode": None,
+            "fulfillmentFee": 0,
+            "voidRequested": False,
+            "voided": False,
+            "marketplaceNotified": bool(body.get("notifySalesChannel")),
+            "notifyErrorMessage": None,
+            "shipTo": dict(order["shipTo"]),
+        }
+        self.store.fulfillments[fulfillment["fulfillmentId"]] = fulfillment
+        return fulfillment
 
     def counts(self) -> dict[str, Any]:
         counts = self.store.counts()

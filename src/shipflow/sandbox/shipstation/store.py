@@ -1,14 +1,21 @@
-"""In-memory state of the simulated ShipStation v1 account: orders, shipments, webhooks.
+"""In-memory state of the simulated ShipStation v1 account: orders, shipments, fulfillments,
+webhooks.
 
 `upsert` implements createorder's semantics (shipstation.md §1.6): an `orderKey` that exists
-updates that order (same `orderId`, whole resource replaced); only open orders can be updated.
+updates that order (same `orderId`, whole resource replaced); only open orders can be updated
+("Orders in the cancelled and shipped states may not be updated", docs create-update-order).
+`holdUntilDate` is read-only in the docs: an upsert that keeps an order `on_hold` keeps the
+date set by `holduntil` (assumption: the real service does not clear it). Shipments are labels
+bought in ShipStation; fulfillments are orders marked as shipped without a label (docs: "Orders
+that have been marked as shipped either through the UI or the API will appear [in List
+Fulfillments] as they are considered fulfillments", and do not appear in List Shipments).
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +38,9 @@ class StoredShipment:
     items: list[dict[str, Any]]
     batch_id: int
     store_id: int
+    # Later batches whose SHIP_NOTIFY resource also lists this shipment (a relabel's batch
+    # shows the label it voided next to the new one; see `Warehouse.ship`).
+    also_in_batches: set[int] = field(default_factory=set)
 
 
 class Counter:
@@ -53,11 +63,13 @@ class ShipStationStore:
         self.next_customer_id = Counter(rng, 37_701_499)
         self.next_batch_id = Counter(rng, 144_015_674)
         self.next_webhook_id = Counter(rng, 123_456)
+        self.next_fulfillment_id = Counter(rng, 33_974_000)
         self.orders: dict[int, dict[str, Any]] = {}
         self.by_key: dict[str, int] = {}
         self.awaiting_since: dict[int, float] = {}
         self.customers: dict[str, int] = {}
         self.shipments: dict[int, StoredShipment] = {}
+        self.fulfillments: dict[int, dict[str, Any]] = {}
         self.subscriptions: dict[int, dict[str, Any]] = {}
         self.deleted: set[int] = set()  # soft-deleted orders (DELETE /orders/{id})
 
@@ -88,6 +100,8 @@ class ShipStationStore:
             next_item_id=self.next_item_id,
             now=now,
         )
+        if previous and previous["orderStatus"] == order["orderStatus"] == "on_hold":
+            order["holdUntilDate"] = previous["holdUntilDate"]
         self.orders[order["orderId"]] = order
         self.by_key[order["orderKey"]] = order["orderId"]
         if order["orderStatus"] == "awaiting_shipment":
@@ -129,4 +143,5 @@ class ShipStationStore:
             "orders": len(self.orders),
             "orders_by_status": by_status,
             "shipments": sum(not s.data["voided"] for s in self.shipments.values()),
+            "fulfillments": sum(not f["voided"] for f in self.fulfillments.values()),
         }

@@ -6,9 +6,13 @@ Printing a batch creates one Shipment per order (carrier and service from the or
 "SHIP_NOTIFY"}` to every matching subscription (shipstation.md §1.7). ShipStation's retry
 policy is undocumented; failed SHIP_NOTIFY posts are retried 3 times, 30 s doubling
 (assumption). With `auto_ship_after`, `ship_due` (run by a background loop) prints the orders that
-waited that long. Only `awaiting_shipment` orders are printed: held, cancelled and deleted ones
-stay put. `label_hooks` (the v2 account) gets every real label, batch and void, to keep each
-v1 shipment's v2 twin label and the carrier's tracking plan in step.
+waited that long. Only `awaiting_shipment` orders are printed: held (`on_hold`), cancelled,
+shipped and deleted ones stay put, as a warehouse cannot print a label for them in
+ShipStation until they are restored (asked for by id, they come back in `skipped` with their
+status). A relabel (`relabel=True`, shipped orders only) voids the order's label and prints a
+new one in a new batch, whose SHIP_NOTIFY resource lists both. `label_hooks` (the v2
+account) gets every real label, batch and void, to keep each v1 shipment's v2 twin label and
+the carrier's tracking plan in step.
 """
 
 from __future__ import annotations
@@ -175,7 +179,7 @@ class Warehouse:
             shipment_ids = []
             for order in ready[start : start + size]:
                 if relabel:
-                    self.void_active(order["orderId"])
+                    self.void_active(order["orderId"], batch_id)
                 weight_oz = ounces(order["weight"])
                 shipment, _ = self.label(order, choose_service(order, weight_oz), batch_id=batch_id)
                 shipment_ids.append(shipment.data["shipmentId"])
@@ -190,10 +194,15 @@ class Warehouse:
             )
         return {"batches": batches, "skipped": skipped}
 
-    def void_active(self, order_id: int) -> None:
+    def void_active(self, order_id: int, batch_id: int | None = None) -> None:
+        """Void the order's live labels; with `batch_id` (a relabel) they are listed in that
+        batch's SHIP_NOTIFY resource too, `voided: true`, beside the new label (assumption:
+        ShipStation's own batch resource is not documented to carry voided rows)."""
         for shipment in self.store.shipments.values():
             if shipment.data["orderId"] == order_id and not shipment.data["voided"]:
                 shipment.data.update(voided=True, voidDate=ss_timestamp(self.clock.wall()))
+                if batch_id is not None:
+                    shipment.also_in_batches.add(batch_id)
                 if self.label_hooks is not None:
                     self.label_hooks.v1_voided(shipment)
 

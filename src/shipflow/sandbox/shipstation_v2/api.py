@@ -8,7 +8,10 @@ the key's 200 requests/minute window (simulated time; 429 `rate_limit_exceeded` 
 Remaining/Reset` headers: UNVERIFIED for v2 (its docs name only `Retry-After`); turn it off to
 exercise a client's `Retry-After`-only path. Business and validation
 failures are `V2Error` envelopes. The JWKS is served at `/shipstation/v2/jwks` and
-`/shipstation/jwks` (the real one lives at `https://api.shipengine.com/jwks`).
+`/shipstation/jwks` (the real one lives at `https://api.shipengine.com/jwks`). The account has
+one warehouse (`GET /v2/warehouses`: `se-24079`, the Louisville address), which a shipment may
+name by `warehouse_id` instead of a `ship_from`; `GET /v2/shipments/{id}` and
+`/v2/shipments/external_shipment_id/{id}` read back the shipments rates and labels created.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from starlette.routing import Route
 
 from shipflow.sandbox.routing import Endpoint, counted, json_response
 from shipflow.sandbox.shipstation.carriers import SERVICES, label_pdf
-from shipflow.sandbox.shipstation_v2 import validation
+from shipflow.sandbox.shipstation_v2 import documents, validation
 from shipflow.sandbox.shipstation_v2.carriers import CARRIER_IDS, CODE_BY_ID, carrier_json
 from shipflow.sandbox.shipstation_v2.errors import V2Error
 from shipflow.sandbox.shipstation_v2.queries import list_labels
@@ -132,6 +135,28 @@ def routes(state: SandboxState) -> list[Route]:
         _label_options(body)
         return json_response(sim().buy_rate(request.path_params["rate_id"]))
 
+    async def warehouses(request: Request) -> Response:
+        return json_response({"warehouses": [documents.warehouse_json()]})
+
+    async def warehouse(request: Request) -> Response:
+        warehouse_id = request.path_params["warehouse_id"]
+        if warehouse_id != validation.WAREHOUSE_ID:
+            raise V2Error.not_found("warehouse_id", warehouse_id)
+        return json_response(documents.warehouse_json())
+
+    async def get_shipment(request: Request) -> Response:
+        shipment_id = request.path_params["shipment_id"]
+        if shipment_id not in sim().shipments:
+            raise V2Error.not_found("shipment_id", shipment_id)
+        return json_response(sim().shipments[shipment_id])
+
+    async def shipment_by_external_id(request: Request) -> Response:
+        external = request.path_params["external_shipment_id"]
+        found = sim().shipment_by_external_id(external)
+        if found is None:
+            raise V2Error.not_found("external_shipment_id", external)
+        return json_response(found)
+
     async def get_labels(request: Request) -> Response:
         url = sim().webhooks.base + "/shipstation/v2/labels"
         labels = list(sim().labels.values())
@@ -226,6 +251,11 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v2/labels/{label_id}", get_label, "GET", True),
         ("/v2/labels/{label_id}/void", void_label, "PUT", True),
         ("/v2/labels/{label_id}/track", track_label, "GET", True),
+        ("/v2/shipments/external_shipment_id/{external_shipment_id}", shipment_by_external_id,
+         "GET", True),
+        ("/v2/shipments/{shipment_id}", get_shipment, "GET", True),
+        ("/v2/warehouses", warehouses, "GET", True),
+        ("/v2/warehouses/{warehouse_id}", warehouse, "GET", True),
         ("/v2/carriers", carriers, "GET", True),
         ("/v2/carriers/{carrier_id}", carrier, "GET", True),
         ("/v2/environment/webhooks", create_webhook, "POST", True),

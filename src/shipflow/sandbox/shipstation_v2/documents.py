@@ -17,7 +17,14 @@ from shipflow.sandbox.carrier.transit import AIR, local_moment
 from shipflow.sandbox.shipstation.carriers import Service
 from shipflow.sandbox.shipstation.pricing import Quote
 from shipflow.sandbox.shipstation_v2.carriers import CARRIER_IDS, FRIENDLY
-from shipflow.sandbox.shipstation_v2.validation import ShipmentInput
+from shipflow.sandbox.shipstation_v2.validation import (
+    ADDRESS_KEYS,
+    WAREHOUSE_ADDRESS,
+    WAREHOUSE_ID,
+    ShipmentInput,
+)
+
+WAREHOUSE_CREATED = "2024-03-18T14:02:11.513Z"  # a fixed, plausible creation time
 
 
 def money(amount: float) -> dict[str, Any]:
@@ -209,4 +216,17 @@ def rate_json(*, rate_id: str, service: Service, quote: Quote, days: int, ship_d
         "validation_status": "valid",
         "warning_messages": [],
         "error_messages": [],
+    }
+
+
+def warehouse_json() -> dict[str, Any]:
+    """The account's one warehouse (`warehouse` schema): origin and return address alike."""
+    address = {key: WAREHOUSE_ADDRESS.get(key) for key in ADDRESS_KEYS}
+    return {
+        "warehouse_id": WAREHOUSE_ID,
+        "is_default": True,
+        "name": WAREHOUSE_ADDRESS["name"],
+        "created_at": WAREHOUSE_CREATED,
+        "origin_address": address,
+        "return_address": dict(address),
     }

@@ -8,6 +8,12 @@ webhooks cover labels printed through v1 too. Join a v1 shipment to its v2 label
 `external_shipment_id` (sandbox convention). Each v1 batch maps to one v2 batch, announced
 with LABEL_CREATED_V2 when the batch is printed; v2 label purchases get a batch of their own.
 Voiding either twin voids the other and stops the carrier's scans.
+
+Every rate request with an inline shipment creates a shipment record (as ShipEngine does);
+several may share an `external_shipment_id`. Looked up by it, the one with a label wins, else
+the newest (assumption: the real choice is undocumented). A shipment may name the account's
+warehouse (`warehouse_id`) instead of a `ship_from`; the record then shows the warehouse's
+address as `ship_from` and `return_to`.
 """
 
 from __future__ import annotations
@@ -120,8 +126,10 @@ class ShipStationV2Sim:
                 rates.append(documents.rate_json(rate_id=rate_id, service=service, quote=quote,
                                                  days=days, ship_day=ship_day,
                                                  estimate=estimate))
-        body = documents.shipment_json(shipment_id, shipment, now, ship_day)
-        self.shipments[shipment_id] = body
+        record = documents.shipment_json(shipment_id, shipment, now, ship_day)
+        if self.shipments.get(shipment_id, {}).get("shipment_status") != "label_purchased":
+            self.shipments[shipment_id] = record
+        body = dict(record)
         body["rate_response"] = {
             "rates": rates,
             "invalid_rates": [],
@@ -132,6 +140,17 @@ class ShipStationV2Sim:
             "errors": [],
         }
         return body
+
+    def shipment_by_external_id(self, external_id: str) -> dict[str, Any] | None:
+        """The shipment with that `external_shipment_id`: the one with a label when there is
+        one, else the newest (assumption: the real API's choice among several is undocumented;
+        each rate request with an inline shipment creates one)."""
+        matches = [self.shipments[sid] for sid, given in self.inputs.items()
+                   if given.external_shipment_id == external_id and sid in self.shipments]
+        if not matches:
+            return None
+        bought = [m for m in matches if m["shipment_status"] == "label_purchased"]
+        return (bought or matches)[-1]
 
     # -- labels ------------------------------------------------------------------------------
     def buy(self, shipment: ShipmentInput, service: Service, *, shipment_id: str | None = None,

@@ -1,7 +1,9 @@
 """Reference data for generated orders: a small product catalog, names, and addresses.
 
-Addresses are real city/ZIP pairs; phone numbers use the fictional 555-01xx range; emails use
-non-test demo domains (Klaviyo drops `example.com`/`test.com` events, klaviyo.md §2).
+`CATALOG` holds one entry per variant (SKU); variants of one product share `product_index`,
+whose product-level data (`productType`, `tags`, what review categories are read from) is in
+`PRODUCTS`. Addresses are real city/ZIP pairs; phone numbers use the fictional 555-01xx range;
+emails use non-test demo domains (Klaviyo drops `example.com`/`test.com` events, klaviyo.md §2).
 """
 
 from __future__ import annotations
@@ -20,6 +22,30 @@ class Product:
     product_index: int
     requires_shipping: bool = True
 
+
+@dataclass(frozen=True)
+class ProductInfo:
+    """Product-level fields (`Product.productType`, `Product.tags` in GraphQL)."""
+
+    product_type: str
+    tags: tuple[str, ...]
+
+
+# By `Product.product_index`. Tags are what a merchant would use to group review timing.
+PRODUCTS: tuple[ProductInfo, ...] = (
+    ProductInfo("Drinkware", ("ceramic", "gift-idea", "mug")),
+    ProductInfo("Coffee", ("coffee", "consumable", "single-origin")),
+    ProductInfo("Coffee", ("bulk", "coffee", "consumable")),
+    ProductInfo("Brewing Equipment", ("equipment", "grinder")),
+    ProductInfo("Brewing Equipment", ("equipment", "kettle")),
+    ProductInfo("Brewing Equipment", ("equipment", "scale")),
+    ProductInfo("Brewing Supplies", ("consumable", "filters")),
+    ProductInfo("Espresso Machines", ("equipment", "espresso", "high-value")),
+    ProductInfo("Espresso Accessories", ("accessory", "espresso")),
+    ProductInfo("Apparel", ("apparel", "merch")),
+    ProductInfo("Storage", ("storage",)),
+    ProductInfo("Subscriptions", ("digital", "subscription")),
+)
 
 CATALOG: tuple[Product, ...] = (
     Product(

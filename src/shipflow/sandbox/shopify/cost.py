@@ -6,7 +6,10 @@ multiply), a top-level mutation field costs 10. The requested cost is computed f
 document before execution; the actual cost from the data returned (real page sizes), and a
 mutation's actual cost is 10 per mutation field (as in the captured fulfillmentCreate response).
 Lists that take `first` but are not connections (`Order.fulfillments`) are sized like
-connections without the 2-point overhead (assumption).
+connections without the 2-point overhead (assumption); a list fetched by `ids`
+(`nodes(ids:)`) costs one object per id, since it returns one node per id (assumption; the
+rate-limit page prices interfaces at their most expensive selection and says nothing of
+`nodes`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
-from graphql.utilities import value_from_ast
+from graphql.utilities import value_from_ast, value_from_ast_untyped
 
 MUTATION_COST = 10
 CONNECTION_COST = 2
@@ -111,6 +114,14 @@ class CostCalculator:
                 return value_from_ast(argument.value, GraphQLInt, self.variables)
         return None
 
+    def _ids_size(self, node: FieldNode) -> int | None:
+        """How many ids a list field fetched by `ids:` asks for (None: not such a field)."""
+        for argument in node.arguments:
+            if argument.name.value == "ids":
+                value = value_from_ast_untyped(argument.value, self.variables)
+                return len(value) if isinstance(value, list) else 1
+        return None
+
     def _selection(
         self,
         parent: Any,
@@ -152,9 +163,13 @@ class CostCalculator:
         if named.name.endswith("Connection"):
             return self._connection(node, named, value, path, actual)
         is_list = isinstance(get_nullable_type(field_type), GraphQLList)
-        sized = is_list and any(a.name.value == "first" for a in node.arguments)
+        by_ids = self._ids_size(node) if is_list else None
+        sized = is_list and (by_ids is not None
+                             or any(a.name.value == "first" for a in node.arguments))
         if not actual:
             each = 1 + self._selection(named, node.selection_set, None, path)
+            if by_ids is not None:
+                return each * by_ids
             return each * (self._arg(node, "first") or 1) if sized else each
         if is_list:
             costs = [

@@ -6,6 +6,8 @@ and the espresso machine start at 0 with `continue` (backorderable), the tamper 
 `committed` (with `continue`, `available` goes negative); a fulfillment takes them out of
 `committed` (so `on_hand` = available + committed drops); a restock puts them back into
 `available`. The sandbox does not refuse a checkout on a `deny` SKU (their stock is ample).
+`products` are the catalog's products (one per `product_index`, with their variants), which
+`Product` GraphQL nodes resolve to.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shipflow.sandbox.shopify.catalog import CATALOG, Product
+from shipflow.sandbox.shopify.catalog import CATALOG, PRODUCTS, Product
 from shipflow.sandbox.shopify.ids import IdAllocator, gid
 from shipflow.sandbox.shopify.rest import shop_time
 from shipflow.sandbox.shopify.store import LOCATION_ID
@@ -54,6 +56,18 @@ class StockItem:
                 "incoming": self.incoming}.get(name, 0)
 
 
+@dataclass
+class CatalogProduct:
+    """A product of the catalog: what `Product` nodes resolve to."""
+
+    id: int
+    title: str
+    vendor: str
+    product_type: str
+    tags: tuple[str, ...]
+    variants: list[StockItem]
+
+
 class Inventory:
     def __init__(self, seed: int, ids: IdAllocator, variant_ids: dict[str, int],
                  product_ids: list[int], now: Callable[[], datetime]) -> None:
@@ -62,6 +76,7 @@ class Inventory:
         self.items: dict[int, StockItem] = {}
         self.by_sku: dict[str, StockItem] = {}
         self.by_variant: dict[int, StockItem] = {}
+        self.products: dict[int, CatalogProduct] = {}
         stamp = shop_time(now())
         for product in CATALOG:
             tracked = product.requires_shipping
@@ -75,6 +90,12 @@ class Inventory:
             self.items[item.id] = item
             self.by_sku[item.sku] = item
             self.by_variant[item.variant_id] = item
+            if item.product_id not in self.products:
+                info = PRODUCTS[product.product_index]
+                self.products[item.product_id] = CatalogProduct(
+                    item.product_id, product.title, product.vendor, info.product_type,
+                    info.tags, [])
+            self.products[item.product_id].variants.append(item)
 
     def _touch(self, item: StockItem) -> None:
         item.updated_at = shop_time(self.now())
@@ -103,9 +124,12 @@ class Inventory:
             touched.append(item)
         return touched
 
-    def set_available(self, sku: str, available: int) -> StockItem:
+    def set_available(self, sku: str, available: int, policy: str | None = None) -> StockItem:
+        """Set a SKU's `available` stock (and, if given, its policy: DENY or CONTINUE)."""
         item = self.by_sku[sku]
         item.available = available
+        if policy is not None:
+            item.policy = policy
         self._touch(item)
         return item
 

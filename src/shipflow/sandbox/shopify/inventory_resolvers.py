@@ -123,12 +123,12 @@ INVENTORY_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
         "inventoryPolicy": lambda i, _: i.policy,
         "inventoryQuantity": lambda i, _: i.available if i.tracked else None,
         "inventoryItem": lambda i, _: i,
-        "product": lambda i, _: i,
+        "product": lambda i, info: _inventory(info).products[i.product_id],
     },
     "Product": {
-        "id": lambda i, _: gid("Product", i.product_id),
-        "legacyResourceId": lambda i, _: str(i.product_id),
-        "title": lambda i, _: i.product.title,
-        "vendor": lambda i, _: i.product.vendor,
+        "id": lambda p, _: gid("Product", p.id),
+        "legacyResourceId": lambda p, _: str(p.id),
+        "productType": lambda p, _: p.product_type,
+        "tags": lambda p, _: list(p.tags),
     },
 }

@@ -1,6 +1,7 @@
-"""The inventory part of the Admin GraphQL subset (shopify.md §6): `inventoryItem`,
-`productVariant` and `productVariants` with the real field names and nullability.
-It extends `schema.SDL` (see `schema.base_schema`).
+"""The inventory and catalog part of the Admin GraphQL subset (shopify.md §6): `inventoryItem`,
+`productVariant`, `productVariants` and `Product` (with `productType` and `tags`, read through
+`nodes(ids:)`) with the real field names and nullability. It extends `schema.SDL` (see
+`schema.base_schema`).
 """
 
 from __future__ import annotations
@@ -87,5 +88,7 @@ type Product implements Node {
   legacyResourceId: UnsignedInt64!
   title: String!
   vendor: String!
+  productType: String!
+  tags: [String!]!
 }
 '''

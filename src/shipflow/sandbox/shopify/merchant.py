@@ -40,12 +40,18 @@ class Merchant:
         self.ids = ids
         self.echo = echo
 
-    def set_stock(self, sku: str, available: int) -> dict[str, Any]:
+    def set_stock(self, sku: str, available: int, policy: str | None = None,
+                  deliver: bool = True) -> dict[str, Any]:
+        """Set `available` (and the overselling policy, `deny` or `continue`); send
+        `inventory_levels/update` unless `deliver` is False (staging a scenario silently)."""
         if sku not in self.inventory.by_sku:
             raise MerchantError(f"unknown sku {sku!r}", 404)
-        item = self.inventory.set_available(sku, available)
-        payload = self.inventory.level_json(item)
-        self.store.emit([("inventory_levels/update", payload)])
+        if policy is not None and policy.lower() not in ("deny", "continue"):
+            raise MerchantError('policy must be "deny" or "continue"', 400)
+        item = self.inventory.set_available(sku, available,
+                                            policy.upper() if policy is not None else None)
+        if deliver:
+            self.store.emit([("inventory_levels/update", self.inventory.level_json(item))])
         return self.inventory.to_json(item)
 
     def stock_changed(self, items: list[Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -4,6 +4,11 @@ Business failures are returned as `userErrors` (`{field, message, code}`), never
 (shopify.md §4.2). Each successful write emits the webhook topics Shopify sends for it
 (shopify.md §8.3); the echo topics (`orders/updated`, `orders/fulfilled`, ...) only when
 `echo` is on. Error wordings Shopify does not document are marked as assumptions.
+
+A fulfillment of part of a fulfillment order leaves the rest on that same FO, now IN_PROGRESS
+("The fulfillment order is being processed") with smaller `remainingQuantity`s; the FO closes
+when nothing remains. Shopify documents no automatic split on a partial fulfillment (splits
+are explicit: `fulfillmentOrderSplit`, or a hold on some lines), so none happens here.
 """
 
 from __future__ import annotations

@@ -26,6 +26,12 @@ from shipflow.sandbox.shopify.rest import (
 )
 
 SHOP_ID = 548380009
+PLACES = {
+    "contiguous": catalog.CONTIGUOUS,
+    "noncontiguous": catalog.NONCONTIGUOUS,
+    "military": catalog.MILITARY,
+    "international": catalog.INTERNATIONAL,
+}
 
 
 class OrderGenerator:
@@ -44,22 +50,25 @@ class OrderGenerator:
         self.number += 1
         return self.number
 
-    def generate(self, now: datetime) -> dict[str, Any]:
+    def generate(self, now: datetime, *, lines: list[tuple[str, int]] | None = None,
+                 destination: str | None = None) -> dict[str, Any]:
+        """A paid order; `lines` ((SKU, quantity) pairs) and `destination` (`contiguous`,
+        `noncontiguous`, `military` or `international`) are drawn at random when not given."""
         rng = self.rng
         number = self.next_number()
         order_id = self.ids.next("Order")
         first, last = rng.choice(catalog.FIRST_NAMES), rng.choice(catalog.LAST_NAMES)
         local = f"{first}.{last}{rng.randrange(10, 99)}".lower().replace("á", "a")
         email = f"{local}@{rng.choice(catalog.EMAIL_DOMAINS)}"
-        place = self._place()
+        place = self._place() if destination is None else rng.choice(PLACES[destination])
         phone = (
             f"+1{place.area_code}55501{rng.randrange(100):02d}"
             if place.country_code in ("US", "PR")
             else None
         )
         address = self._address(first, last, place, phone)
-        lines = self._line_items()
-        subtotal = sum((Decimal(li["price"]) * li["quantity"] for li in lines), Decimal(0))
+        items = self._line_items() if lines is None else self._chosen_lines(lines)
+        subtotal = sum((Decimal(li["price"]) * li["quantity"] for li in items), Decimal(0))
         title, code, ship_price = rng.choice(catalog.SHIPPING_RATES[place.kind])
         if title == "Free Shipping" and subtotal < 50:
             title, code, ship_price = catalog.SHIPPING_RATES["contiguous"][0]
@@ -156,7 +165,7 @@ class OrderGenerator:
             "total_tax": z,
             "total_tax_set": money_set(z),
             "total_tip_received": z,
-            "total_weight": sum(li["grams"] * li["quantity"] for li in lines),
+            "total_weight": sum(li["grams"] * li["quantity"] for li in items),
             "updated_at": created,
             "user_id": None,
             "billing_address": dict(address),
@@ -172,7 +181,7 @@ class OrderGenerator:
             ),
             "discount_applications": [],
             "fulfillments": [],
-            "line_items": lines,
+            "line_items": items,
             "payment_terms": None,
             "refunds": [],
             "shipping_address": address,
@@ -182,6 +191,15 @@ class OrderGenerator:
             "returns": [],
             "line_item_groups": [],
         }
+
+    def _chosen_lines(self, lines: list[tuple[str, int]]) -> list[dict[str, Any]]:
+        by_sku = {p.sku: p for p in catalog.CATALOG}
+        return [
+            line_item_json(self.ids.next("LineItem"), by_sku[sku], quantity,
+                           self.product_ids[by_sku[sku].product_index],
+                           self.variant_ids[sku])
+            for sku, quantity in lines
+        ]
 
     def _place(self) -> catalog.Place:
         roll = self.rng.random()

@@ -1,7 +1,10 @@
 """GraphQL resolvers for the Admin subset, reading and writing the shop through the context.
 
 The schema object is shared, so resolvers are stateless: `info.context` is a `ShopContext`
-carrying the store and the operations of the running sandbox.
+carrying the store and the operations of the running sandbox. `node`/`nodes` serve orders,
+fulfillment orders, fulfillments and products; another kind of GID resolves to null (the
+sandbox has no such objects). `nodes` refuses more than 250 ids, Shopify's input-array cap
+(shopify.md §5.1; the error wording and `MAX_INPUT_SIZE_EXCEEDED` code are assumptions).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 
 from shipflow.sandbox.shopify.ids import gid, parse_gid
+from shipflow.sandbox.shopify.inventory import CatalogProduct
 from shipflow.sandbox.shopify.operations import ShopifyOperations
 from shipflow.sandbox.shopify.store import (
     Fulfillment,
@@ -108,13 +112,31 @@ def _lookup(kind: str) -> Callable[..., Any]:
     return resolve
 
 
+MAX_INPUT_ITEMS = 250  # "Input arrays hold at most 250 items" (shopify.md §5.1)
+
+
 def _node(_: Any, info: GraphQLResolveInfo, id: str) -> Any:
+    """The node of a GID. Served kinds: Order, FulfillmentOrder, Fulfillment and Product; any
+    other well-formed GID resolves to null (assumption: the sandbox has no such objects)."""
     for kind in ("Order", "FulfillmentOrder", "Fulfillment"):
         if parse_gid(id, kind) is not None:
             return _lookup(kind)(_, info, id)
     if parse_gid(id) is None:
         raise GraphQLError(f"Invalid global id '{id}'")
+    product_id = parse_gid(id, "Product")
+    if product_id is not None and info.context.inventory is not None:
+        return info.context.inventory.products.get(product_id)
     return None
+
+
+def _nodes(_: Any, info: GraphQLResolveInfo, ids: list[str]) -> list[Any]:
+    """`nodes(ids:)`: one entry per id, in order, null where nothing has that id."""
+    if len(ids) > MAX_INPUT_ITEMS:
+        # Assumption: wording and code as Shopify's input-size errors read in public reports.
+        raise GraphQLError(
+            f"The input array size of {len(ids)} is greater than the maximum allowed of "
+            f"{MAX_INPUT_ITEMS}.", extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"})
+    return [_node(_, info, each) for each in ids]
 
 
 def _fo_line_item(line: FulfillmentOrderLine, info: GraphQLResolveInfo) -> dict[str, Any]:
@@ -175,6 +197,7 @@ RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
         "fulfillmentOrder": _lookup("FulfillmentOrder"),
         "fulfillment": _lookup("Fulfillment"),
         "node": _node,
+        "nodes": _nodes,
     },
     "Mutation": {
         "fulfillmentCreate": _fulfillment_create,
@@ -262,6 +285,7 @@ _NODE_TYPES = {
     FulfillmentOrder: "FulfillmentOrder",
     Fulfillment: "Fulfillment",
     FulfillmentHold: "FulfillmentHold",
+    CatalogProduct: "Product",
 }
 
 

@@ -27,6 +27,7 @@ type Query {
   fulfillmentOrder(id: ID!): FulfillmentOrder
   fulfillment(id: ID!): Fulfillment
   node(id: ID!): Node
+  nodes(ids: [ID!]!): [Node]!
 }
 
 type Mutation {

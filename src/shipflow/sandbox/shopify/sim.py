@@ -43,8 +43,13 @@ class ShopifySim:
             self._buckets[token] = LeakyBucket(self.clock, size, rate)
         return self._buckets[token]
 
-    def generate_orders(self, count: int, deliver: bool = True) -> list[ShopOrder]:
-        return [self.place(self.generator.generate(self.clock.wall()), deliver)
+    def generate_orders(self, count: int, deliver: bool = True, *,
+                        lines: list[tuple[str, int]] | None = None,
+                        destination: str | None = None) -> list[ShopOrder]:
+        """`count` generated orders; `lines` ((SKU, quantity) pairs) and `destination` (a
+        `catalog` place kind) fix what would otherwise be drawn at random."""
+        return [self.place(self.generator.generate(self.clock.wall(), lines=lines,
+                                                   destination=destination), deliver)
                 for _ in range(count)]
 
     def import_orders(self, orders: list[dict[str, Any]], deliver: bool = True) -> list[ShopOrder]:
@@ -86,8 +91,22 @@ class ShopifySim:
         self.inventory.ship(lines)
 
     def order_json(self, order: ShopOrder) -> dict[str, Any]:
-        """The order as the controls show it: REST order plus FOs and fulfillments."""
+        """The order as the controls show it: the REST order, its fulfillment orders (status,
+        holds, line items with what remains) and its fulfillments (REST shape: tracking
+        numbers, company, URLs and the line items each one shipped)."""
         store = self.store
+
+        def line(ln: Any) -> dict[str, Any]:
+            item = order.line_item(ln.line_item_id)
+            return {
+                "id": gid("FulfillmentOrderLineItem", ln.id),
+                "line_item_id": gid("LineItem", ln.line_item_id),
+                "sku": item.get("sku"),
+                "variant_id": item.get("variant_id"),
+                "total_quantity": ln.total_quantity,
+                "remaining_quantity": ln.remaining_quantity,
+            }
+
         return {
             "order": order.rest,
             "display_fulfillment_status": store.display_fulfillment_status(order),
@@ -101,18 +120,11 @@ class ShopifySim:
                             "reason": h.reason,
                             "handle": h.handle,
                             "reason_notes": h.reason_notes,
+                            "held_by_requesting_app": h.held_by_requesting_app,
                         }
                         for h in fo.holds
                     ],
-                    "line_items": [
-                        {
-                            "id": gid("FulfillmentOrderLineItem", ln.id),
-                            "line_item_id": gid("LineItem", ln.line_item_id),
-                            "total_quantity": ln.total_quantity,
-                            "remaining_quantity": ln.remaining_quantity,
-                        }
-                        for ln in fo.lines
-                    ],
+                    "line_items": [line(ln) for ln in fo.lines],
                 }
                 for fo in store.order_fulfillment_orders(order)
             ],

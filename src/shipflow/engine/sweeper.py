@@ -1,0 +1,92 @@
+"""Starts the lifecycle work that nothing else starts: stopping cancelled orders, firing due
+timers, and telling customers about delays.
+
+Runs as a thread in every process that runs workflows. Everything it starts has a deterministic
+workflow id (`stop:<order>`, `delay:<unique id>`) or claims its rows first (timers), so several
+sweepers (several workers on PostgreSQL) never start the same work twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import datetime
+from typing import Callable
+
+from shipflow.domain.delays import detect_delay
+from shipflow.domain.policy import DelayPolicy
+from shipflow.store.lifecycle import Lifecycle
+
+log = logging.getLogger("shipflow.sweeper")
+
+
+class Sweeper:
+    def __init__(self, lifecycle: Lifecycle, *, clock: Callable[[], datetime],
+                 delay_policy: Callable[[], DelayPolicy],
+                 start_stop: Callable[[int], None],
+                 start_timers: Callable[[str, list[str]], None],
+                 start_delay: Callable[[str, object], None],
+                 batch_exists: Callable[[str], bool],
+                 interval: float = 1.0, delay_interval: float = 60.0) -> None:
+        self.lifecycle = lifecycle
+        self.clock = clock
+        self.delay_policy = delay_policy
+        self.start_stop = start_stop
+        self.start_timers = start_timers
+        self.start_delay = start_delay
+        self.batch_exists = batch_exists
+        self.interval = interval
+        self.delay_interval = delay_interval
+        self._last_delay_sweep = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="shipflow-sweeper", daemon=True)
+
+    def start(self) -> None:
+        released = self.lifecycle.release_orphan_timers(self.batch_exists)
+        if released:
+            log.info("released %d timers from batches that never started", released)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def sweep_once(self, *, delays: bool = True) -> dict[str, int]:
+        stopped = self.lifecycle.orders_to_stop()
+        for order_pk in stopped:
+            self.start_stop(order_pk)
+        fired = 0
+        while True:
+            batch_id = f"timers:{uuid.uuid4()}"
+            keys = self.lifecycle.claim_due_timers(batch_id, self.clock())
+            if not keys:
+                break
+            self.start_timers(batch_id, keys)
+            fired += len(keys)
+        delayed = self.sweep_delays() if delays else 0
+        return {"stopping": len(stopped), "timers": fired, "delays": delayed}
+
+    def sweep_delays(self) -> int:
+        now = self.clock()
+        policy = self.delay_policy()
+        count = 0
+        for stored in self.lifecycle.undelivered_shipments():
+            since = stored.created_at
+            notice = detect_delay(stored.progress, now, policy, since=since)
+            if notice is not None:
+                self.start_delay(stored.shipment.shipment_id, notice)
+                count += 1
+        return count
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                due = time.monotonic() - self._last_delay_sweep >= self.delay_interval
+                if due:
+                    self._last_delay_sweep = time.monotonic()
+                self.sweep_once(delays=due)
+            except Exception:  # a database hiccup must not kill the thread; the next tick retries
+                log.exception("lifecycle sweep failed; retrying")
+
