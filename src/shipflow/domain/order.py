@@ -94,6 +94,7 @@ class Order:
     test: bool = False
     cancelled_at: datetime | None = None
     note: str | None = None
+    refunded: tuple[tuple[int, int], ...] = ()  # (line item id, units refunded), all refunds
 
     @property
     def gid(self) -> str:
@@ -102,6 +103,19 @@ class Order:
     @property
     def is_paid(self) -> bool:
         return self.financial_status in ("paid", "partially_refunded") and self.cancelled_at is None
+
+    @property
+    def fully_refunded(self) -> bool:
+        """Every unit that needed shipping was refunded (shipping itself may not be): nothing is
+        left to ship or to follow up on."""
+        if self.financial_status in ("refunded", "voided"):
+            return True
+        refunded: dict[int, int] = {}
+        for line_item_id, quantity in self.refunded:
+            refunded[line_item_id] = refunded.get(line_item_id, 0) + quantity
+        lines = [li for li in self.line_items if li.requires_shipping and li.quantity > 0]
+        return bool(lines) and all(refunded.get(li.line_item_id, 0) >= li.quantity
+                                   for li in lines)
 
     @property
     def contact_email(self) -> str | None:

@@ -38,6 +38,7 @@ def order_to_json(order: Order) -> dict[str, Any]:
         "test": order.test,
         "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
         "note": order.note,
+        "refunded": [list(r) for r in order.refunded],
         "customer": None if customer is None else {
             "customer_id": customer.customer_id, "email": customer.email, "phone": customer.phone,
             "first_name": customer.first_name, "last_name": customer.last_name,
@@ -78,6 +79,7 @@ def order_from_json(data: dict[str, Any]) -> Order:
         test=bool(data.get("test")),
         cancelled_at=datetime.fromisoformat(data["cancelled_at"]) if data.get("cancelled_at") else None,
         note=data.get("note"),
+        refunded=tuple((int(a), int(b)) for a, b in data.get("refunded") or ()),
         customer=Customer(**customer) if customer else None,
         shipping_address=address(data.get("shipping_address")),
         billing_address=address(data.get("billing_address")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -17,7 +17,7 @@ from shipflow.domain.parcel import (
     advance,
 )
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
-from shipflow.store.codec import order_to_json
+from shipflow.store.codec import order_from_json, order_to_json
 from shipflow.store.db import Database
 from shipflow.store.sql import add_timeline, aware, insert_ignore, utc
 from shipflow.store.tables import (
@@ -55,7 +55,7 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
 
 def _stops(order: Order) -> bool:
     """Cancelled, or refunded in full: nothing more may ship or be sent for it."""
-    return order.cancelled_at is not None or order.financial_status in ("refunded", "voided")
+    return order.cancelled_at is not None or order.fully_refunded
 
 
 def _initial_state(order: Order) -> OrderState:
@@ -269,6 +269,35 @@ class Store:
         if order.updated_at == stored_at and values.get("state", current.value) == current.value:
             return  # the same snapshot again (orders/create then orders/paid)
         conn.execute(orders.update().where(orders.c.id == row.id).values(**values))
+
+    def apply_refund(self, shop_domain: str, shopify_order_id: int, refund_id: int,
+                     lines: Sequence[tuple[int, int]]) -> OrderState | None:
+        """`refunds/create`: add the refunded units to the order; when every unit to ship is
+        refunded, the order stops like a cancelled one. Returns the order's state, or None when
+        shipflow does not know the order."""
+        with self.db.engine.begin() as conn:
+            conn.execute(orders.update().where(orders.c.shop_domain == shop_domain,
+                                               orders.c.shopify_order_id == shopify_order_id)
+                         .values(updated_at=orders.c.updated_at))  # lock the row first
+            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state).where(
+                orders.c.shop_domain == shop_domain,
+                orders.c.shopify_order_id == shopify_order_id)).first()
+            if row is None:
+                return None
+            order = order_from_json(row.snapshot)
+            order = replace(order, refunded=order.refunded + tuple(lines))
+            current = OrderState(row.state)
+            state = current
+            if _stops(order) and not current.is_stopped:
+                state = (OrderState.CANCELLED if current in (OrderState.RECEIVED, OrderState.PAID)
+                         else OrderState.CANCELLING)
+            conn.execute(orders.update().where(orders.c.id == row.id).values(
+                snapshot=order_to_json(order), state=state.value, updated_at=self.clock()))
+            units = sum(q for _, q in lines)
+            self._timeline(conn, row.id, "refunded", f"Refunded in Shopify: {units} unit(s)"
+                           + ("; stopping what is pending" if state != current else ""),
+                           {"refund_id": refund_id}, dedupe_key=f"refund:{refund_id}")
+        return state
 
     def reject_delivery(self, delivery: Delivery, http_status: int, reason: str) -> None:
         """Keep a rejected delivery for inspection; it never starts anything."""

@@ -86,6 +86,8 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
                 judged.reason, judged.topic, judged.shop)
         else:
             new, _ = await asyncio.wrap_future(writer.accept(judged.delivery, judged.order, True))
+            if new and judged.refund is not None:
+                await run_in_threadpool(intake.apply_refund, store, judged)
             verdict = intake.settle_shopify(starter, judged, new)
         return JSONResponse(verdict.body, status_code=verdict.status_code)
 

@@ -22,6 +22,7 @@ from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation import webhooks as shipstation_webhooks
 from shipflow.providers.shipstation.v2_webhooks import JwksCache
 from shipflow.providers.shopify import webhooks as shopify_webhooks
+from shipflow.providers.shopify.topics import Refund, parse_refund
 from shipflow.providers.shopify.webhooks import MalformedWebhook
 from shipflow.store.repository import Delivery, Store
 
@@ -91,6 +92,7 @@ class Judged:
     delivery: Delivery
     order: Order | None
     stock_change: tuple[int, str] | None = None  # (inventory item id, updated_at)
+    refund: Refund | None = None
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,26 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
             return Rejection(400, f"{meta.topic}: inventory_item_id: expected an integer id",
                              kept, meta.topic, meta.shop_domain)
         stock_change = (item_id, str(payload.get("updated_at") or meta.webhook_id))
+    refund: Refund | None = None
+    if meta.topic == "refunds/create":
+        try:
+            refund = parse_refund(payload)
+        except MalformedWebhook as exc:
+            return Rejection(400, f"{meta.topic}: {exc}", kept, meta.topic, meta.shop_domain)
     delivery = Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
                         shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body))
-    return Judged(delivery, order, stock_change)
+    return Judged(delivery, order, stock_change, refund)
+
+
+def apply_refund(store: Store, judged: Judged) -> None:
+    """A refund is applied to the stored order (it may stop it: the sweeper does the rest)."""
+    refund = judged.refund
+    if refund is None or not judged.delivery.shop_domain:
+        return
+    lines = [(line.line_item_id, line.quantity) for line in refund.line_items]
+    if store.apply_refund(judged.delivery.shop_domain, refund.order_id, refund.refund_id,
+                          lines) is None:
+        log.info("refund for an order shipflow never received; kept in the inbox only")
 
 
 def settle_shopify(starter: Starter, judged: Judged, new: bool) -> Verdict:

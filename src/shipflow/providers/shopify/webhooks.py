@@ -155,7 +155,23 @@ def parse_order(payload: Any, shop_domain: str) -> Order:
         test=root.boolean("test", False),
         cancelled_at=root.timestamp("cancelled_at", required=False),
         note=root.string("note", required=False, empty_is_none=True),
+        refunded=_refunded(root),
     )
+
+
+def _refunded(root: Fields) -> tuple[tuple[int, int], ...]:
+    """(line item id, quantity) of every refund line in the order's `refunds`."""
+    out = []
+    for refund in root.objects("refunds", required=False):
+        for line in refund.objects("refund_line_items", required=False):
+            line_item_id = line.integer("line_item_id", required=False)
+            if line_item_id is None:
+                nested = line.optional_obj("line_item")
+                line_item_id = nested.integer("id", required=False) if nested else None
+            quantity = line.integer("quantity", required=False)
+            if line_item_id is not None and quantity:
+                out.append((line_item_id, quantity))
+    return tuple(out)
 
 
 def _line_item(f: Fields) -> LineItem:
