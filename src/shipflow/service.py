@@ -11,8 +11,9 @@ from fastapi import FastAPI
 
 from shipflow.config import Settings
 from shipflow.engine import Engine, Role
+from shipflow.rules import RulesFileError, load_configured
 from shipflow.store import Database, upgrade
-from shipflow.store.repository import Store
+from shipflow.store.repository import Store, utcnow
 from shipflow.web.app import create_app
 
 log = logging.getLogger("shipflow")
@@ -37,9 +38,13 @@ class Service:
         missing = settings.missing_credentials()
         if missing:
             raise ConfigurationError("set " + ", ".join(missing) + " (see README, Configuration)")
+        try:  # a bad rules file never starts the service: every error, with its line
+            rules = load_configured(settings.rules_path)
+        except RulesFileError as exc:
+            raise ConfigurationError(str(exc)) from exc
         upgrade(settings.database_url)
-        store = Store(Database.connect(settings.database_url))
-        engine = Engine(settings, store, role=role, clock=clock)
+        store = Store(Database.connect(settings.database_url), clock=clock or utcnow)
+        engine = Engine(settings, store, role=role, clock=clock, rules=rules)
         engine.launch()
         return cls(settings, store, engine, create_app(settings, store, engine))
 

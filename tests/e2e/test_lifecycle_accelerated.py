@@ -84,5 +84,9 @@ def test_200_orders_through_delivery_and_timers(tmp_path: Path) -> None:
             if plan["outcome"] in ("delayed", "stalled"):
                 assert told["Shipment Delayed"] >= 1, (order_id, plan["outcome"], told)
             if plan["outcome"] == "on_time":
+                # No "no Shipment Delayed" check here: at 20,000x one second of queueing is
+                # 5.5 simulated hours, so under this burst shipflow can hear of a scan a
+                # simulated day late and rightly call the parcel silent. The milestone tests
+                # check delays at a pace where that cannot happen.
                 assert told["Delivery Exception"] == 0
         assert outcomes["on_time"] > ORDERS // 2, outcomes

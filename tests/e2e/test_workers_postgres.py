@@ -44,6 +44,7 @@ class Cluster:
         self.pg_url = pg_url
         common = {
             "SHIPFLOW_DATABASE_URL": pg_url,
+            "SHIPFLOW_RULES": str(env.settings.rules),
             "SHIPFLOW_SHOPIFY_SHOP_URL": env.settings.shopify_shop_url,
             "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": env.settings.shopify_access_token,
             "SHIPFLOW_SHOPIFY_WEBHOOK_SECRET": env.settings.shopify_webhook_secret,

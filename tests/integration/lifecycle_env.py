@@ -21,12 +21,25 @@ TOKEN = "t0k"
 
 class Scenario:
     def __init__(self, service: Service, http: httpx.Client, sandbox_url: str, shipflow_url: str,
-                 sandbox_app: Any) -> None:
+                 sandbox_app: Any, start: Callable[[], tuple[Service, BackgroundServer]],
+                 web: BackgroundServer) -> None:
         self.service = service
         self.http = http
         self.sandbox = sandbox_url
         self.shipflow = shipflow_url
         self.sandbox_app = sandbox_app
+        self._start = start
+        self._web = web
+
+    def restart(self) -> None:
+        """Stop shipflow (web and engine) and start a new one on the same database."""
+        self._web.__exit__(None, None, None)
+        self.service.stop()
+        self.service, self._web = self._start()
+
+    def stop(self) -> None:
+        self._web.__exit__(None, None, None)
+        self.service.stop()
 
     # -- the merchant's side -----------------------------------------------------------------
     def place(self, *, count: int = 1, line_items: list[dict[str, Any]] | None = None,
@@ -113,9 +126,18 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
     sandbox_app = create_sandbox_app(config)
     with BackgroundServer(sandbox_app, port=sandbox_port):
         clock = sandbox_app.state.sandbox.clock.calendar
-        service = Service.start(env.settings, clock=clock)
-        try:
-            with BackgroundServer(service.app, port=port), httpx.Client(timeout=30) as http:
-                yield Scenario(service, http, env.sandbox_url, env.shipflow_url, sandbox_app)
-        finally:
-            service.stop()
+
+        def start() -> tuple[Service, BackgroundServer]:
+            service = Service.start(env.settings, clock=clock)
+            web = BackgroundServer(service.app, port=port)
+            web.__enter__()
+            return service, web
+
+        service, web = start()
+        with httpx.Client(timeout=30) as http:
+            scenario = Scenario(service, http, env.sandbox_url, env.shipflow_url, sandbox_app,
+                                start, web)
+            try:
+                yield scenario
+            finally:
+                scenario.stop()

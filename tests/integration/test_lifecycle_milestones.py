@@ -126,3 +126,16 @@ def test_duplicated_and_reordered_tracking_never_tells_twice(tmp_path: Path,
             assert metrics.count("Order Delivered") <= 1
             assert metrics.count("Shipment Out For Delivery") <= 1
             assert metrics.count("Order Shipped") == 1
+
+
+def test_timers_survive_a_restart(tmp_path: Path, database_url: str) -> None:
+    with running(tmp_path, database_url, rules(coffee_days=4), time_scale=SCALE,
+                 limits=False) as s:
+        force_next(s, "on_time")
+        [order_id] = s.place(line_items=[{"sku": "BEAN-ETH-340", "quantity": 1}],
+                             destination="contiguous")
+        s.wait_state(order_id, "delivered", timeout=120)
+        assert s.service.engine.runtime.lifecycle.timer_counts().get("review_request:pending") == 1
+        s.restart()  # four simulated days (~17 s) are still to go
+        review = one(s, order_id, "Review Request Due", timeout=120)
+        assert review["DaysSinceDelivery"] == 4

@@ -167,3 +167,41 @@ def test_relabel_updates_tracking_instead_of_a_second_fulfillment(
         view = s.view(order_id)
         live = [sh for sh in view["shipments"] if sh["state"] != "voided"]
         assert len(live) == 1 and live[0]["tracking_number"] in str(fulfillment)
+
+
+API_RULES = """
+version: 1
+policy:
+  labels: {{mode: api, choose: {choose}, preferred_carrier: ups, promised_business_days: 3}}
+rules:
+  - name: signature-above-threshold
+    when: order.total_price > 250.0
+    then: {{confirmation: signature}}
+"""
+
+
+def test_api_label_mode_buys_the_cheapest_on_time_rate(tmp_path: Path, database_url: str) -> None:
+    with running(tmp_path, database_url, API_RULES.format(choose="cheapest_on_time"),
+                 auto_ship=False) as s:
+        [order_id] = s.place(line_items=[{"sku": "MUG-CER-16", "quantity": 2}],
+                             destination="contiguous")
+        s.wait_state(order_id, "shipped")
+        ss = s.shipstation_order(str(order_id))
+        assert ss["orderStatus"] == "shipped"  # marked shipped with the bought label
+        [shipped] = s.events_for(order_id, "Order Shipped")
+        [fulfillment] = s.shopify_order(order_id)["fulfillments"]
+        assert shipped["properties"]["TrackingNumber"] in str(fulfillment)
+        bought = [e for e in s.view(order_id)["timeline"] if e["kind"] == "label_bought"]
+        assert len(bought) == 1 and "cheapest rate arriving by" in bought[0]["message"]
+
+
+def test_api_label_mode_prefers_the_merchants_carrier(tmp_path: Path, database_url: str) -> None:
+    with running(tmp_path, database_url, API_RULES.format(choose="preferred_carrier"),
+                 auto_ship=False) as s:
+        [order_id] = s.place(line_items=[{"sku": "TEE-LOGO-M", "quantity": 1}],
+                             destination="contiguous")
+        s.wait_state(order_id, "shipped")
+        [shipped] = s.events_for(order_id, "Order Shipped")
+        assert shipped["properties"]["CarrierCode"] == "ups"
+        bought = [e for e in s.view(order_id)["timeline"] if e["kind"] == "label_bought"]
+        assert "cheapest ups rate" in bought[0]["message"]

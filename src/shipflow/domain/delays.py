@@ -39,6 +39,10 @@ class DelayNotice:
     days_late: int
 
 
+# How far behind UTC the last US calendar day ends (Hawaii, UTC−10).
+ESTIMATE_DAY_ENDS = timedelta(hours=10)
+
+
 def _utc(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(
         timezone.utc)
@@ -84,11 +88,12 @@ def detect_delay(
 ) -> DelayNotice | None:
     """The delay to tell the customer about at `now`, if any.
 
-    - `estimate_passed` first: the parcel is not delivered and `now` is on a later UTC date
-      than the estimated date, i.e. past the end of the estimate's day in UTC. UTC because the
-      estimate is a UTC-midnight date and the domain does not know the recipient's time zone;
-      the cost is that the estimate's day ends at 19:00–20:00 in New York and 16:00–17:00 in
-      Los Angeles, so a check run that evening can call late a parcel still on the truck.
+    - `estimate_passed` first: the parcel is not delivered and the estimated day is over
+      everywhere in the US: `now` is past midnight at the end of that day in Hawaii (UTC−10,
+      the last US day to end; `ESTIMATE_DAY_ENDS`). The domain does not know the recipient's
+      time zone, and ending the day at UTC midnight called late the parcels a West-coast
+      driver delivers at 17:00 on the promised day (measured in the 200-order run). The cost:
+      the notice comes up to a few hours after the day really ended on the East coast.
       `days_late` counts calendar days past the estimated date (1 the day after).
     - else `no_scan`: no scan for `policy.no_scan_business_days` business days (see
       `business_days_between`) since the last scan or, before the first scan, since `since`
@@ -108,8 +113,8 @@ def detect_delay(
         return None
     if progress.exception is not None and progress.exception is not ExceptionType.DELAYED:
         return None
-    today = _utc(now).date()
     promised = estimate_date(progress.estimated_delivery) if progress.estimated_delivery else None
+    today = (_utc(now) - ESTIMATE_DAY_ENDS).date()  # the date it still is in Hawaii
     if promised is not None and today > promised:
         return DelayNotice(
             reason="estimate_passed",

@@ -66,11 +66,12 @@ class Engine:
     with separate `shipflow worker` processes); `"worker"` and `"all"` run workflows too."""
 
     def __init__(self, settings: Settings, store: Store, role: Role = "all",
-                 rt: Runtime | None = None, clock: Callable[[], datetime] | None = None) -> None:
+                 rt: Runtime | None = None, clock: Callable[[], datetime] | None = None,
+                 rules: RuleSet | None = None) -> None:
         self.settings = settings
         self.store = store
         self.role = role
-        self.runtime = rt or build_runtime(settings, store, clock=clock or utcnow)
+        self.runtime = rt or build_runtime(settings, store, rules, clock=clock or utcnow)
         self.dispatcher = Dispatcher(Pipeline(store), self._start_batch, self._workflow_exists)
         self.sweeper = Sweeper(
             Lifecycle(store), clock=self.runtime.clock,

@@ -204,7 +204,26 @@ def _release_in_shopify(order: Order) -> list[str]:
 
 @durable.workflow("release_hold")
 def release_hold(order_pk: int) -> str:
-    return str(retrying(release_both_sides, order_pk))
+    message = str(retrying(release_both_sides, order_pk))
+    _buy_if_api([order_pk])
+    return message
+
+
+def _buy_if_api(order_pks: list[int]) -> None:
+    """In `api` label mode, parts that became ready to ship get their label bought now."""
+    from shipflow.engine import labels
+    from shipflow.engine.workflows import ship_labels
+    rt = current()
+    if not labels.api_mode(rt):
+        return
+    keys = [p.order_key for pk in order_pks for p in ready_parts(pk)]
+    ship_labels(labels.buy_labels(keys))
+
+
+@durable.step("ready_parts")
+def ready_parts(order_pk: int) -> list[Any]:
+    return [p for p in current().lifecycle.parts_of([order_pk])[order_pk]
+            if p.status is PartStatus.AWAITING_SHIPMENT]
 
 
 # -- restock -----------------------------------------------------------------------------------
@@ -259,6 +278,7 @@ def restock(inventory_item_id: int) -> int:
     now = rt.clock()
     stored = {s.pk: s.order for s in rt.pipeline.load_orders([pk for pk, _ in resumed])}
     tell([(pk, messages.back_in_stock(stored[pk], skus, now)) for pk, skus in resumed])
+    _buy_if_api(sorted({pk for pk, _ in resumed}))
     return len(resumed)
 
 

@@ -30,7 +30,7 @@ from shipflow.domain.order import Order, OrderState
 from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking import tracking_info
 from shipflow.domain.tracking_events import TrackingUpdate
-from shipflow.engine import durable, lifecycle_flows, routing
+from shipflow.engine import durable, labels, lifecycle_flows, routing
 from shipflow.engine.routing import Routed
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
@@ -85,7 +85,7 @@ def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
     missing = routing.missing_stock(rt, [o for _, o in batch]) if len(rt.rules) else {}
     routed = [routing.route(rt, pk, order, missing) for pk, order in batch]
     rt.lifecycle.record_routing([(r.order_pk, r.order.shopify_order_id, r.decisions, r.errors,
-                                  r.fulfilment) for r in routed])
+                                  r.fulfilment, r.plan) for r in routed])
     return routed
 
 
@@ -167,6 +167,10 @@ def push_orders(order_pks: list[int]) -> int:
         batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}")
         return 0
     lifecycle_flows.after_push(routed)
+    if labels.api_mode(current()):
+        ship_labels(labels.buy_labels([
+            part_order_key(r.order.shopify_order_id, p.number) for r in routed
+            for p in r.fulfilment.parts if p.status is PartStatus.AWAITING_SHIPMENT]))
     return pushed
 
 
@@ -319,10 +323,15 @@ def shipped_states(order_pks: list[int]) -> None:
 @durable.workflow("handle_ship_notify")
 def handle_ship_notify(resource_url: str) -> int:
     shipments = _with_durable_retries(fetch_shipments, resource_url)
-    ours = [s for s in shipments if not s.voided and s.shopify_order_id is not None]
-    if not ours:
+    return ship_labels([s for s in shipments if not s.voided and s.shopify_order_id is not None])
+
+
+def ship_labels(shipments: list[Shipment]) -> int:
+    """Inside a workflow: printed (warehouse) or bought (api) labels to Shopify fulfillments and
+    `Order Shipped`; returns how many customers were told."""
+    if not shipments:
         return 0
-    labels = record_labels(ours)
+    labels = record_labels(shipments)
     try:
         fulfilled = set(_with_durable_retries(fulfil_in_shopify, labels))
     except ProviderError as exc:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from shipflow.domain.fulfilment import FulfilmentPlan, PartStatus, part_order_key
 from shipflow.domain.order import OrderState
 from shipflow.domain.parcel import ParcelProgress
-from shipflow.domain.routing import Decision
+from shipflow.domain.routing import Decision, RoutingPlan
 from shipflow.domain.shipment import Shipment, ShipmentItem
 from shipflow.domain.timers import PlannedTimer
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone
@@ -37,6 +37,9 @@ class StoredPart:
     hold_reason: str | None
     backordered: dict[str, int]
     shipstation_order_id: int | None
+    confirmation: str | None = None
+    carrier_code: str | None = None
+    service_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class DueTimer:
 def _part(row: Any) -> StoredPart:
     return StoredPart(int(row.order_id), row.order_key, int(row.part), list(row.items),
                       PartStatus(row.status), row.hold_reason, dict(row.backordered or {}),
-                      int(row.shipstation_order_id) if row.shipstation_order_id else None)
+                      int(row.shipstation_order_id) if row.shipstation_order_id else None,
+                      row.confirmation, row.carrier_code, row.service_code)
 
 
 class Lifecycle:
@@ -86,8 +90,9 @@ class Lifecycle:
         return [(int(r.order_id), int(r.shopify_line_item_id), r.sku, int(r.quantity)) for r in rows]
 
     def record_routing(self, routed: Sequence[tuple[int, int, Sequence[Decision], Sequence[str],
-                                                     FulfilmentPlan]]) -> None:
-        """(order pk, Shopify order id, decisions, rule errors, plan): the parts and the timeline."""
+                                                     FulfilmentPlan, RoutingPlan]]) -> None:
+        """(order pk, Shopify order id, decisions, rule errors, parts, rules' plan): the parts
+        and the timeline."""
         if not routed:
             return
         now = self.store.clock()
@@ -98,10 +103,14 @@ class Lifecycle:
                      "items": [{"line_item_id": ln.line_item_id, "sku": ln.sku,
                                 "quantity": ln.quantity} for ln in p.lines],
                      "hold_reason": p.hold_reason.value if p.hold_reason else None,
-                     "backordered": p.backordered or None, "created_at": now, "updated_at": now}
-                    for pk, shopify_id, _, _, plan in routed for p in plan.parts]
+                     "backordered": p.backordered or None,
+                     "confirmation": rp.confirmation.value if rp.confirmation else None,
+                     "carrier_code": rp.service.carrier_code if rp.service else None,
+                     "service_code": rp.service.service_code if rp.service else None,
+                     "created_at": now, "updated_at": now}
+                    for pk, shopify_id, _, _, plan, rp in routed for p in plan.parts]
             conn.execute(insert_ignore(dialect, shipstation_orders, rows, "order_key"))
-            for pk, _, decisions, errors, plan in routed:
+            for pk, _, decisions, errors, plan, _ in routed:
                 if plan.shopify_hold is not None:
                     conn.execute(orders.update().where(orders.c.id == pk).values(
                         hold_reason=plan.shopify_hold.reason.value,
@@ -124,6 +133,12 @@ class Lifecycle:
                     shipstation_orders.c.order_id.in_(wanted)).order_by(shipstation_orders.c.part)):
                 out[int(row.order_id)].append(_part(row))
         return out
+
+    def part(self, order_key: str) -> StoredPart | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(shipstation_orders).where(
+                shipstation_orders.c.order_key == order_key)).first()
+        return None if row is None else _part(row)
 
     def set_parts(self, updates: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """(order key, column values) for ShipStation order parts."""

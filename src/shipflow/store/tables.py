@@ -87,6 +87,10 @@ shipstation_orders = sa.Table(
     sa.Column("hold_reason", sa.String(32)),
     sa.Column("backordered", sa.JSON),
     sa.Column("shipstation_order_id", sa.BigInteger),
+    # What the rules asked of the label (api label mode buys it with these).
+    sa.Column("confirmation", sa.String(32)),
+    sa.Column("carrier_code", sa.String(64)),
+    sa.Column("service_code", sa.String(128)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

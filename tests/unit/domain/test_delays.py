@@ -52,10 +52,12 @@ def test_on_time_parcel_has_no_notice() -> None:
     assert detect_delay(moving(), at(MON, 2), POLICY) is None
 
 
-def test_estimate_passes_at_the_end_of_its_utc_day() -> None:
+def test_estimate_passes_when_its_day_is_over_in_hawaii() -> None:
     progress = moving(last_scan_at=at(MON, 2, 13))  # Wed 23:00: still scanning
-    assert detect_delay(progress, datetime(2026, 11, 5, 23, 59, 59, tzinfo=UTC), POLICY) is None
-    notice = detect_delay(progress, datetime(2026, 11, 6, 0, 0, tzinfo=UTC), POLICY)
+    # 17:00 in Los Angeles on the promised day is already the next day in UTC: not late yet.
+    assert detect_delay(progress, datetime(2026, 11, 6, 1, 0, tzinfo=UTC), POLICY) is None
+    assert detect_delay(progress, datetime(2026, 11, 6, 9, 59, 59, tzinfo=UTC), POLICY) is None
+    notice = detect_delay(progress, datetime(2026, 11, 6, 10, 0, tzinfo=UTC), POLICY)
     assert notice == DelayNotice("estimate_passed", "2026-11-05", date(2026, 11, 5), None, 1)
 
 
