@@ -37,3 +37,14 @@ def test_engine_throughput_smoke_ships_every_order() -> None:
 def test_status_lag_smoke_fulfils_and_tells_every_shipment() -> None:
     figures = run_bench("bench/status_lag.py", "--rate", "10", "--seconds", "2")
     assert figures["shipments"] == figures["fulfilled"] == figures["klaviyo_events"] == 20
+
+
+@pytest.mark.slow
+def test_drain_smoke_ships_every_order_without_a_429() -> None:
+    figures = run_bench("bench/drain.py", "--orders", "300", "--timeout", "180")
+    assert figures["orders"] == figures["shipped"] == figures["fulfilled_with_tracking"] == 300
+    assert figures["orders_lost"] == 0
+    assert figures["shipflow_orders_by_state"] == {"shipped": 300}
+    assert figures["rate_limited"] == {"shipstation": 0, "shopify": 0, "klaviyo": 0}
+    assert figures["klaviyo_429_sandbox"] == 0
+    assert figures["calls"]["shopify_fields"]["mutation fulfillmentCreate"] == 300

@@ -344,6 +344,8 @@ def milestone_events(update: TrackingUpdate, shipment_id: str,
         elif isinstance(event, ExceptionRaised) and event.exception is not ExceptionType.DELAYED:
             out.append((stored.order_pk, messages.delivery_exception(
                 order, shipment, tracking, event.exception, event.scan)))
+            if event.exception is ExceptionType.RETURNED_TO_SENDER:
+                rt.lifecycle.cancel_timers(stored.order_pk, "returned to sender")
     return out
 
 
