@@ -27,6 +27,7 @@ bench: $(STAMP)  ## every benchmark, one JSON line each (about 8 minutes)
 	$(BIN)/python bench/engine_throughput.py --orders 2000
 	for w in 1 2 4; do $(BIN)/python bench/engine_throughput.py --orders 2000 --postgres --workers $$w; done
 	$(BIN)/python bench/status_lag.py
+	for p in standard plus; do $(BIN)/python bench/drain.py --plan $$p; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

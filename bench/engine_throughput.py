@@ -72,6 +72,7 @@ def main() -> None:
         database_url, drop = fresh_postgres_database()
 
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
+                "SHIPFLOW_RULES": str(env.settings.rules),
                 "SHIPFLOW_DATABASE_URL": database_url,
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": "1000000/1",  # the sandbox enforces none
                 "SHIPFLOW_SANDBOX_RATE_LIMITS": "0"}

@@ -111,6 +111,7 @@ def main() -> None:
         database_url, drop = fresh_postgres_database()
 
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
+                "SHIPFLOW_RULES": str(env.settings.rules),
                 "SHIPFLOW_DATABASE_URL": database_url,
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": env.settings.shipstation_rate_limit,
                 "SHIPFLOW_SANDBOX_TIME_SCALE": str(env.sandbox_config.time_scale),

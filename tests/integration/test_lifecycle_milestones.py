@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.integration.lifecycle_env import Scenario, running, wait_until
 
-SCALE = 20_000
+SCALE = 40_000
 RULES = """
 version: 1
 policy:

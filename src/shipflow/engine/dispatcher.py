@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from typing import Callable
 
@@ -23,7 +24,12 @@ BATCH_SIZE = 100
 class Dispatcher:
     def __init__(self, pipeline: Pipeline, start_batch: Callable[[str, list[int]], None],
                  batch_exists: Callable[[str], bool], *, poll_interval: float = 0.25,
-                 gather: float = 0.02) -> None:
+                 gather: float = 0.02, max_hold: float = 5.0, quiet: float = 0.5) -> None:
+        self.max_hold = max_hold  # the longest a partial batch waits for more orders
+        self.quiet = quiet  # orders stopped arriving when none came for this long
+        self._partial_since: float | None = None
+        self._partial_size = 0
+        self._last_growth = 0.0
         self.pipeline = pipeline
         self.start_batch = start_batch
         self.batch_exists = batch_exists
@@ -51,6 +57,23 @@ class Dispatcher:
         """Claim and start batches until no paid order is left; returns how many orders."""
         total = 0
         while not self._stop.is_set():
+            paid, in_flight = self.pipeline.waiting_counts()
+            if paid == 0:
+                self._partial_since, self._partial_size = None, 0
+                return total
+            if paid < BATCH_SIZE:
+                # A partial batch waits while orders are still arriving or an earlier batch is
+                # still on its way (it would queue behind it for the same rate budget), at
+                # most `max_hold` seconds: a sale goes out in full batches of 100.
+                now = time.monotonic()
+                if self._partial_since is None:
+                    self._partial_since = self._last_growth = now
+                if paid > self._partial_size:
+                    self._partial_size, self._last_growth = paid, now
+                arriving = now - self._last_growth < self.quiet
+                if (arriving or in_flight > 0) and now - self._partial_since < self.max_hold:
+                    return total
+            self._partial_since, self._partial_size = None, 0
             batch_id = f"push:{uuid.uuid4()}"
             claimed = self.pipeline.claim_paid_orders(batch_id, BATCH_SIZE)
             if not claimed:

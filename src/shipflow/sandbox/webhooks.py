@@ -107,6 +107,7 @@ class WebhookDispatcher:
         self.deliveries: list[Delivery] = []
         self._concurrency = concurrency
         self._semaphore: asyncio.Semaphore | None = None
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._tails: dict[str, Delivery] = {}
@@ -116,7 +117,7 @@ class WebhookDispatcher:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(5.0, connect=1.0),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=self._concurrency),
+            limits=httpx.Limits(max_connections=self._concurrency * 4),
         )
 
     async def stop(self) -> None:
@@ -210,7 +211,9 @@ class WebhookDispatcher:
 
     async def _attempt(self, delivery: Delivery) -> bool:
         assert self._semaphore is not None and self._client is not None
-        async with self._semaphore:
+        semaphore = self._semaphores.setdefault(
+            delivery.provider, asyncio.Semaphore(self._concurrency))
+        async with semaphore:
             started = time.perf_counter()
             at = _iso_now(self.clock)
             if delivery.prepare is not None:

@@ -37,6 +37,9 @@ class Outcome:
 
 
 STOPPED = (OrderState.CANCELLING.value, OrderState.CANCELLED.value)
+PUSHED = (OrderState.IN_SHIPSTATION, OrderState.ON_HOLD, OrderState.BACKORDERED)
+SHIPPING = (OrderState.PARTIALLY_SHIPPED.value, OrderState.SHIPPED.value,
+            OrderState.DELIVERED.value)
 
 
 class Pipeline:
@@ -60,6 +63,15 @@ class Pipeline:
                 .returning(orders.c.id)
             ).scalars().all()
         return sorted(int(pk) for pk in claimed)
+
+    def waiting_counts(self) -> tuple[int, int]:
+        """(paid orders not yet in a batch, orders in batches not yet sent)."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(orders.c.state, sa.func.count()).where(
+                orders.c.state.in_([OrderState.PAID.value, OrderState.QUEUED.value]))
+                .group_by(orders.c.state)).all()
+        counts = {state: int(n) for state, n in rows}
+        return counts.get(OrderState.PAID.value, 0), counts.get(OrderState.QUEUED.value, 0)
 
     def release_orphans(self, batch_exists: Callable[[str], bool]) -> int:
         """Give back orders whose batch workflow does not exist (claimed, never enqueued)."""
@@ -130,8 +142,10 @@ class Pipeline:
                                          error=None if o.ok else o.message[:1024], updated_at=now))
                 state = (o.state or state_ok) if o.ok else state_failed
                 if state is not None:  # a cancellation that came in meanwhile wins
+                    # A fast SHIP_NOTIFY can ship the order before the push step records it.
+                    never_back = SHIPPING if state in PUSHED else ()
                     conn.execute(orders.update().where(orders.c.id == o.order_pk,
-                                                       orders.c.state.not_in(STOPPED))
+                                                       orders.c.state.not_in(STOPPED + never_back))
                                  .values(state=state.value, updated_at=now))
                 entry_kind = (state.value if state is not None else kind) if o.ok else "attention"
                 add_timeline(conn, dialect, now, o.order_pk, entry_kind, o.message, o.detail or {},
