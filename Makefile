@@ -21,7 +21,7 @@ demo-live: $(STAMP)  ## the same, then keep serving with a trickle of new orders
 test: $(STAMP)  ## the whole suite (PostgreSQL on 127.0.0.1:5432 for the postgres half)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)  ## every benchmark, one JSON line each (about 8 minutes)
+bench: $(STAMP)  ## every benchmark, one JSON line each (about 15 minutes)
 	$(BIN)/python bench/flash_intake.py
 	$(BIN)/python bench/flash_intake.py --postgres
 	$(BIN)/python bench/engine_throughput.py --orders 2000

@@ -25,6 +25,7 @@ from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.parcel import ExceptionRaised, MilestoneReached
 from shipflow.domain.routing import Hold, HoldReason
+from shipflow.domain.shipment import TrackingInfo
 from shipflow.domain.timers import TimerKind, plan_after_delivery
 from shipflow.domain.tracking import tracking_info
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
@@ -33,6 +34,7 @@ from shipflow.engine.routing import Routed
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, TransientError
 from shipflow.providers.shopify.models import HoldReason as ShopifyHoldReason
+from shipflow.store.lifecycle import StoredShipment
 from shipflow.store.pipeline import Outcome
 
 log = logging.getLogger("shipflow.engine")
@@ -320,16 +322,26 @@ def stop_order(order_pk: int) -> int:
 
 
 # -- carrier milestones ------------------------------------------------------------------------
+def _parcel(shipment_id: str) -> tuple[StoredShipment, Order, TrackingInfo] | None:
+    """A stored shipment with its order and tracking, for the messages about it."""
+    rt = current()
+    stored = rt.lifecycle.shipment(shipment_id)
+    if stored is None:
+        return None
+    order = rt.pipeline.load_orders([stored.order_pk])[0].order
+    shipment = stored.shipment
+    return stored, order, tracking_info(shipment.carrier_code, shipment.tracking_number)
+
+
 @durable.step("milestone_events")
 def milestone_events(update: TrackingUpdate, shipment_id: str,
                      reached: list[Any]) -> list[tuple[int, MilestoneEvent]]:
     rt = current()
-    stored = rt.lifecycle.shipment(shipment_id)
-    if stored is None:
+    found = _parcel(shipment_id)
+    if found is None:
         return []
-    order = rt.pipeline.load_orders([stored.order_pk])[0].order
+    stored, order, tracking = found
     shipment = stored.shipment
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
     out: list[tuple[int, MilestoneEvent]] = []
     for event in reached:
         if isinstance(event, MilestoneReached):
@@ -373,12 +385,11 @@ def tell_milestones(applied_events: list[Any], update: TrackingUpdate, shipment_
 @durable.step("delay_event")
 def delay_event(shipment_id: str, notice: DelayNotice) -> list[tuple[int, MilestoneEvent]]:
     rt = current()
-    stored = rt.lifecycle.shipment(shipment_id)
-    if stored is None:
+    found = _parcel(shipment_id)
+    if found is None:
         return []
-    order = rt.pipeline.load_orders([stored.order_pk])[0].order
+    stored, order, tracking = found
     shipment = stored.shipment
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
     event = messages.shipment_delayed(order, shipment, tracking, notice, rt.clock())
     return [(stored.order_pk, event)]
 

@@ -42,6 +42,15 @@ SHIPPING = (OrderState.PARTIALLY_SHIPPED.value, OrderState.SHIPPED.value,
             OrderState.DELIVERED.value)
 
 
+def _close_ledger(conn: sa.Connection, o: Outcome, now: Any) -> None:
+    if o.ledger_key:
+        conn.execute(outbound_ledger.update()
+                     .where(outbound_ledger.c.idempotency_key == o.ledger_key)
+                     .values(status="done" if o.ok else "failed",
+                             result=o.result if o.ok else None,
+                             error=None if o.ok else o.message[:1024], updated_at=now))
+
+
 class Pipeline:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -134,12 +143,7 @@ class Pipeline:
         dialect = self.db.dialect
         with self.db.engine.begin() as conn:
             for o in outcomes:
-                if o.ledger_key:
-                    conn.execute(outbound_ledger.update()
-                                 .where(outbound_ledger.c.idempotency_key == o.ledger_key)
-                                 .values(status="done" if o.ok else "failed",
-                                         result=o.result if o.ok else None,
-                                         error=None if o.ok else o.message[:1024], updated_at=now))
+                _close_ledger(conn, o, now)
                 state = (o.state or state_ok) if o.ok else state_failed
                 if state is not None:  # a cancellation that came in meanwhile wins
                     # A fast SHIP_NOTIFY can ship the order before the push step records it.
@@ -156,12 +160,7 @@ class Pipeline:
         now = self.store.clock()
         with self.db.engine.begin() as conn:
             for o in outcomes:
-                if o.ledger_key:
-                    conn.execute(outbound_ledger.update()
-                                 .where(outbound_ledger.c.idempotency_key == o.ledger_key)
-                                 .values(status="done" if o.ok else "failed",
-                                         result=o.result if o.ok else None,
-                                         error=None if o.ok else o.message[:1024], updated_at=now))
+                _close_ledger(conn, o, now)
 
     # -- labels ------------------------------------------------------------------------------
     def record_labels(self, labels: Sequence[tuple[int, Shipment, TrackingInfo]]) -> None:
