@@ -41,9 +41,9 @@ class RecordingStarter:
         self.tracking.append(update)
         return f"tracking:{update.tracking_number}"
 
-    def start_restock(self, inventory_item_id: int, updated_at: str) -> str:
+    def start_restock(self, inventory_item_id: int, webhook_id: str) -> str:
         self.restocks.append(inventory_item_id)
-        return f"restock:{inventory_item_id}:{updated_at}"
+        return f"restock:{inventory_item_id}:{webhook_id}"
 
     def start_release(self, order_pk: int) -> str:
         self.releases.append(order_pk)

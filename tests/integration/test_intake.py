@@ -198,3 +198,38 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(client) -> None:
     view = client.get("/api/orders/820982911946154508",
                       headers={"Authorization": "Bearer api-secret"}).json()
     assert view["state"] == "paid" and view["financial_status"] == "paid"
+
+
+def test_inventory_update_starts_a_restock_once_per_delivery(client, store, starter) -> None:
+    body = body_of({"inventory_item_id": 271878346596884015, "location_id": 24826418,
+                    "available": 5, "updated_at": "2026-11-24T10:00:00-05:00"})
+    headers = shopify_headers(body, "inventory_levels/update", webhook_id="inv-1")
+    assert client.post("/webhooks/shopify", content=body, headers=headers).status_code == 200
+    assert client.post("/webhooks/shopify", content=body, headers=headers).json()["status"] \
+        == "duplicate"
+    assert starter.restocks == [271878346596884015]
+    bad = body_of({"inventory_item_id": "nope"})
+    response = client.post("/webhooks/shopify", content=bad,
+                           headers=shopify_headers(bad, "inventory_levels/update"))
+    assert response.status_code == 400 and "inventory_item_id" in response.json()["error"]
+
+
+def test_full_refund_stops_the_order_and_a_malformed_one_is_400(client, store, starter) -> None:
+    order = paid_order()
+    body = body_of(order)
+    client.post("/webhooks/shopify", content=body, headers=shopify_headers(body))
+    with store.db.engine.begin() as conn:  # as if it were already in ShipStation
+        conn.execute(orders.update().values(state="in_shipstation"))
+    refund = body_of({"id": 5001, "order_id": order["id"], "refund_line_items": [
+        {"line_item_id": li["id"], "quantity": li["quantity"]} for li in order["line_items"]]})
+    response = client.post("/webhooks/shopify", content=refund,
+                           headers=shopify_headers(refund, "refunds/create"))
+    assert response.status_code == 200
+    view = client.get(f"/api/orders/{order['id']}",
+                      headers={"Authorization": "Bearer api-secret"}).json()
+    assert view["state"] == "cancelling"  # the sweeper cancels what is pending, then cancelled
+    assert any(e["kind"] == "refunded" for e in view["timeline"])
+    bad = body_of({"id": 5002, "order_id": order["id"], "refund_line_items": [{"quantity": 1}]})
+    response = client.post("/webhooks/shopify", content=bad,
+                           headers=shopify_headers(bad, "refunds/create"))
+    assert response.status_code == 400

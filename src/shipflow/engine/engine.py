@@ -134,8 +134,8 @@ class Engine:
         durable.enqueue(durable.ORDERS_QUEUE, workflow_id, lifecycle_flows.release_hold, order_pk)
         return workflow_id
 
-    def start_restock(self, inventory_item_id: int, updated_at: str) -> str:
-        workflow_id = f"restock:{inventory_item_id}:{updated_at}"
+    def start_restock(self, inventory_item_id: int, webhook_id: str) -> str:
+        workflow_id = f"restock:{inventory_item_id}:{webhook_id}"
         durable.enqueue(durable.ORDERS_QUEUE, workflow_id, lifecycle_flows.restock,
                         inventory_item_id)
         return workflow_id

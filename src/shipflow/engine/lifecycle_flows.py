@@ -157,8 +157,17 @@ def _in_parallel(fn: Callable[[Any], Outcome], items: Sequence[Any]
     return outcomes, first_error
 
 
+@durable.step("pushed_ok")
+def pushed_ok(order_pks: list[int]) -> list[int]:
+    """The orders of a batch that ShipStation took (a refused one needs a person instead)."""
+    refused = (OrderState.NEEDS_ATTENTION, OrderState.QUEUED)
+    return [s.pk for s in current().pipeline.load_orders(order_pks) if s.state not in refused]
+
+
 def after_push(routed: list[Routed]) -> None:
     """Called by `push_orders` once the batch is in ShipStation."""
+    ok = set(pushed_ok([r.order_pk for r in routed]))
+    routed = [r for r in routed if r.order_pk in ok]
     if any(r.fulfilment.shopify_hold is not None or r.plan.tags for r in routed):
         try:
             retrying(apply_in_shopify, routed)

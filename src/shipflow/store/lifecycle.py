@@ -199,12 +199,16 @@ class Lifecycle:
                 row.hold_reason)
 
     def backordered_parts(self, skus: Iterable[str]) -> list[StoredPart]:
-        """Parts still waiting for one of these SKUs, oldest order first."""
+        """Parts not shipped yet that wait for one of these SKUs, oldest order first (a part
+        that shipped anyway, under the `notify` policy, has nothing left to resume)."""
         wanted = set(skus)
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.select(shipstation_orders)
                                 .join(orders, orders.c.id == shipstation_orders.c.order_id)
                                 .where(shipstation_orders.c.backordered.is_not(None),
+                                       shipstation_orders.c.status.in_(
+                                           [PartStatus.AWAITING_SHIPMENT.value,
+                                            PartStatus.ON_HOLD.value]),
                                        orders.c.state.not_in(STOPPED))
                                 .order_by(shipstation_orders.c.order_id,
                                           shipstation_orders.c.part)).all()

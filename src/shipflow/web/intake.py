@@ -49,7 +49,7 @@ class Starter(Protocol):
     def start_tracking(self, update: TrackingUpdate) -> str:
         """Apply a carrier tracking update; returns the workflow id."""
 
-    def start_restock(self, inventory_item_id: int, updated_at: str) -> str:
+    def start_restock(self, inventory_item_id: int, webhook_id: str) -> str:
         """Stock changed for an inventory item: resume what waited for it."""
 
     def start_release(self, order_pk: int) -> str:
@@ -91,7 +91,7 @@ class Judged:
 
     delivery: Delivery
     order: Order | None
-    stock_change: tuple[int, str] | None = None  # (inventory item id, updated_at)
+    stock_change: tuple[int, str] | None = None  # (inventory item id, webhook id)
     refund: Refund | None = None
 
 
@@ -135,7 +135,7 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
         if not isinstance(item_id, int) or isinstance(item_id, bool):
             return Rejection(400, f"{meta.topic}: inventory_item_id: expected an integer id",
                              kept, meta.topic, meta.shop_domain)
-        stock_change = (item_id, str(payload.get("updated_at") or meta.webhook_id))
+        stock_change = (item_id, meta.webhook_id)  # one restock run per delivery
     refund: Refund | None = None
     if meta.topic == "refunds/create":
         try:
