@@ -102,7 +102,7 @@ def summarize(ours: dict[str, Any], theirs: dict[str, Any]) -> list[tuple[str, i
          theirs["shipstation"]["orders"]),
         ("fulfilled in Shopify with tracking", ours["fulfilled_shipments"],
          theirs["shopify"]["fulfillments_with_tracking"]),
-        ("Klaviyo 'Order Shipped' events", ours["events_by_metric"].get("order-shipped", 0),
+        ("Klaviyo 'Order Shipped' events", ours["events_by_metric"].get("Order Shipped", 0),
          shipped_events),
     ]
 
@@ -153,7 +153,7 @@ def _wait_for_settled(service: Service, expected: int, timeout: float) -> bool:
         if (counts["orders"], shipped) != last:
             typer.echo(f"  {counts['orders']:>5} received  {shipped:>5} shipped")
             last = (counts["orders"], shipped)
-        told = counts["events_by_metric"].get("order-shipped", 0)
+        told = counts["events_by_metric"].get("Order Shipped", 0)
         if counts["orders"] >= expected and settled >= expected \
                 and told >= counts["fulfilled_shipments"]:
             return True

@@ -10,6 +10,7 @@ from typing import Callable
 from fastapi import FastAPI
 
 from shipflow.config import Settings
+from shipflow.domain.policy import LabelMode
 from shipflow.engine import Engine, Role
 from shipflow.rules import RulesFileError, load_configured
 from shipflow.store import Database, upgrade
@@ -42,6 +43,10 @@ class Service:
             rules = load_configured(settings.rules_path)
         except RulesFileError as exc:
             raise ConfigurationError(str(exc)) from exc
+        if rules.policies.labels.mode is LabelMode.API and not settings.shipstation_v2_api_key:
+            raise ConfigurationError(
+                f"{rules.source}: policy.labels.mode is api, which buys labels through "
+                "ShipStation v2: set SHIPFLOW_SHIPSTATION_V2_API_KEY, or use mode: warehouse")
         upgrade(settings.database_url)
         store = Store(Database.connect(settings.database_url), clock=clock or utcnow)
         engine = Engine(settings, store, role=role, clock=clock, rules=rules)

@@ -57,3 +57,11 @@ def test_serve_exits_with_the_errors(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(app, ["serve", "--port", "9"])
     assert result.exit_code == 2
     assert "totl_price" in result.output
+
+
+def test_api_label_mode_without_a_v2_key_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\npolicy:\n  labels: {mode: api}\nrules: []\n")
+    with pytest.raises(ConfigurationError) as caught:
+        Service.start(settings(tmp_path, rules))
+    assert "SHIPFLOW_SHIPSTATION_V2_API_KEY" in str(caught.value)

@@ -13,12 +13,12 @@ import time
 import uuid
 from typing import Callable
 
+from shipflow.providers.shipstation.mapping import MAX_ORDERS_PER_BULK
 from shipflow.store.pipeline import Pipeline
 
 log = logging.getLogger("shipflow.dispatcher")
 
-# ShipStation's bulk createorders takes at most 100 orders (shipstation.md §1.6).
-BATCH_SIZE = 100
+BATCH_SIZE = MAX_ORDERS_PER_BULK  # one createorders call per batch
 
 
 class Dispatcher:

@@ -147,8 +147,7 @@ class Engine:
     def _start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
         durable.enqueue(durable.SHIPMENTS_QUEUE, batch_id, lifecycle_flows.fire_timers, timer_keys)
 
-    def _start_delay(self, shipment_id: str, notice: object) -> None:
-        assert isinstance(notice, DelayNotice)
+    def _start_delay(self, shipment_id: str, notice: DelayNotice) -> None:
         durable.enqueue(durable.SHIPMENTS_QUEUE,
                         f"delay:{shipment_id}:{notice.reason}:{notice.occurrence}",
                         lifecycle_flows.tell_delay, shipment_id, notice)

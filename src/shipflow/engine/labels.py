@@ -24,6 +24,7 @@ from shipflow.domain.rating import RateOption, choose_rate
 from shipflow.domain.routing import ServiceChoice
 from shipflow.domain.shipment import Shipment, ShipmentItem
 from shipflow.engine import durable
+from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
 from shipflow.providers.shipstation.v2_rating import order_shipment
@@ -136,11 +137,10 @@ def label_failed(order_key: str, error: str) -> None:
 
 def buy_labels(order_keys: list[str]) -> list[Shipment]:
     """Inside a workflow: buy each part's label; failures go to a person (needs attention)."""
-    from shipflow.engine.workflows import _with_durable_retries
     bought = []
     for key in order_keys:
         try:
-            shipment = _with_durable_retries(buy_label, key)
+            shipment = with_durable_retries(buy_label, key)
         except ProviderError as exc:
             label_failed(key, f"{type(exc).__name__}: {exc}")
             continue

@@ -28,14 +28,16 @@ from shipflow.domain.routing import Hold, HoldReason
 from shipflow.domain.shipment import TrackingInfo
 from shipflow.domain.timers import TimerKind, plan_after_delivery
 from shipflow.domain.tracking import tracking_info
-from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
-from shipflow.engine import durable
+from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone
+from shipflow.engine import durable, labels
+from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.routing import Routed
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, TransientError
 from shipflow.providers.shopify.models import HoldReason as ShopifyHoldReason
 from shipflow.store.lifecycle import StoredShipment
 from shipflow.store.pipeline import Outcome
+from shipflow.store.repository import EVENT_OPERATION
 
 log = logging.getLogger("shipflow.engine")
 
@@ -45,11 +47,6 @@ SHOPIFY_HOLD_REASONS = {
     HoldReason.REVIEW: ShopifyHoldReason.OTHER,
 }
 HOLD_HANDLE = "shipflow"  # our holds' handle: released by id, never other apps' holds
-
-
-def retrying(step_fn: Callable[..., Any], *args: Any) -> Any:
-    from shipflow.engine.workflows import _with_durable_retries
-    return _with_durable_retries(step_fn, *args)
 
 
 # -- Klaviyo, once per unique_id ---------------------------------------------------------------
@@ -65,7 +62,10 @@ def send_events(items: list[tuple[int, MilestoneEvent]]) -> int:
             pending.append((pk, e))
     if not pending:
         return 0
-    rt.pipeline.begin_calls("klaviyo", "event", [(key_of[e.unique_id], pk) for pk, e in pending])
+    for metric in sorted({e.milestone.value for _, e in pending}):  # counted by metric
+        rt.pipeline.begin_calls("klaviyo", f"{EVENT_OPERATION}{metric}",
+                                [(key_of[e.unique_id], pk) for pk, e in pending
+                                 if e.milestone.value == metric])
     rt.klaviyo.create_events_bulk([e for _, e in pending])  # unique_id: safe to repeat
     rt.pipeline.finish(
         [Outcome(pk, True, f"Customer told: {e.milestone.value}", key_of[e.unique_id],
@@ -79,7 +79,7 @@ def tell(items: list[tuple[int, MilestoneEvent]]) -> int:
     if not items:
         return 0
     try:
-        return int(retrying(send_events, items))
+        return int(with_durable_retries(send_events, items))
     except ProviderError as exc:
         note_failure([pk for pk, _ in items], "Klaviyo event", str(exc))
         return 0
@@ -170,7 +170,7 @@ def after_push(routed: list[Routed]) -> None:
     routed = [r for r in routed if r.order_pk in ok]
     if any(r.fulfilment.shopify_hold is not None or r.plan.tags for r in routed):
         try:
-            retrying(apply_in_shopify, routed)
+            with_durable_retries(apply_in_shopify, routed)
         except ProviderError as exc:
             note_failure([r.order_pk for r in routed if r.fulfilment.shopify_hold or r.plan.tags],
                          "Shopify hold/tags", str(exc))
@@ -215,15 +215,14 @@ def _release_in_shopify(order: Order) -> list[str]:
 
 @durable.workflow("release_hold")
 def release_hold(order_pk: int) -> str:
-    message = str(retrying(release_both_sides, order_pk))
+    message = str(with_durable_retries(release_both_sides, order_pk))
     _buy_if_api([order_pk])
     return message
 
 
 def _buy_if_api(order_pks: list[int]) -> None:
     """In `api` label mode, parts that became ready to ship get their label bought now."""
-    from shipflow.engine import labels
-    from shipflow.engine.workflows import ship_labels
+    from shipflow.engine.workflows import ship_labels  # workflows imports this module
     rt = current()
     if not labels.api_mode(rt):
         return
@@ -266,8 +265,7 @@ def resume_restocked(inventory_item_id: int) -> list[tuple[int, list[str]]]:
             values.update(status=PartStatus.AWAITING_SHIPMENT.value, hold_reason=None)
         rt.lifecycle.set_parts([(part.order_key, values)])
         if not left:
-            found = rt.lifecycle.order_by_shopify_id(
-                rt.pipeline.load_orders([part.order_pk])[0].order.shopify_order_id)
+            found = rt.lifecycle.order_with_hold(part.order_pk)
             if found and found[1] == HoldReason.BACKORDER.value:
                 _release_in_shopify(found[0].order)
                 rt.lifecycle.set_states({part.order_pk: OrderState.IN_SHIPSTATION},
@@ -282,7 +280,7 @@ def resume_restocked(inventory_item_id: int) -> list[tuple[int, list[str]]]:
 
 @durable.workflow("restock")
 def restock(inventory_item_id: int) -> int:
-    resumed = retrying(resume_restocked, inventory_item_id)
+    resumed = with_durable_retries(resume_restocked, inventory_item_id)
     if not resumed:
         return 0
     rt = current()
@@ -323,7 +321,7 @@ def finish_stop(order_pk: int, cancelled: list[str]) -> int:
 @durable.workflow("stop_order")
 def stop_order(order_pk: int) -> int:
     try:
-        cancelled = retrying(cancel_in_shipstation, order_pk)
+        cancelled = with_durable_retries(cancel_in_shipstation, order_pk)
     except ProviderError as exc:
         note_failure([order_pk], "ShipStation cancel", str(exc))
         cancelled = []
@@ -343,8 +341,7 @@ def _parcel(shipment_id: str) -> tuple[StoredShipment, Order, TrackingInfo] | No
 
 
 @durable.step("milestone_events")
-def milestone_events(update: TrackingUpdate, shipment_id: str,
-                     reached: list[Any]) -> list[tuple[int, MilestoneEvent]]:
+def milestone_events(shipment_id: str, reached: list[Any]) -> list[tuple[int, MilestoneEvent]]:
     rt = current()
     found = _parcel(shipment_id)
     if found is None:
@@ -382,11 +379,11 @@ def _plan_timers(order_pk: int, order: Order, shipment: Any, delivered_at: Any) 
     rt.lifecycle.refresh_delivered(order_pk)
 
 
-def tell_milestones(applied_events: list[Any], update: TrackingUpdate, shipment_id: str) -> int:
+def tell_milestones(applied_events: list[Any], shipment_id: str) -> int:
     worth = [e for e in applied_events if isinstance(e, (MilestoneReached, ExceptionRaised))]
     if not worth:
         return 0
-    items = retrying(milestone_events, update, shipment_id, worth)
+    items = with_durable_retries(milestone_events, shipment_id, worth)
     return tell(items)
 
 
@@ -442,6 +439,6 @@ def close_timers(timer_keys: list[str]) -> None:
 
 @durable.workflow("fire_timers")
 def fire_timers(timer_keys: list[str]) -> int:
-    told = tell(retrying(timer_events, timer_keys))
+    told = tell(with_durable_retries(timer_events, timer_keys))
     close_timers(timer_keys)
     return told

@@ -35,6 +35,12 @@ class Routed:
     fulfilment: FulfilmentPlan
 
     @property
+    def keyed_parts(self) -> list[tuple[Part, str]]:
+        """Each part with its ShipStation orderKey."""
+        return [(p, part_order_key(self.order.shopify_order_id, p.number))
+                for p in self.fulfilment.parts]
+
+    @property
     def state_after_push(self) -> OrderState:
         if not self.fulfilment.is_held:
             return OrderState.IN_SHIPSTATION

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Callable
 
-from shipflow.domain.delays import detect_delay
+from shipflow.domain.delays import DelayNotice, detect_delay
 from shipflow.domain.policy import DelayPolicy
 from shipflow.store.lifecycle import Lifecycle
 
@@ -27,7 +27,7 @@ class Sweeper:
                  delay_policy: Callable[[], DelayPolicy],
                  start_stop: Callable[[int], None],
                  start_timers: Callable[[str, list[str]], None],
-                 start_delay: Callable[[str, object], None],
+                 start_delay: Callable[[str, DelayNotice], None],
                  batch_exists: Callable[[str], bool],
                  interval: float = 1.0, delay_interval: float = 60.0) -> None:
         self.lifecycle = lifecycle
@@ -73,8 +73,7 @@ class Sweeper:
         policy = self.delay_policy()
         count = 0
         for stored in self.lifecycle.undelivered_shipments():
-            since = stored.created_at
-            notice = detect_delay(stored.progress, now, policy, since=since)
+            notice = detect_delay(stored.progress, now, policy, since=stored.created_at)
             if notice is not None:
                 self.start_delay(stored.shipment.shipment_id, notice)
                 count += 1

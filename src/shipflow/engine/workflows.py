@@ -22,15 +22,16 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from shipflow.domain import messages
-from shipflow.domain.fulfilment import PartLine, PartStatus, part_order_key
+from shipflow.domain.fulfilment import PartLine, PartStatus
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking import tracking_info
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, labels, lifecycle_flows, routing
+from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.routing import Routed
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
@@ -39,27 +40,8 @@ from shipflow.store.pipeline import Outcome
 from shipflow.store.repository import TrackingApplied
 
 log = logging.getLogger("shipflow.engine")
-T = TypeVar("T")
 
-# Provider clients already retry quickly inside one step; these are the slow, durable retries
-# across a longer outage (sleeps survive restarts).
-DURABLE_RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0, 1800.0)
 SHOPIFY_PARALLEL = 4  # fulfillments in flight per batch; the cost bucket paces them
-BATCH_SIZE = 100  # ShipStation's bulk createorders takes at most 100 orders (shipstation.md §1.6)
-
-
-def _with_durable_retries(step_fn: Callable[..., T], *args: Any) -> T:
-    for delay in (*DURABLE_RETRY_DELAYS, None):
-        try:
-            return step_fn(*args)
-        except (TransientError, RateLimited) as exc:
-            if delay is None:
-                raise
-            wait = max(delay, getattr(exc, "retry_after", 0.0) or 0.0)
-            log.warning("%s failed transiently (%s); retrying in %.0fs", step_fn.__name__,
-                        type(exc).__name__, wait)
-            durable.sleep(wait)
-    raise AssertionError("unreachable")
 
 
 # -- push_orders -------------------------------------------------------------------------------
@@ -91,54 +73,43 @@ def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
 
 @durable.step("push_batch")
 def push_batch(routed: list[Routed]) -> int:
-    """Bulk createorders (100 per call) for the parts whose push has not finished yet."""
+    """One bulk createorders (the client sends 100 a call) for the parts not pushed yet."""
     rt = current()
-    parts = [(r, part) for r in routed for part in r.fulfilment.parts]
-    key_of = {part_order_key(r.order.shopify_order_id, p.number):
-              f"shipstation:createorder:{part_order_key(r.order.shopify_order_id, p.number)}"
-              for r, p in parts}
-    done = rt.pipeline.done_keys(key_of.values())
-    pending = [(r, p) for r, p in parts
-               if key_of[part_order_key(r.order.shopify_order_id, p.number)] not in done]
+    ledger = {key: f"shipstation:createorder:{key}" for r in routed for _, key in r.keyed_parts}
+    done = rt.pipeline.done_keys(ledger.values())
     results: dict[str, tuple[bool, str, int | None]] = {
-        ok: (True, "", int(done[lk].get("orderId") or 0) or None)
-        for ok, lk in key_of.items() if lk in done}
-    for chunk_start in range(0, len(pending), BATCH_SIZE):
-        chunk = pending[chunk_start:chunk_start + BATCH_SIZE]
-        rt.pipeline.begin_calls("shipstation", "createorders", [
-            (key_of[part_order_key(r.order.shopify_order_id, p.number)], r.order_pk)
-            for r, p in chunk])
-        bodies = [routing.shipstation_body(r, p) for r, p in chunk]
-        by_key = rt.shipstation.create_orders(bodies).by_order_key()  # upserts: safe to repeat
-        for r, p in chunk:
-            order_key = part_order_key(r.order.shopify_order_id, p.number)
-            res = by_key.get(order_key)
-            ok = res is not None and res.success
-            results[order_key] = (ok, (res.error_message if res else None)
-                                  or "no result for this order", res.order_id if res else None)
-    outcomes = []
-    part_updates = []
+        key: (True, "", int(done[lk].get("orderId") or 0) or None)
+        for key, lk in ledger.items() if lk in done}
+    pending = [(r, p, key) for r in routed for p, key in r.keyed_parts if key not in results]
+    if pending:
+        rt.pipeline.begin_calls("shipstation", "createorders",
+                                [(ledger[key], r.order_pk) for r, _, key in pending])
+        by_key = rt.shipstation.create_orders(  # upserts by orderKey: safe to repeat
+            [routing.shipstation_body(r, p) for r, p, _ in pending]).by_order_key()
+        for _, _, key in pending:
+            res = by_key.get(key)
+            results[key] = (res is not None and res.success,
+                            (res.error_message if res else None) or "no result for this order",
+                            res.order_id if res else None)
+    outcomes, extra, part_updates = [], [], []
     for r in routed:
-        keys_ = [part_order_key(r.order.shopify_order_id, p.number) for p in r.fulfilment.parts]
-        failed = [k for k in keys_ if not results[k][0]]
-        ids = {k: results[k][2] for k in keys_}
-        part_updates += [(k, {"shipstation_order_id": i}) for k, i in ids.items() if i]
-        ledger = key_of[keys_[0]]
+        keyed = r.keyed_parts
+        ids = {key: results[key][2] for _, key in keyed}
+        part_updates += [(key, {"shipstation_order_id": i}) for key, i in ids.items() if i]
+        # The first part's ledger entry closes with the order's outcome, the others here.
+        extra += [Outcome(r.order_pk, results[key][0], f"ShipStation order part {key}",
+                          ledger[key], {"orderId": ids[key]}) for _, key in keyed[1:]]
+        failed = [key for _, key in keyed if not results[key][0]]
+        first = ledger[keyed[0][1]]
         if failed:
             outcomes.append(Outcome(r.order_pk, False, "ShipStation refused the order: "
-                                    + "; ".join(results[k][1] for k in failed), ledger))
+                                    + "; ".join(results[key][1] for key in failed), first))
             continue
         message = "Sent to ShipStation as " + ", ".join(
-            f"order {ids[k]}" + (" (on hold)" if p.status is PartStatus.ON_HOLD else "")
-            for k, p in zip(keys_, r.fulfilment.parts, strict=True))
-        detail = {"orderIds": ids}
-        outcomes.append(Outcome(r.order_pk, True, message, ledger, {"orderId": ids[keys_[0]]},
-                                detail, state=r.state_after_push))
-    # The first part's ledger entry closes with the order; the others close here.
-    extra = [Outcome(r.order_pk, results[k][0], f"ShipStation order part {k}", key_of[k],
-                     {"orderId": results[k][2]}) for r in routed
-             for k in [part_order_key(r.order.shopify_order_id, p.number)
-                       for p in r.fulfilment.parts[1:]]]
+            f"order {ids[key]}" + (" (on hold)" if p.status is PartStatus.ON_HOLD else "")
+            for p, key in keyed)
+        outcomes.append(Outcome(r.order_pk, True, message, first, {"orderId": ids[keyed[0][1]]},
+                                {"orderIds": ids}, state=r.state_after_push))
     rt.lifecycle.set_parts(part_updates)
     rt.pipeline.finish(outcomes, state_ok=OrderState.IN_SHIPSTATION, kind="in_shipstation")
     rt.pipeline.close_calls(extra)
@@ -160,17 +131,16 @@ def push_orders(order_pks: list[int]) -> int:
         skip_unshippable(unshippable)
     if not shippable:
         return 0
-    routed = _with_durable_retries(route_batch, shippable)
+    routed = with_durable_retries(route_batch, shippable)
     try:
-        pushed = _with_durable_retries(push_batch, routed)
+        pushed = with_durable_retries(push_batch, routed)
     except ProviderError as exc:
         batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}")
         return 0
     lifecycle_flows.after_push(routed)
     if labels.api_mode(current()):
-        ship_labels(labels.buy_labels([
-            part_order_key(r.order.shopify_order_id, p.number) for r in routed
-            for p in r.fulfilment.parts if p.status is PartStatus.AWAITING_SHIPMENT]))
+        ship_labels(labels.buy_labels([key for r in routed for p, key in r.keyed_parts
+                                       if p.status is PartStatus.AWAITING_SHIPMENT]))
     return pushed
 
 
@@ -208,8 +178,9 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
                     len(shipments) - len(known))
     # A new label for a part that already has a live one replaces it (void + relabel).
     replaced = {}
+    live = rt.lifecycle.live_shipments_of(s.order_key for _, s in known)
     for _, s in known:
-        for old in rt.lifecycle.live_shipments_of(s.order_key):
+        for old in live[s.order_key]:
             if old.shipment.shipment_id != s.shipment_id and \
                     old.shipment.tracking_number != s.tracking_number:
                 replaced[s.shipment_id] = old
@@ -309,7 +280,7 @@ def fulfil_in_shopify(labels: list[Label]) -> list[str]:
                                for lb in labels if key_of[lb.shipment.shipment_id] in results])
     for lb in labels:
         if lb.replaces and key_of[lb.shipment.shipment_id] in results:
-            rt.lifecycle.void_shipment(lb.replaces, lb.shipment.shipment_id)
+            rt.lifecycle.void_shipment(lb.replaces)
     if first_error is not None:
         raise first_error
     return [lb.shipment.shipment_id for lb in labels if key_of[lb.shipment.shipment_id] in results]
@@ -322,7 +293,7 @@ def shipped_states(order_pks: list[int]) -> None:
 
 @durable.workflow("handle_ship_notify")
 def handle_ship_notify(resource_url: str) -> int:
-    shipments = _with_durable_retries(fetch_shipments, resource_url)
+    shipments = with_durable_retries(fetch_shipments, resource_url)
     return ship_labels([s for s in shipments if not s.voided and s.shopify_order_id is not None])
 
 
@@ -333,7 +304,7 @@ def ship_labels(shipments: list[Shipment]) -> int:
         return 0
     labels = record_labels(shipments)
     try:
-        fulfilled = set(_with_durable_retries(fulfil_in_shopify, labels))
+        fulfilled = set(with_durable_retries(fulfil_in_shopify, labels))
     except ProviderError as exc:
         lifecycle_flows.note_failure([lb.order_pk for lb in labels], "Shopify fulfillmentCreate",
                                      str(exc))
@@ -360,6 +331,6 @@ def track_parcel(update: TrackingUpdate) -> str:
     if applied is None:
         log.info("tracking update for a parcel shipflow did not ship; ignored")
         return "unknown_parcel"
-    lifecycle_flows.tell_milestones(list(applied.events), update, applied.shipment_id)
+    lifecycle_flows.tell_milestones(list(applied.events), applied.shipment_id)
     milestone = applied.progress.milestone
     return milestone.value if milestone is not None else "no_milestone"

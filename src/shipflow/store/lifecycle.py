@@ -189,10 +189,16 @@ class Lifecycle:
 
     # -- holds and backorders ----------------------------------------------------------------
     def order_by_shopify_id(self, shopify_order_id: int) -> tuple[StoredOrder, str | None] | None:
+        """The order and its hold reason (None when not held)."""
+        return self._order_with_hold(orders.c.shopify_order_id == shopify_order_id)
+
+    def order_with_hold(self, order_pk: int) -> tuple[StoredOrder, str | None] | None:
+        return self._order_with_hold(orders.c.id == order_pk)
+
+    def _order_with_hold(self, where: Any) -> tuple[StoredOrder, str | None] | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state,
-                                         orders.c.hold_reason)
-                               .where(orders.c.shopify_order_id == shopify_order_id)).first()
+                                         orders.c.hold_reason).where(where)).first()
         if row is None:
             return None
         return (StoredOrder(int(row.id), order_from_json(row.snapshot), OrderState(row.state)),
@@ -244,15 +250,21 @@ class Lifecycle:
                 shipments.c.shipment_id == shipment_id)).first()
         return None if row is None else self._shipment(row)
 
-    def live_shipments_of(self, order_key: str) -> list[StoredShipment]:
-        """The order part's labels that are not void, oldest first."""
+    def live_shipments_of(self, order_keys: Iterable[str]) -> dict[str, list[StoredShipment]]:
+        """The labels of these order parts that are not void, oldest first, in one query."""
+        wanted = sorted(set(order_keys))
+        out: dict[str, list[StoredShipment]] = {key: [] for key in wanted}
+        if not wanted:
+            return out
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.select(shipments).where(
-                shipments.c.order_key == order_key, shipments.c.voided_at.is_(None))
+                shipments.c.order_key.in_(wanted), shipments.c.voided_at.is_(None))
                 .order_by(shipments.c.id)).all()
-        return [self._shipment(r) for r in rows]
+        for row in rows:
+            out[row.order_key].append(self._shipment(row))
+        return out
 
-    def void_shipment(self, shipment_id: str, replaced_by: str) -> None:
+    def void_shipment(self, shipment_id: str) -> None:
         now = self.store.clock()
         with self.db.engine.begin() as conn:
             conn.execute(shipments.update().where(shipments.c.shipment_id == shipment_id)

@@ -32,6 +32,9 @@ from shipflow.store.tables import (
 Clock = Callable[[], datetime]
 
 
+EVENT_OPERATION = "event:"  # ledger operation of a Klaviyo event: "event:<metric name>"
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -428,13 +431,8 @@ class Store:
                 sa.select(outbound_ledger.c.operation, sa.func.count())
                 .where(outbound_ledger.c.status == "done").group_by(outbound_ledger.c.operation)
             ).all())
-            told = conn.execute(sa.select(outbound_ledger.c.idempotency_key).where(
-                outbound_ledger.c.provider == "klaviyo",
-                outbound_ledger.c.status == "done")).scalars().all()
-        events: dict[str, int] = {}
-        for key in told:  # "klaviyo:event:<metric-slug>:<shop>:..."
-            slug = key.removeprefix("klaviyo:event:").split(":", 1)[0]
-            events[slug] = events.get(slug, 0) + 1
+        events = {op.removeprefix(EVENT_OPERATION): n for op, n in calls.items()
+                  if op.startswith(EVENT_OPERATION)}  # Klaviyo events sent, by metric name
         return {
             "orders": sum(by_state.values()), "orders_by_state": by_state,
             "events_by_metric": events,
