@@ -19,18 +19,16 @@ import pytest
 from shipflow.domain.tracking import tracking_info
 from shipflow.domain.tracking_events import TrackingStatus
 from shipflow.providers.errors import RejectedRequest, UserErrors
-from shipflow.providers.shipstation import (
+from shipflow.providers.shipstation import ShipStationClient, order_request, parse_pointer
+from shipflow.providers.shipstation_v2 import (
     JwksCache,
-    ShipStationClient,
     ShipStationV2Client,
     jwks_fetcher,
-    order_request,
     order_shipment,
-    parse_pointer,
     parse_webhook,
     verify_signature,
 )
-from shipflow.providers.shipstation.v2_webhooks import jwks_url
+from shipflow.providers.shipstation_v2.webhooks import jwks_url
 from shipflow.providers.shopify import (
     HoldReason,
     ShopifyClient,

@@ -15,9 +15,9 @@ import pytest
 from shipflow.domain.order import Address, Order
 from shipflow.domain.tracking_events import TrackingMilestone, TrackingStatus, read_scan
 from shipflow.providers.errors import MalformedWebhook, UnexpectedResponse
-from shipflow.providers.shipstation import v2_wire as wire
-from shipflow.providers.shipstation.v2_rating import order_rate_request, order_shipment
-from shipflow.providers.shipstation.v2_webhooks import parse_webhook
+from shipflow.providers.shipstation_v2 import wire
+from shipflow.providers.shipstation_v2.rating import order_rate_request, order_shipment
+from shipflow.providers.shipstation_v2.webhooks import parse_webhook
 from shipflow.providers.shopify.webhooks import parse_order
 
 from .openapi import OpenApiValidator, load_spec

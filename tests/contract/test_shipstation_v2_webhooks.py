@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from shipflow.domain.tracking_events import TrackingStatus
 from shipflow.providers.errors import SignatureError, TransientError, UnexpectedResponse
-from shipflow.providers.shipstation.v2_webhooks import (
+from shipflow.providers.shipstation_v2.webhooks import (
     KEY_ID_HEADER,
     REAL_JWKS_URL,
     SIGNATURE_HEADER,

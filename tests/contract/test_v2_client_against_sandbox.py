@@ -18,15 +18,15 @@ import pytest
 from shipflow.domain.order import Address
 from shipflow.domain.tracking_events import TrackingMilestone, TrackingStatus, read_scan
 from shipflow.providers.errors import RejectedRequest
-from shipflow.providers.shipstation import (
+from shipflow.providers.shipstation_v2 import (
     JwksCache,
     ShipStationV2Client,
     jwks_fetcher,
     parse_webhook,
     verify_signature,
+    wire,
 )
-from shipflow.providers.shipstation import v2_wire as wire
-from shipflow.providers.shipstation.v2_webhooks import jwks_url
+from shipflow.providers.shipstation_v2.webhooks import jwks_url
 from shipflow.providers.shopify import parse_order
 
 sandbox_module = pytest.importorskip("shipflow.sandbox", exc_type=ImportError)

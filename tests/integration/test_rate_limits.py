@@ -16,7 +16,7 @@ import pytest
 from shipflow.domain.milestone import Milestone, MilestoneEvent
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
-from shipflow.providers.shipstation.v2_client import ShipStationV2Client
+from shipflow.providers.shipstation_v2.client import ShipStationV2Client
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.sandbox.config import SandboxConfig
 from shipflow.sandbox.server import running_sandbox

@@ -22,10 +22,10 @@ from shipflow.engine.runtime import Runtime
 from shipflow.engine.sweeper import Sweeper
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
-from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation.client import ShipStationClient
-from shipflow.providers.shipstation.v2_client import ShipStationV2Client
 from shipflow.providers.shipstation.webhooks import parse_pointer
+from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
+from shipflow.providers.shipstation_v2.client import ShipStationV2Client
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.rules import RuleSet, load_configured
 from shipflow.store.lifecycle import Lifecycle

@@ -27,7 +27,7 @@ from shipflow.engine import durable
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
 from shipflow.providers.errors import ProviderError, RateLimited, RejectedRequest, TransientError
-from shipflow.providers.shipstation.v2_rating import order_shipment
+from shipflow.providers.shipstation_v2.rating import order_shipment
 from shipflow.store.pipeline import Outcome
 
 log = logging.getLogger("shipflow.engine")

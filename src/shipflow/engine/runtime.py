@@ -18,7 +18,7 @@ from shipflow.store.pipeline import Pipeline
 from shipflow.store.repository import Store
 
 if TYPE_CHECKING:
-    from shipflow.providers.shipstation.v2_client import ShipStationV2Client
+    from shipflow.providers.shipstation_v2.client import ShipStationV2Client
     from shipflow.rules import RuleSet
 
 

@@ -18,9 +18,9 @@ from shipflow.config import Settings
 from shipflow.domain.order import Order
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.providers.errors import SignatureError, TransientError
-from shipflow.providers.shipstation import v2_webhooks
 from shipflow.providers.shipstation import webhooks as shipstation_webhooks
-from shipflow.providers.shipstation.v2_webhooks import JwksCache
+from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
+from shipflow.providers.shipstation_v2.webhooks import JwksCache
 from shipflow.providers.shopify import webhooks as shopify_webhooks
 from shipflow.providers.shopify.topics import Refund, parse_refund
 from shipflow.providers.shopify.webhooks import MalformedWebhook

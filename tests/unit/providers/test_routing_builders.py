@@ -15,17 +15,16 @@ import pytest
 from shipflow.domain.order import Address, Order
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.fields import Fields
-from shipflow.providers.shipstation import (
+from shipflow.providers.shipstation import order_request, parse_order
+from shipflow.providers.shipstation.mapping import parse_fulfillments_page
+from shipflow.providers.shipstation_v2 import (
     Warehouse,
     order_rate_request,
-    order_request,
     order_shipment,
     package_for_order,
-    parse_order,
 )
-from shipflow.providers.shipstation.mapping import parse_fulfillments_page
-from shipflow.providers.shipstation.v2_rating import MIN_PACKAGE_GRAMS
-from shipflow.providers.shipstation.v2_wire import parse_warehouses
+from shipflow.providers.shipstation_v2.rating import MIN_PACKAGE_GRAMS
+from shipflow.providers.shipstation_v2.wire import parse_warehouses
 from shipflow.providers.shopify import LineItemQuantity, ShopifyClient, products
 from shipflow.providers.shopify import graphql as gql
 from shipflow.providers.shopify.webhooks import parse_order as parse_shopify_order

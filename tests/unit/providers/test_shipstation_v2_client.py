@@ -21,8 +21,7 @@ from shipflow.providers.errors import (
     TransientError,
     UnexpectedResponse,
 )
-from shipflow.providers.shipstation import ShipStationV2Client, jwks_fetcher
-from shipflow.providers.shipstation import v2_wire as wire
+from shipflow.providers.shipstation_v2 import ShipStationV2Client, jwks_fetcher, wire
 
 from .helpers import FAST_RETRY, FakeClock, Script, raise_, respond, seeded
 from .paths import FIXTURES

@@ -29,7 +29,7 @@ from shipflow.providers.shipstation.mapping import (
     ShipStationOrder,
     Tag,
 )
-from shipflow.providers.shipstation.webhooks import is_allowed_resource_url
+from shipflow.providers.urls import is_allowed_resource_url
 
 log = logging.getLogger("shipflow.providers.shipstation")
 

@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from shipflow.domain.lines import LineSelection, order_lines
 from shipflow.domain.order import Address, Order
 from shipflow.domain.shipment import Shipment, ShipmentItem
 from shipflow.providers.errors import MalformedPayload, UnexpectedResponse
 from shipflow.providers.fields import Fields, parse_datetime
-from shipflow.providers.shipstation.lines import LineSelection, order_lines
 
 SHIPSTATION_TZ = ZoneInfo("America/Los_Angeles")
 SOURCE = "shipflow"

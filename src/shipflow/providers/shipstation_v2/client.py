@@ -29,8 +29,8 @@ from shipflow.providers.errors import (
     TransientError,
     UnexpectedResponse,
 )
-from shipflow.providers.shipstation import v2_wire
-from shipflow.providers.shipstation.v2_wire import (
+from shipflow.providers.shipstation_v2 import wire as v2_wire
+from shipflow.providers.shipstation_v2.wire import (
     Carrier,
     Label,
     Rate,
@@ -38,7 +38,7 @@ from shipflow.providers.shipstation.v2_wire import (
     Warehouse,
     WebhookSubscription,
 )
-from shipflow.providers.shipstation.webhooks import is_allowed_resource_url
+from shipflow.providers.urls import is_allowed_resource_url
 
 log = logging.getLogger("shipflow.providers.shipstation")
 

@@ -34,7 +34,7 @@ from shipflow.providers.errors import (
 )
 from shipflow.providers.fields import Fields, parse_datetime
 from shipflow.providers.http import SYSTEM_CLOCK, Clock
-from shipflow.providers.shipstation.v2_wire import parse_tracking_information
+from shipflow.providers.shipstation_v2.wire import parse_tracking_information
 
 log = logging.getLogger("shipflow.providers.shipstation")
 

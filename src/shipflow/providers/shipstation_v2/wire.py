@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
+from shipflow.domain.lines import LineSelection, order_lines
 from shipflow.domain.order import Address, Order
 from shipflow.domain.tracking_events import (
     TrackingScan,
@@ -32,7 +33,6 @@ from shipflow.domain.tracking_events import (
 )
 from shipflow.providers.errors import MalformedPayload, UnexpectedResponse
 from shipflow.providers.fields import Fields
-from shipflow.providers.shipstation.lines import LineSelection, order_lines
 
 log = logging.getLogger("shipflow.providers.shipstation")
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Sequence
 
+from shipflow.domain.lines import LineSelection, order_lines
 from shipflow.domain.order import Address, Order
-from shipflow.providers.shipstation.lines import LineSelection, order_lines
-from shipflow.providers.shipstation.v2_wire import (
+from shipflow.providers.shipstation_v2.wire import (
     Package,
     Warehouse,
     rates_request,
