@@ -26,9 +26,9 @@ from common import emit, fresh_postgres_database, start, stop, wait_http
 
 from shipflow.demo import NO_RULES, make_environment
 from shipflow.netutil import free_port
-from shipflow.sandbox.shopify.ids import IdAllocator
-from shipflow.sandbox.shopify.orders import OrderGenerator
-from shipflow.sandbox.shopify.webhooks import encode, sign
+from shipflow_sandbox.shopify.ids import IdAllocator
+from shipflow_sandbox.shopify.orders import OrderGenerator
+from shipflow_sandbox.shopify.webhooks import encode, sign
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

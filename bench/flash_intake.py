@@ -28,9 +28,9 @@ from common import PeakRss, emit, fresh_postgres_database, percentile, start, st
 
 from shipflow.demo import NO_RULES, make_environment
 from shipflow.netutil import free_port
-from shipflow.sandbox.shopify.ids import IdAllocator
-from shipflow.sandbox.shopify.orders import OrderGenerator
-from shipflow.sandbox.shopify.webhooks import encode, sign
+from shipflow_sandbox.shopify.ids import IdAllocator
+from shipflow_sandbox.shopify.orders import OrderGenerator
+from shipflow_sandbox.shopify.webhooks import encode, sign
 
 
 def deliveries(orders: list[dict[str, Any]], secret: str, shop: str) -> list[tuple[bytes, dict]]:

@@ -110,8 +110,8 @@ def sandbox(
         None, "--rate-limits/--no-rate-limits", help="Enforce the published rate limits."),
 ) -> None:
     """Run the simulated Shopify, ShipStation (v1, v2, carriers) and Klaviyo on one port."""
-    from shipflow.sandbox.config import SandboxConfig
-    from shipflow.sandbox.server import serve as serve_sandbox
+    from shipflow_sandbox.config import SandboxConfig
+    from shipflow_sandbox.server import serve as serve_sandbox
 
     logs.configure("INFO")
     config, generated = SandboxConfig.from_env()

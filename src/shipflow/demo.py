@@ -20,9 +20,9 @@ import typer
 
 from shipflow.config import Settings
 from shipflow.netutil import BackgroundServer, free_port
-from shipflow.sandbox.app import create_app as create_sandbox_app
-from shipflow.sandbox.config import SandboxConfig
 from shipflow.service import Service
+from shipflow_sandbox.app import create_app as create_sandbox_app
+from shipflow_sandbox.config import SandboxConfig
 
 
 def _token(prefix: str = "", n: int = 32) -> str:

@@ -16,8 +16,8 @@ from shipflow.providers.errors import AuthenticationError
 from shipflow.providers.klaviyo import KlaviyoClient, profile_from_order
 from shipflow.providers.shipstation import ShipStationClient, order_request
 from shipflow.providers.shopify import ShopifyClient, parse_order
-from shipflow.sandbox import config as sandbox_config
-from shipflow.sandbox import server as sandbox_server
+from shipflow_sandbox import config as sandbox_config
+from shipflow_sandbox import server as sandbox_server
 
 
 @pytest.fixture(scope="module")

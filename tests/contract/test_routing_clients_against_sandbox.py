@@ -39,7 +39,7 @@ from shipflow.providers.shopify import (
     verify_hmac,
 )
 
-sandbox_module = pytest.importorskip("shipflow.sandbox", exc_type=ImportError)
+sandbox_module = pytest.importorskip("shipflow_sandbox", exc_type=ImportError)
 starlette_applications = pytest.importorskip("starlette.applications")
 starlette_responses = pytest.importorskip("starlette.responses")
 starlette_routing = pytest.importorskip("starlette.routing")

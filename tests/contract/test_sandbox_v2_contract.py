@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shipflow.sandbox import SandboxConfig, ThreadedServer, running_sandbox
-from shipflow.sandbox.server import RunningSandbox
+from shipflow_sandbox import SandboxConfig, ThreadedServer, running_sandbox
+from shipflow_sandbox.server import RunningSandbox
 
 from .paths import FIXTURES, SPECS
 

@@ -128,8 +128,8 @@ def test_docs_sample_order_fields() -> None:
 def test_sandbox_generated_orders_parse() -> None:
     """The sandbox's generator must produce what the real parser accepts (and vice versa)."""
     try:
-        from shipflow.sandbox.shopify.ids import IdAllocator
-        from shipflow.sandbox.shopify.orders import OrderGenerator
+        from shipflow_sandbox.shopify.ids import IdAllocator
+        from shipflow_sandbox.shopify.orders import OrderGenerator
     except ImportError as exc:  # the sandbox is optional for this contract
         pytest.skip(f"sandbox not importable: {exc}")
     generator = OrderGenerator(7, IdAllocator(7), SHOP)
@@ -161,7 +161,7 @@ def schemas() -> list[tuple[str, GraphQLSchema]]:
     found = [("shipflow subset", build_schema(
         (Path(__file__).parent / "shopify_admin_subset.graphql").read_text()))]
     try:
-        from shipflow.sandbox.shopify.schema import base_schema
+        from shipflow_sandbox.shopify.schema import base_schema
     except ImportError:
         return found
     return [*found, ("sandbox", base_schema())]
@@ -222,7 +222,7 @@ def test_documents_and_variables_fit_the_admin_schema(
 def inventory_schemas() -> list[tuple[str, GraphQLSchema]]:
     found = [("shipflow subset", subset_schema())]
     try:
-        from shipflow.sandbox.shopify.schema import base_schema
+        from shipflow_sandbox.shopify.schema import base_schema
     except ImportError:
         return found
     sandbox = base_schema()
@@ -271,8 +271,8 @@ def test_cost_rules() -> None:
 
 def test_documents_stay_under_the_query_cost_cap() -> None:
     try:
-        from shipflow.sandbox.shopify.cost import CostCalculator
-        from shipflow.sandbox.shopify.schema import base_schema
+        from shipflow_sandbox.shopify.cost import CostCalculator
+        from shipflow_sandbox.shopify.schema import base_schema
     except ImportError as exc:
         pytest.skip(f"sandbox cost calculator not importable: {exc}")
     for operation, variables in EXAMPLES + INVENTORY_EXAMPLES:

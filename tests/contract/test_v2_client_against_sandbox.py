@@ -29,7 +29,7 @@ from shipflow.providers.shipstation_v2 import (
 from shipflow.providers.shipstation_v2.webhooks import jwks_url
 from shipflow.providers.shopify import parse_order
 
-sandbox_module = pytest.importorskip("shipflow.sandbox", exc_type=ImportError)
+sandbox_module = pytest.importorskip("shipflow_sandbox", exc_type=ImportError)
 starlette_requests = pytest.importorskip("starlette.requests")
 starlette_responses = pytest.importorskip("starlette.responses")
 starlette_routing = pytest.importorskip("starlette.routing")

@@ -13,8 +13,8 @@ import httpx
 
 from shipflow.demo import make_environment
 from shipflow.netutil import BackgroundServer, free_port
-from shipflow.sandbox.app import create_app as create_sandbox_app
 from shipflow.service import Service
+from shipflow_sandbox.app import create_app as create_sandbox_app
 
 TOKEN = "t0k"
 

@@ -18,11 +18,11 @@ from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation_v2.client import ShipStationV2Client
 from shipflow.providers.shopify.client import ShopifyClient
-from shipflow.sandbox.config import SandboxConfig
-from shipflow.sandbox.server import running_sandbox
 from shipflow.store import Database
 from shipflow.store.rate_budget import SharedRateBudget
 from shipflow.store.repository import Store
+from shipflow_sandbox.config import SandboxConfig
+from shipflow_sandbox.server import running_sandbox
 
 TIME_SCALE = 60.0  # ShipStation's 40 requests a minute become 40 a second
 

@@ -12,8 +12,8 @@ import pytest
 
 from shipflow.demo import NO_RULES, DemoEnvironment, make_environment
 from shipflow.netutil import BackgroundServer, free_port
-from shipflow.sandbox.app import create_app as create_sandbox_app
 from shipflow.service import Service
+from shipflow_sandbox.app import create_app as create_sandbox_app
 from tests.integration.webhooks import body_of, shopify_headers
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sandbox_helpers import Receiver, ShopifyClient
 
-from shipflow.sandbox import RunningSandbox, SandboxConfig, ThreadedServer
+from shipflow_sandbox import RunningSandbox, SandboxConfig, ThreadedServer
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shipflow.sandbox import RunningSandbox, ThreadedServer
+from shipflow_sandbox import RunningSandbox, ThreadedServer
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 API = "/shopify/admin/api/2026-07/graphql.json"

@@ -12,10 +12,10 @@ import pytest
 from sandbox_helpers import FIXTURES
 from v2_helpers import USPS, V2
 
-from shipflow.sandbox.carrier.geo import destination, line_haul
-from shipflow.sandbox.carrier.outcomes import DEFAULT_ODDS, OUTCOMES, choose_outcome
-from shipflow.sandbox.carrier.plan import PlanError, Route, apply_outcome, base_scans
-from shipflow.sandbox.carrier.transit import (
+from shipflow_sandbox.carrier.geo import destination, line_haul
+from shipflow_sandbox.carrier.outcomes import DEFAULT_ODDS, OUTCOMES, choose_outcome
+from shipflow_sandbox.carrier.plan import PlanError, Route, apply_outcome, base_scans
+from shipflow_sandbox.carrier.transit import (
     add_business_days,
     business_days_between,
     is_business_day,
@@ -53,7 +53,7 @@ def day_of(stamp: str) -> date:
 def finished(request):
     """One parcel per forced outcome (USPS, so every event carries a detail code), run to the
     end, plus one UPS parcel forced after it was created."""
-    from shipflow.sandbox import SandboxConfig, running_sandbox
+    from shipflow_sandbox import SandboxConfig, running_sandbox
 
     context = running_sandbox(SandboxConfig(seed=8, time_scale=86400 * 50))
     sandbox = context.__enter__()

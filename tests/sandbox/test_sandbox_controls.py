@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sandbox_helpers import fixture_json
 
-from shipflow.sandbox import SandboxConfig
+from shipflow_sandbox import SandboxConfig
 
 
 def test_index_lists_the_controls(sandbox):

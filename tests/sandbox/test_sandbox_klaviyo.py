@@ -216,7 +216,7 @@ def test_profile_import_creates_then_updates(sandbox):
 
 
 def test_spec_file_is_the_shared_one():
-    from shipflow.sandbox.klaviyo.spec import load_spec, spec_path
+    from shipflow_sandbox.klaviyo.spec import load_spec, spec_path
 
     assert Path(spec_path()).name == "klaviyo-openapi-stable.json"
     assert load_spec().version == "2026-07-15"
@@ -225,8 +225,8 @@ def test_spec_file_is_the_shared_one():
 def test_bundled_spec_subset_matches_the_shared_spec_and_validates():
     import json
 
-    from shipflow.sandbox.klaviyo.spec import BUNDLED, KlaviyoSpec, subset
-    from shipflow.sandbox.klaviyo.validation import schema_error
+    from shipflow_sandbox.klaviyo.spec import BUNDLED, KlaviyoSpec, subset
+    from shipflow_sandbox.klaviyo.validation import schema_error
 
     shared = json.loads((FIXTURES.parent / "specs" / "klaviyo-openapi-stable.json").read_text())
     bundled = json.loads(BUNDLED.read_text())

@@ -26,7 +26,7 @@ def assert_envelope(response: httpx.Response, status: int, error_type: str, code
 
 @pytest.fixture(scope="module")
 def v2(request) -> V2:
-    from shipflow.sandbox import SandboxConfig, running_sandbox
+    from shipflow_sandbox import SandboxConfig, running_sandbox
 
     context = running_sandbox(SandboxConfig(seed=21, time_scale=86400 * 20))
     sandbox = context.__enter__()

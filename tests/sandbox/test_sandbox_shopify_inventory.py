@@ -8,7 +8,7 @@ import json
 import httpx
 from sandbox_helpers import FULFILL, ORDER_QUERY, ShopifyClient, fixture_json, wait_until
 
-from shipflow.sandbox.shopify.webhooks import sign
+from shipflow_sandbox.shopify.webhooks import sign
 
 VARIANTS = """
 query ($q: String) {

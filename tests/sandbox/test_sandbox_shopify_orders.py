@@ -8,8 +8,8 @@ from decimal import Decimal
 import httpx
 from sandbox_helpers import fixture_json
 
-from shipflow.sandbox.shopify.ids import IdAllocator
-from shipflow.sandbox.shopify.orders import OrderGenerator
+from shipflow_sandbox.shopify.ids import IdAllocator
+from shipflow_sandbox.shopify.orders import OrderGenerator
 
 NOW = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 

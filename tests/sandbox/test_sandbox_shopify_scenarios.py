@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sandbox_helpers import FULFILL, HOLD, RELEASE, wait_until
 
-from shipflow.sandbox.shopify.catalog import CATALOG, PRODUCTS
-from shipflow.sandbox.shopify.webhooks import sign
+from shipflow_sandbox.shopify.catalog import CATALOG, PRODUCTS
+from shipflow_sandbox.shopify.webhooks import sign
 
 TRACKING_UPDATE = """
 mutation fulfillmentTrackingInfoUpdate($fulfillmentId: ID!,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from shipflow.sandbox import RunningSandbox
+from shipflow_sandbox import RunningSandbox
 
 UPS, USPS, FEDEX = "se-2077422", "se-2077421", "se-2077423"
 SHIP_TO = {

@@ -1,0 +1,223 @@
+"""Sandbox controls under `/_sandbox/`: drive the simulation and read what happened.
+
+These are not provider APIs: no auth, not rate limited, not counted in `requests`. They exist
+for the demo, the CLI and end-to-end tests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shipflow_sandbox import simulation_controls
+from shipflow_sandbox.routing import json_response, read_json
+from shipflow_sandbox.shopify.catalog import CATALOG
+from shipflow_sandbox.shopify.ids import parse_gid
+from shipflow_sandbox.shopify.merchant import MerchantError
+from shipflow_sandbox.shopify.orders import PLACES
+from shipflow_sandbox.shopify.store import ShopOrder
+
+if TYPE_CHECKING:
+    from shipflow_sandbox.state import SandboxState
+
+MAX_GENERATED = 10_000
+
+INDEX = {
+    "GET /_sandbox/summary": "counts to compare with the orchestrator's own numbers",
+    "POST /_sandbox/shopify/orders": '{"count": N} or {"orders": [<REST order>]}: place orders '
+    'and send orders/create + orders/paid ("deliver": false places them silently); with '
+    '"count", "line_items": [{"sku", "quantity"}] and "destination": "contiguous" | '
+    '"noncontiguous" | "military" | "international" fix what is otherwise random',
+    "GET /_sandbox/shopify/orders": "placed orders (id, name, fulfillment status)",
+    "GET /_sandbox/shopify/orders/{id}": "one order: REST order, fulfillment orders (status, "
+    "holds with reason and notes, line items with remaining quantities) and fulfillments "
+    "(tracking, line items)",
+    "POST /_sandbox/shopify/orders/{id}/cancel": '{"reason": "customer", "restock": true}: '
+    "cancel the order, send orders/cancelled",
+    "POST /_sandbox/shopify/orders/{id}/refund": '{"line_items": [{"line_item_id", "quantity"}]'
+    ' (default all), "restock": false, "note": null}: send refunds/create',
+    "GET /_sandbox/shopify/inventory": "stock per SKU (available, committed, on_hand, policy)",
+    "POST /_sandbox/shopify/inventory": '{"sku": "...", "available": n, "policy": "continue" '
+    '(optional), "deliver": true}: set stock, send inventory_levels/update',
+    "GET /_sandbox/deliveries": "webhook deliveries and attempts (?provider=&topic=&state=)",
+    "POST /_sandbox/shipstation/ship": '{"orderIds": [...]} or {} for all awaiting_shipment '
+    '(on_hold, cancelled, shipped ones come back in "skipped"); "relabel": true voids and '
+    "reprints shipped orders (the SHIP_NOTIFY resource lists the voided label too); sends "
+    "SHIP_NOTIFY",
+    "GET /_sandbox/shipstation/orders": "ShipStation v1 orders as stored (?orderKey=, "
+    "?orderStatus=)",
+    "GET /_sandbox/klaviyo/events": "recorded events (?metric=&email=)",
+    "POST /_sandbox/reset": "forget everything (same seed, same generated data)",
+    **simulation_controls.INDEX,
+}
+
+
+def routes(state: SandboxState) -> list[Route]:
+    async def index(request: Request) -> Response:
+        return json_response({"sandbox": "shipflow", "controls": INDEX})
+
+    async def summary(request: Request) -> Response:
+        return json_response(state.summary())
+
+    async def create_orders(request: Request) -> Response:
+        body, ok = await read_json(request)
+        if not ok or not isinstance(body, dict):
+            return json_response({"error": "expected a JSON object"}, 400)
+        deliver = body.get("deliver", True) is not False
+        if isinstance(body.get("orders"), list):
+            placed = state.shopify.import_orders(body["orders"], deliver)
+        elif isinstance(body.get("count"), int) and 0 < body["count"] <= MAX_GENERATED:
+            try:
+                lines, destination = _order_template(body)
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 400)
+            placed = state.shopify.generate_orders(body["count"], deliver, lines=lines,
+                                                   destination=destination)
+        else:
+            message = f'give "orders": [...] or "count": 1..{MAX_GENERATED}'
+            return json_response({"error": message}, 400)
+        return json_response({"orders": [_brief(state, o.id) for o in placed]}, 201)
+
+    async def list_orders(request: Request) -> Response:
+        return json_response({"orders": [_brief(state, i) for i in state.shopify.store.orders]})
+
+    def shop_order(request: Request) -> ShopOrder | None:
+        raw = request.path_params["order_id"]
+        order_id = int(raw) if raw.isdigit() else parse_gid(raw, "Order")
+        return state.shopify.store.orders.get(order_id or -1)
+
+    async def get_order(request: Request) -> Response:
+        order = shop_order(request)
+        if order is None:
+            return json_response({"error": "order not found"}, 404)
+        return json_response(state.shopify.order_json(order))
+
+    async def merchant_action(request: Request) -> Response:
+        order = shop_order(request)
+        if order is None:
+            return json_response({"error": "order not found"}, 404)
+        body, ok = await read_json(request)
+        body = body if ok and isinstance(body, dict) else {}
+        merchant = state.shopify.merchant
+        try:
+            if request.url.path.endswith("/cancel"):
+                result = merchant.cancel(
+                    order, body.get("reason", "customer"), body.get("restock", True) is not False
+                )
+                return json_response({"order": result})
+            lines = body.get("line_items")
+            if lines is not None and not isinstance(lines, list):
+                return json_response({"error": '"line_items" must be a list'}, 400)
+            refund = merchant.refund(order, lines, bool(body.get("restock")), body.get("note"))
+            return json_response({"refund": refund}, 201)
+        except MerchantError as exc:
+            return json_response({"error": exc.message}, exc.status)
+
+    async def inventory(request: Request) -> Response:
+        stock = state.shopify.inventory
+        if request.method == "GET":
+            return json_response({"inventory": [stock.to_json(i) for i in stock.items.values()]})
+        body, ok = await read_json(request)
+        if not (ok and isinstance(body, dict) and isinstance(body.get("sku"), str)
+                and isinstance(body.get("available"), int)):
+            return json_response({"error": 'give "sku" and an integer "available"'}, 400)
+        policy = body.get("policy")
+        if policy is not None and not isinstance(policy, str):
+            return json_response({"error": '"policy" must be "deny" or "continue"'}, 400)
+        try:
+            return json_response(state.shopify.merchant.set_stock(
+                body["sku"], body["available"], policy, body.get("deliver", True) is not False))
+        except MerchantError as exc:
+            return json_response({"error": exc.message}, exc.status)
+
+    async def deliveries(request: Request) -> Response:
+        query = request.query_params
+        selected = [
+            d.to_json(state.dispatcher.redact)
+            for d in state.dispatcher.deliveries
+            if all(
+                not query.get(k) or getattr(d, k) == query[k]
+                for k in ("provider", "topic", "state")
+            )
+        ]
+        return json_response({"deliveries": selected})
+
+    async def ship(request: Request) -> Response:
+        body, ok = await read_json(request)
+        body = body if ok and isinstance(body, dict) else {}
+        ids = body.get("orderIds")
+        if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
+            return json_response({"error": '"orderIds" must be a list of integers'}, 400)
+        result = state.shipstation.warehouse.ship(ids, relabel=bool(body.get("relabel")))
+        return json_response(result)
+
+    async def shipstation_orders(request: Request) -> Response:
+        key = request.query_params.get("orderKey")
+        status = request.query_params.get("orderStatus")
+        orders = state.shipstation.store.orders.values()
+        selected = [o for o in orders if (key is None or o["orderKey"] == key)
+                    and (status is None or o["orderStatus"] == status)]
+        return json_response({"orders": selected})
+
+    async def klaviyo_events(request: Request) -> Response:
+        metric, email = request.query_params.get("metric"), request.query_params.get("email")
+        events = [
+            e.to_json()
+            for e in state.klaviyo.store.events
+            if (not metric or e.metric == metric)
+            and (not email or (e.profile.get("email") or "").lower() == email.lower())
+        ]
+        return json_response({"events": events})
+
+    async def reset(request: Request) -> Response:
+        await state.reset()
+        return json_response({"reset": True})
+
+    return [
+        Route("/", index, methods=["GET"]),
+        Route("/summary", summary, methods=["GET"]),
+        Route("/shopify/orders", create_orders, methods=["POST"]),
+        Route("/shopify/orders", list_orders, methods=["GET"]),
+        Route("/shopify/orders/{order_id}", get_order, methods=["GET"]),
+        Route("/shopify/orders/{order_id}/cancel", merchant_action, methods=["POST"]),
+        Route("/shopify/orders/{order_id}/refund", merchant_action, methods=["POST"]),
+        Route("/shopify/inventory", inventory, methods=["GET", "POST"]),
+        Route("/deliveries", deliveries, methods=["GET"]),
+        Route("/shipstation/ship", ship, methods=["POST"]),
+        Route("/shipstation/orders", shipstation_orders, methods=["GET"]),
+        Route("/klaviyo/events", klaviyo_events, methods=["GET"]),
+        Route("/reset", reset, methods=["POST"]),
+        *simulation_controls.routes(state),
+    ]
+
+
+def _order_template(body: dict[str, Any]) -> tuple[list[tuple[str, int]] | None, str | None]:
+    """(lines, destination) of a generate request; ValueError names what is wrong."""
+    lines = body.get("line_items")
+    chosen = None
+    if lines is not None:
+        known = {p.sku for p in CATALOG}
+        if not isinstance(lines, list) or not lines or not all(
+            isinstance(li, dict) and li.get("sku") in known
+            and isinstance(li.get("quantity", 1), int) and li.get("quantity", 1) > 0
+            for li in lines
+        ):
+            raise ValueError('"line_items" must be [{"sku": <catalog SKU>, "quantity": n > 0}]')
+        chosen = [(li["sku"], li.get("quantity", 1)) for li in lines]
+    destination = body.get("destination")
+    if destination is not None and destination not in PLACES:
+        raise ValueError(f'"destination" must be one of {", ".join(PLACES)}')
+    return chosen, destination
+
+
+def _brief(state: SandboxState, order_id: int) -> dict[str, Any]:
+    order = state.shopify.store.orders[order_id]
+    return {
+        "id": order.id,
+        "admin_graphql_api_id": order.gid,
+        "name": order.rest.get("name"),
+        "display_fulfillment_status": state.shopify.store.display_fulfillment_status(order),
+    }

@@ -1,0 +1,124 @@
+"""Klaviyo HTTP surface under `/klaviyo/api` (klaviyo.md §1-4, §6, §8).
+
+Checks, in order: `Authorization: Klaviyo-API-Key <key>` (401 `not_authenticated`), the
+`revision` header, the endpoint's burst/steady windows (429 `throttled` with `Retry-After`),
+`Content-Type` (415), body size (5 MB), JSON, the official schema, then the data limits.
+Success: events 202 with an empty body; profile-import 201 (created) / 200 (updated).
+Non-429 responses carry `RateLimit-Limit/Remaining/Reset` for the steady window.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shipflow_sandbox.klaviyo.errors import JSONAPI, NOT_AUTHENTICATED, KlaviyoError, invalid
+from shipflow_sandbox.klaviyo.revisions import parse_revision
+from shipflow_sandbox.klaviyo.spec import load_spec
+from shipflow_sandbox.klaviyo.validation import schema_error, validate_bulk, validate_create_event
+from shipflow_sandbox.routing import counted, json_response
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from shipflow_sandbox.state import SandboxState
+
+MAX_BODY = 5 * 1024 * 1024
+CONTENT_TYPES = ("application/vnd.api+json", "application/json")
+Handler = Callable[[dict[str, Any], "date", datetime], Response]
+
+
+def routes(state: SandboxState) -> list[Route]:
+    def endpoint(path: str, handle: Handler) -> Route:
+        async def run(request: Request) -> Response:
+            try:
+                return await _guarded(request, path, handle)
+            except KlaviyoError as exc:
+                return exc.response()
+
+        return counted(
+            state.requests,
+            "klaviyo",
+            f"/api/{path}",
+            run,
+            ["POST"],
+            state.latency,
+            state.fault_gate("klaviyo"),
+        )
+
+    async def _guarded(request: Request, path: str, handle: Handler) -> Response:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        expected = state.config.klaviyo_api_key.encode()
+        if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(key.strip().encode(), expected):
+            raise NOT_AUTHENTICATED
+        operation = load_spec().operation("POST", f"/api/{path}")
+        now = state.clock.wall()
+        revision = parse_revision(
+            request.headers.get("revision"), operation.operation_id, now.date()
+        )
+        headers = state.klaviyo.limit(operation)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in CONTENT_TYPES:
+            error = KlaviyoError(
+                415, "unsupported_media_type", f'Unsupported media type "{media}" in request.'
+            )
+            return error.response(headers)
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return invalid("Payload too large. The maximum payload size is 5MB.").response(headers)
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            error = KlaviyoError(400, "parse_error", f"JSON parse error - {exc}")
+            return error.response(headers)
+        problem = schema_error(load_spec().validator(operation.schema_name), body)
+        if problem is not None:
+            return problem.response(headers)
+        response = handle(body, revision, now)
+        response.headers.update(headers)
+        return response
+
+    def create_event(body: dict[str, Any], revision: date, now: datetime) -> Response:
+        validate_create_event(body, revision, now)
+        attributes = body["data"]["attributes"]
+        state.klaviyo.store.record(attributes["profile"]["data"], attributes, now)
+        return Response(status_code=202)
+
+    def bulk_create(body: dict[str, Any], revision: date, now: datetime) -> Response:
+        validate_bulk(body, revision, now)
+        for entry in body["data"]["attributes"]["events-bulk-create"]["data"]:
+            attributes = entry["attributes"]
+            for event in attributes["events"]["data"]:
+                event_attributes = dict(event["attributes"])
+                if attributes.get("backfill") and "backfill" not in event_attributes:
+                    event_attributes["backfill"] = True
+                state.klaviyo.store.record(attributes["profile"]["data"], event_attributes, now)
+        return Response(status_code=202)
+
+    def profile_import(body: dict[str, Any], revision: date, now: datetime) -> Response:
+        data = body["data"]
+        attributes = data.get("attributes") or {}
+        if not data.get("id") and not any(
+            attributes.get(k) for k in ("email", "phone_number", "external_id")
+        ):
+            raise invalid("One or more identifiers is required", "/data/attributes")
+        profile, created = state.klaviyo.store.upsert_profile(data.get("id"), attributes, now)
+        document = state.klaviyo.profile_document(profile, request_base(state))
+        return json_response(document, 201 if created else 200, media_type=JSONAPI)
+
+    return [
+        endpoint("events", create_event),
+        endpoint("event-bulk-create-jobs", bulk_create),
+        endpoint("profile-import", profile_import),
+    ]
+
+
+def request_base(state: SandboxState) -> str:
+    return (state.config.public_base_url or "http://127.0.0.1:8100").rstrip("/") + "/klaviyo"
