@@ -75,3 +75,77 @@ def tracking_workflow_id(update: TrackingUpdate) -> str:
     ])
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
     return f"tracking:{update.carrier_code}:{update.tracking_number}:{digest}"
+
+
+# -- the outbound ledger: one key per write, stable across retries and restarts ----------------
+def push_part_key(order_key: str) -> str:
+    return f"shipstation:createorder:{order_key}"
+
+
+def restore_part_key(order_key: str) -> str:
+    return f"shipstation:restorefromhold:{order_key}"
+
+
+def cancel_part_key(order_key: str) -> str:
+    return f"shipstation:cancelorder:{order_key}"
+
+
+def mark_shipped_key(order_key: str) -> str:
+    return f"shipstation:markasshipped:{order_key}"
+
+
+def label_purchase_key(order_key: str) -> str:
+    return f"shipstation-v2:label:{order_key}"
+
+
+def fulfillment_key(shipment_id: str) -> str:
+    return f"shopify:fulfillmentCreate:{shipment_id}"
+
+
+def tracking_update_key(shipment_id: str) -> str:
+    return f"shopify:fulfillmentTrackingInfoUpdate:{shipment_id}"
+
+
+def shopify_hold_key(shopify_order_id: int) -> str:
+    return f"shopify:hold:{shopify_order_id}"
+
+
+def shopify_release_key(shopify_order_id: int, occasion: str) -> str:
+    """`occasion` is what lifted the hold (`released`, `restock:<sku>`): one release each."""
+    return f"shopify:release:{shopify_order_id}:{occasion}"
+
+
+def shopify_tags_key(shopify_order_id: int) -> str:
+    return f"shopify:tags:{shopify_order_id}"
+
+
+def customer_event_key(unique_id: str) -> str:
+    return f"klaviyo:event:{unique_id}"
+
+
+# -- workflow ids: one run per business fact ---------------------------------------------------
+def push_batch_workflow_id(batch: str) -> str:
+    """A push batch claimed by a dispatcher (`batch` is a fresh uuid: claims never repeat)."""
+    return f"push:{batch}"
+
+
+def timer_batch_workflow_id(batch: str) -> str:
+    return f"timers:{batch}"
+
+
+def release_workflow_id(order_pk: int, request: str) -> str:
+    """One run per release request (`request` is a fresh uuid; the flow itself is idempotent)."""
+    return f"release:{order_pk}:{request}"
+
+
+def restock_workflow_id(inventory_item_id: int, webhook_id: str) -> str:
+    """Keyed by the delivery: two stock changes within one second both count."""
+    return f"restock:{inventory_item_id}:{webhook_id}"
+
+
+def stop_workflow_id(order_pk: int) -> str:
+    return f"stop:{order_pk}"
+
+
+def delay_workflow_id(shipment_id: str, reason: str, occurrence: str) -> str:
+    return f"delay:{shipment_id}:{reason}:{occurrence}"

@@ -16,18 +16,28 @@ from shipflow.domain import keys
 from shipflow.domain.delays import DelayNotice
 from shipflow.domain.order import Order
 from shipflow.domain.tracking_events import TrackingUpdate
-from shipflow.engine import durable, lifecycle_flows, runtime, workflows
-from shipflow.engine.dispatcher import Dispatcher
+from shipflow.engine import durable, runtime
+from shipflow.engine.flows import cancel, holds, push, ship, timers, track
+from shipflow.engine.loops.dispatcher import Dispatcher
+from shipflow.engine.loops.sweeper import Sweeper
+from shipflow.engine.outbox import Outbox, Ports
 from shipflow.engine.runtime import Runtime
-from shipflow.engine.sweeper import Sweeper
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
+from shipflow.providers.klaviyo.messaging import KlaviyoMessaging
 from shipflow.providers.shipstation.client import ShipStationClient
+from shipflow.providers.shipstation.label_platform import (
+    MAX_ORDERS_PER_BULK,
+    ShipStationLabelPlatform,
+)
 from shipflow.providers.shipstation.webhooks import parse_pointer
 from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
 from shipflow.providers.shipstation_v2.client import ShipStationV2Client
+from shipflow.providers.shipstation_v2.label_purchasing import ShipStationLabelPurchasing
 from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.providers.shopify.order_source import ShopifyOrderSource
 from shipflow.rules import RuleSet, load_configured
+from shipflow.store.ledger import Ledger
 from shipflow.store.lifecycle import Lifecycle
 from shipflow.store.pipeline import Pipeline
 from shipflow.store.rate_budget import SharedRateBudget
@@ -39,25 +49,33 @@ Role = Literal["all", "web", "worker"]
 
 
 def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None,
-                  clock: Callable[[], datetime] = utcnow) -> Runtime:
+                  clock: Callable[[], datetime] = utcnow, *,
+                  record_only: bool = False) -> Runtime:
+    """The composition root: provider clients behind their ports, the outbox holding the
+    ports' write halves, the runtime their read halves. `record_only`: every write is
+    recorded in the ledger and never sent (what shadow runs use)."""
     limit, period = settings.shipstation_rate
     shipstation_budget = SharedRateBudget(
         store.db, "shipstation-v1", limit=limit, period=period,
         remaining_header="X-Rate-Limit-Remaining", reset_header="X-Rate-Limit-Reset",
     )
+    orders = ShopifyOrderSource(ShopifyClient(settings.shopify_shop_url,
+                                              settings.shopify_access_token))
+    labels = ShipStationLabelPlatform(ShipStationClient(
+        settings.shipstation_base_url, settings.shipstation_api_key,
+        settings.shipstation_api_secret, budget=shipstation_budget))
+    messaging = KlaviyoMessaging(KlaviyoClient(settings.klaviyo_base_url,
+                                               settings.klaviyo_api_key))
+    purchasing = ShipStationLabelPurchasing(ShipStationV2Client(
+        settings.shipstation_v2_base_url, settings.shipstation_v2_api_key)) \
+        if settings.shipstation_v2_api_key else None
+    ports = Ports(orders=orders, labels=labels, messaging=messaging, purchasing=purchasing)
     return Runtime(
         store=store,
-        shopify=ShopifyClient(settings.shopify_shop_url, settings.shopify_access_token),
-        shipstation=ShipStationClient(
-            settings.shipstation_base_url, settings.shipstation_api_key,
-            settings.shipstation_api_secret, budget=shipstation_budget,
-        ),
-        klaviyo=KlaviyoClient(settings.klaviyo_base_url, settings.klaviyo_api_key),
-        clock=clock,
+        outbox=Outbox(Ledger(store.db, store.clock), ports, record_only=record_only),
+        shopify=orders, shipstation=labels, rates=purchasing, clock=clock,
         rules=rules if rules is not None else load_configured(settings.rules_path),
-        shipstation_v2=ShipStationV2Client(settings.shipstation_v2_base_url,
-                                           settings.shipstation_v2_api_key)
-        if settings.shipstation_v2_api_key else None,
+        closers=[a.close for a in (orders, labels, messaging, purchasing) if a is not None],
     )
 
 
@@ -67,12 +85,14 @@ class Engine:
 
     def __init__(self, settings: Settings, store: Store, role: Role = "all",
                  rt: Runtime | None = None, clock: Callable[[], datetime] | None = None,
-                 rules: RuleSet | None = None) -> None:
+                 rules: RuleSet | None = None, record_only: bool = False) -> None:
         self.settings = settings
         self.store = store
         self.role = role
-        self.runtime = rt or build_runtime(settings, store, rules, clock=clock or utcnow)
-        self.dispatcher = Dispatcher(Pipeline(store), self._start_batch, self._workflow_exists)
+        self.runtime = rt or build_runtime(settings, store, rules, clock=clock or utcnow,
+                                           record_only=record_only)
+        self.dispatcher = Dispatcher(Pipeline(store), self._start_batch, self._workflow_exists,
+                                     batch_size=MAX_ORDERS_PER_BULK)
         self.sweeper = Sweeper(
             Lifecycle(store), clock=self.runtime.clock,
             delay_policy=lambda: self.runtime.rules.policies.delays,
@@ -112,45 +132,44 @@ class Engine:
         self.dispatcher.wake()
 
     def _start_batch(self, batch_id: str, order_pks: list[int]) -> None:
-        durable.enqueue(durable.ORDERS_QUEUE, batch_id, workflows.push_orders, order_pks)
+        durable.enqueue(durable.ORDERS_QUEUE, batch_id, push.push_orders, order_pks)
 
     def _workflow_exists(self, workflow_id: str) -> bool:
         return durable.workflow_status(workflow_id) is not None
 
     def start_ship_notify(self, resource_url: str) -> str:
         workflow_id = keys.ship_notify_workflow_id(resource_url)
-        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.handle_ship_notify,
+        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, ship.handle_ship_notify,
                         resource_url)
         return workflow_id
 
     def start_tracking(self, update: TrackingUpdate) -> str:
         workflow_id = keys.tracking_workflow_id(update)
-        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, workflows.track_parcel, update)
+        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, track.track_parcel, update)
         return workflow_id
 
     def start_release(self, order_pk: int) -> str:
         """Release a rule's hold (address review) on both sides."""
-        workflow_id = f"release:{order_pk}:{uuid.uuid4()}"
-        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, lifecycle_flows.release_hold, order_pk)
+        workflow_id = keys.release_workflow_id(order_pk, str(uuid.uuid4()))
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, holds.release_hold, order_pk)
         return workflow_id
 
     def start_restock(self, inventory_item_id: int, webhook_id: str) -> str:
-        workflow_id = f"restock:{inventory_item_id}:{webhook_id}"
-        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, lifecycle_flows.restock,
-                        inventory_item_id)
+        workflow_id = keys.restock_workflow_id(inventory_item_id, webhook_id)
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, holds.restock, inventory_item_id)
         return workflow_id
 
     def start_stop(self, order_pk: int) -> None:
-        durable.enqueue(durable.ORDERS_QUEUE, f"stop:{order_pk}", lifecycle_flows.stop_order,
+        durable.enqueue(durable.ORDERS_QUEUE, keys.stop_workflow_id(order_pk), cancel.stop_order,
                         order_pk)
 
     def _start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
-        durable.enqueue(durable.SHIPMENTS_QUEUE, batch_id, lifecycle_flows.fire_timers, timer_keys)
+        durable.enqueue(durable.SHIPMENTS_QUEUE, batch_id, timers.fire_timers, timer_keys)
 
     def _start_delay(self, shipment_id: str, notice: DelayNotice) -> None:
         durable.enqueue(durable.SHIPMENTS_QUEUE,
-                        f"delay:{shipment_id}:{notice.reason}:{notice.occurrence}",
-                        lifecycle_flows.tell_delay, shipment_id, notice)
+                        keys.delay_workflow_id(shipment_id, notice.reason, notice.occurrence),
+                        track.tell_delay, shipment_id, notice)
 
     # -- recovery ----------------------------------------------------------------------------
     def redispatch_pending(self) -> int:

@@ -1,36 +1,36 @@
-"""What the workflows use at run time: the store, the provider clients and the clock.
+"""What the flows use at run time: the store, the outbox, the ports' read halves and the clock.
 
 Workflows are module-level functions (DBOS registers them by name), so their collaborators are
-bound here once per process instead of being imported; tests bind their own.
+bound here once per process instead of being imported; tests bind their own, with fake ports.
+Flows read providers through `shopify`, `shipstation` and `rates` (typed on the read halves of
+the ports) and write only through `outbox`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-from shipflow.providers.klaviyo.client import KlaviyoClient
-from shipflow.providers.shipstation.client import ShipStationClient
-from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.engine.outbox import Outbox
+from shipflow.providers.ports import LabelPlatformReads, LabelPurchasingReads, OrderSourceReads
+from shipflow.rules import RuleSet
+from shipflow.store.ledger import Ledger
 from shipflow.store.lifecycle import Lifecycle
 from shipflow.store.pipeline import Pipeline
 from shipflow.store.repository import Store
-
-if TYPE_CHECKING:
-    from shipflow.providers.shipstation_v2.client import ShipStationV2Client
-    from shipflow.rules import RuleSet
 
 
 @dataclass
 class Runtime:
     store: Store
-    shopify: ShopifyClient
-    shipstation: ShipStationClient
-    klaviyo: KlaviyoClient
+    outbox: Outbox
+    shopify: OrderSourceReads
+    shipstation: LabelPlatformReads
     clock: Callable[[], datetime]
     rules: RuleSet
-    shipstation_v2: ShipStationV2Client | None = None  # buys labels in `api` label mode
+    rates: LabelPurchasingReads | None = None  # ShipStation v2, buys labels in `api` mode
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def pipeline(self) -> Pipeline:
@@ -40,10 +40,13 @@ class Runtime:
     def lifecycle(self) -> Lifecycle:
         return Lifecycle(self.store)
 
+    @property
+    def ledger(self) -> Ledger:
+        return self.outbox.ledger
+
     def close(self) -> None:
-        for client in (self.shopify, self.shipstation, self.klaviyo, self.shipstation_v2):
-            if client is not None:
-                client.close()
+        for close in self.closers:
+            close()
 
 
 _bound: Runtime | None = None

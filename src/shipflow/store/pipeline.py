@@ -20,18 +20,17 @@ from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.store.codec import order_from_json
 from shipflow.store.repository import Store, StoredOrder
 from shipflow.store.sql import add_timeline, insert_ignore
-from shipflow.store.tables import orders, outbound_ledger, shipments
+from shipflow.store.tables import orders, shipments
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one order in a batch step, for the timeline and the ledger."""
+    """What happened to one order in a batch step, for its state and timeline."""
 
     order_pk: int
     ok: bool
     message: str
-    ledger_key: str | None = None
-    result: dict[str, Any] | None = None
+    key: str | None = None  # the write it reports on (ledger key): one timeline entry each
     detail: dict[str, Any] | None = None
     state: OrderState | None = None  # overrides the step's `state_ok` for this order
 
@@ -40,15 +39,6 @@ STOPPED = (OrderState.CANCELLING.value, OrderState.CANCELLED.value)
 PUSHED = (OrderState.IN_SHIPSTATION, OrderState.ON_HOLD, OrderState.BACKORDERED)
 SHIPPING = (OrderState.PARTIALLY_SHIPPED.value, OrderState.SHIPPED.value,
             OrderState.DELIVERED.value)
-
-
-def _close_ledger(conn: sa.Connection, o: Outcome, now: Any) -> None:
-    if o.ledger_key:
-        conn.execute(outbound_ledger.update()
-                     .where(outbound_ledger.c.idempotency_key == o.ledger_key)
-                     .values(status="done" if o.ok else "failed",
-                             result=o.result if o.ok else None,
-                             error=None if o.ok else o.message[:1024], updated_at=now))
 
 
 class Pipeline:
@@ -102,48 +92,16 @@ class Pipeline:
                                 .where(orders.c.id.in_(list(order_pks))).order_by(orders.c.id)).all()
         return [StoredOrder(int(r.id), order_from_json(r.snapshot), OrderState(r.state)) for r in rows]
 
-    # -- ledger, in bulk ---------------------------------------------------------------------
-    def done_keys(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The finished outbound calls among `keys`, with their recorded results."""
-        wanted = list(keys)
-        if not wanted:
-            return {}
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(sa.select(outbound_ledger.c.idempotency_key, outbound_ledger.c.result)
-                                .where(outbound_ledger.c.idempotency_key.in_(wanted),
-                                       outbound_ledger.c.status == "done")).all()
-        return {r.idempotency_key: dict(r.result or {}) for r in rows}
-
-    def begin_calls(self, provider: str, operation: str,
-                    calls: Sequence[tuple[str, int | None]]) -> dict[str, int]:
-        """Record attempts before sending; returns each key's attempt number (1 = first)."""
-        if not calls:
-            return {}
-        now = self.store.clock()
-        keys = [k for k, _ in calls]
-        with self.db.engine.begin() as conn:
-            conn.execute(insert_ignore(self.db.dialect, outbound_ledger, [
-                {"idempotency_key": key, "provider": provider, "operation": operation,
-                 "order_id": pk, "status": "sending", "attempts": 0, "created_at": now,
-                 "updated_at": now} for key, pk in calls
-            ], "idempotency_key"))
-            conn.execute(outbound_ledger.update().where(outbound_ledger.c.idempotency_key.in_(keys))
-                         .values(attempts=outbound_ledger.c.attempts + 1, updated_at=now))
-            rows = conn.execute(sa.select(outbound_ledger.c.idempotency_key,
-                                          outbound_ledger.c.attempts)
-                                .where(outbound_ledger.c.idempotency_key.in_(keys))).all()
-        return {r.idempotency_key: int(r.attempts) for r in rows}
-
+    # -- outcomes ----------------------------------------------------------------------------
     def finish(self, outcomes: Sequence[Outcome], *, state_ok: OrderState | None,
                kind: str, state_failed: OrderState = OrderState.NEEDS_ATTENTION) -> None:
-        """Close the ledger entries and move the orders on, all in one transaction."""
+        """Move the orders on and note each outcome on their timelines, in one transaction."""
         if not outcomes:
             return
         now = self.store.clock()
         dialect = self.db.dialect
         with self.db.engine.begin() as conn:
             for o in outcomes:
-                _close_ledger(conn, o, now)
                 state = (o.state or state_ok) if o.ok else state_failed
                 if state is not None:  # a cancellation that came in meanwhile wins
                     # A fast SHIP_NOTIFY can ship the order before the push step records it.
@@ -153,14 +111,7 @@ class Pipeline:
                                  .values(state=state.value, updated_at=now))
                 entry_kind = (state.value if state is not None else kind) if o.ok else "attention"
                 add_timeline(conn, dialect, now, o.order_pk, entry_kind, o.message, o.detail or {},
-                             dedupe_key=f"{kind}:{o.ledger_key or o.order_pk}:{'ok' if o.ok else 'failed'}")
-
-    def close_calls(self, outcomes: Sequence[Outcome]) -> None:
-        """Close ledger entries only (no state, no timeline)."""
-        now = self.store.clock()
-        with self.db.engine.begin() as conn:
-            for o in outcomes:
-                _close_ledger(conn, o, now)
+                             dedupe_key=f"{kind}:{o.key or o.order_pk}:{'ok' if o.ok else 'failed'}")
 
     # -- labels ------------------------------------------------------------------------------
     def record_labels(self, labels: Sequence[tuple[int, Shipment, TrackingInfo]]) -> None:
@@ -193,8 +144,8 @@ class Pipeline:
                                 .where(orders.c.shopify_order_id.in_(wanted))).all()
         return {int(r.shopify_order_id): int(r.id) for r in rows}
 
-    def set_fulfilled(self, fulfilled: Sequence[tuple[str, str]]) -> None:
-        """(shipment id, Shopify fulfillment gid) pairs."""
+    def set_fulfilled(self, fulfilled: Sequence[tuple[str, str | None]]) -> None:
+        """(shipment id, Shopify fulfillment gid) pairs; no gid when only recorded."""
         if not fulfilled:
             return
         now = self.store.clock()

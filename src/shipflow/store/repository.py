@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
+from shipflow.domain.effects import EVENT_OPERATION
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.parcel import (
     ExceptionRaised,
@@ -32,7 +33,6 @@ from shipflow.store.tables import (
 Clock = Callable[[], datetime]
 
 
-EVENT_OPERATION = "event:"  # ledger operation of a Klaviyo event: "event:<metric name>"
 
 
 def utcnow() -> datetime:

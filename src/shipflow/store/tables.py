@@ -161,8 +161,11 @@ outbound_ledger = sa.Table(
     sa.Column("provider", sa.String(32), nullable=False),
     sa.Column("operation", sa.String(64), nullable=False),
     sa.Column("order_id", sa.Integer, sa.ForeignKey("orders.id", ondelete="SET NULL")),
-    sa.Column("status", sa.String(16), nullable=False),  # sending | done | failed
+    # sending | done | failed, or recorded (record-only mode: written here, never sent)
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("effect", sa.String(40)),  # domain.effects.EffectKind
+    sa.Column("payload", sa.JSON),  # what the write says (Effect.describe())
     sa.Column("result", sa.JSON),
     sa.Column("error", sa.String(1024)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from shipflow.engine.dispatcher import BATCH_SIZE, Dispatcher
+from shipflow.engine.loops.dispatcher import Dispatcher
+
+BATCH_SIZE = 100
 
 
 class FakePipeline:
@@ -27,7 +29,7 @@ class FakePipeline:
 
 def dispatcher(pipeline: FakePipeline, **kw: float) -> Dispatcher:
     return Dispatcher(pipeline, lambda _id, pks: pipeline.batches.append(len(pks)),  # type: ignore[arg-type]
-                      lambda _id: True, **kw)
+                      lambda _id: True, batch_size=BATCH_SIZE, **kw)
 
 
 def test_full_batches_go_at_once_and_a_partial_one_waits_while_orders_arrive() -> None:

@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Callable
 
+from shipflow.domain import keys
 from shipflow.domain.delays import DelayNotice, detect_delay
 from shipflow.domain.policy import DelayPolicy
 from shipflow.store.lifecycle import Lifecycle
@@ -59,12 +60,12 @@ class Sweeper:
             self.start_stop(order_pk)
         fired = 0
         while True:
-            batch_id = f"timers:{uuid.uuid4()}"
-            keys = self.lifecycle.claim_due_timers(batch_id, self.clock())
-            if not keys:
+            batch_id = keys.timer_batch_workflow_id(str(uuid.uuid4()))
+            due = self.lifecycle.claim_due_timers(batch_id, self.clock())
+            if not due:
                 break
-            self.start_timers(batch_id, keys)
-            fired += len(keys)
+            self.start_timers(batch_id, due)
+            fired += len(due)
         delayed = self.sweep_delays() if delays else 0
         return {"stopping": len(stopped), "timers": fired, "delays": delayed}
 

@@ -13,18 +13,17 @@ import time
 import uuid
 from typing import Callable
 
-from shipflow.providers.shipstation.mapping import MAX_ORDERS_PER_BULK
+from shipflow.domain import keys
 from shipflow.store.pipeline import Pipeline
 
 log = logging.getLogger("shipflow.dispatcher")
 
-BATCH_SIZE = MAX_ORDERS_PER_BULK  # one createorders call per batch
-
-
 class Dispatcher:
     def __init__(self, pipeline: Pipeline, start_batch: Callable[[str, list[int]], None],
-                 batch_exists: Callable[[str], bool], *, poll_interval: float = 0.25,
+                 batch_exists: Callable[[str], bool], *, batch_size: int,
+                 poll_interval: float = 0.25,
                  gather: float = 0.02, max_hold: float = 5.0, quiet: float = 0.5) -> None:
+        self.batch_size = batch_size  # one bulk push to the label platform per batch
         self.max_hold = max_hold  # the longest a partial batch waits for more orders
         self.quiet = quiet  # orders stopped arriving when none came for this long
         self._partial_since: float | None = None
@@ -61,7 +60,7 @@ class Dispatcher:
             if paid == 0:
                 self._partial_since, self._partial_size = None, 0
                 return total
-            if paid < BATCH_SIZE:
+            if paid < self.batch_size:
                 # A partial batch waits while orders are still arriving or an earlier batch is
                 # still on its way (it would queue behind it for the same rate budget), at
                 # most `max_hold` seconds: a sale goes out in full batches of 100.
@@ -74,8 +73,8 @@ class Dispatcher:
                 if (arriving or in_flight > 0) and now - self._partial_since < self.max_hold:
                     return total
             self._partial_since, self._partial_size = None, 0
-            batch_id = f"push:{uuid.uuid4()}"
-            claimed = self.pipeline.claim_paid_orders(batch_id, BATCH_SIZE)
+            batch_id = keys.push_batch_workflow_id(str(uuid.uuid4()))
+            claimed = self.pipeline.claim_paid_orders(batch_id, self.batch_size)
             if not claimed:
                 return total
             self.start_batch(batch_id, claimed)

@@ -1,0 +1,180 @@
+"""Push: paid orders to ShipStation, one workflow per batch of up to 100 (`push_orders`).
+
+Load the batch's orders, route each by the merchant's rules (the stock picture, the decisions,
+the parts it becomes), push every part in one bulk write through the outbox (orderKey = the
+Shopify order id, an upsert), and record each order's result. Then the holds and tags on
+Shopify's side, `Backorder Delayed`, and in `api` label mode the labels.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from shipflow.domain.effects import PushPart
+from shipflow.domain.fulfilment import (
+    FulfilmentPlan,
+    Part,
+    PartStatus,
+    backordered_units,
+    part_order_key,
+    plan_fulfilment,
+)
+from shipflow.domain.order import Order, OrderState
+from shipflow.domain.routing import Decision, HoldReason, RoutingPlan
+from shipflow.engine import durable
+from shipflow.engine.flows import holds, labels, ship
+from shipflow.engine.retries import with_durable_retries
+from shipflow.engine.runtime import Runtime, current
+from shipflow.providers.errors import ProviderError
+from shipflow.store.pipeline import Outcome
+
+log = logging.getLogger("shipflow.engine")
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One order of a push batch once the rules ran: its decisions and its parts."""
+
+    order_pk: int
+    order: Order
+    plan: RoutingPlan
+    decisions: tuple[Decision, ...]
+    errors: tuple[str, ...]
+    fulfilment: FulfilmentPlan
+
+    @property
+    def keyed_parts(self) -> list[tuple[Part, str]]:
+        """Each part with its ShipStation orderKey."""
+        return [(p, part_order_key(self.order.shopify_order_id, p.number))
+                for p in self.fulfilment.parts]
+
+    @property
+    def state_after_push(self) -> OrderState:
+        if not self.fulfilment.is_held:
+            return OrderState.IN_SHIPSTATION
+        reason = self.fulfilment.parts[0].hold_reason
+        return OrderState.BACKORDERED if reason is HoldReason.BACKORDER else OrderState.ON_HOLD
+
+    def pushes(self) -> list[PushPart]:
+        split = len(self.fulfilment.parts) > 1
+        return [PushPart(self.order_pk, self.order, part, key, split, self.plan.confirmation,
+                         self.plan.service) for part, key in self.keyed_parts]
+
+
+# -- routing -----------------------------------------------------------------------------------
+def missing_stock(rt: Runtime, batch: list[Order]) -> dict[int, int]:
+    """Units without stock, by line item id, for the orders of a batch (one stock read per SKU).
+
+    Shopify's `available` already has every unshipped order's units taken out, so a negative
+    value is the shortfall, which falls on the most recent orders (`backordered_units`)."""
+    skus = sorted({li.sku for o in batch for li in o.shippable_items if li.sku})
+    deficit: dict[str, int] = {}
+    for sku in skus:
+        stock = rt.shopify.stock(sku)
+        if stock is not None and stock.tracked and stock.available is not None \
+                and stock.available < 0:
+            deficit[sku] = -stock.available
+    if not deficit:
+        return {}
+    return backordered_units(rt.lifecycle.waiting_lines(deficit), deficit)
+
+
+def route(rt: Runtime, order_pk: int, order: Order, missing: dict[int, int]) -> Routed:
+    ours = {li.line_item_id: m for li in order.shippable_items
+            if (m := missing.get(li.line_item_id, 0)) > 0}
+    stock: dict[str, int] = {}
+    for li in order.shippable_items:
+        if li.sku:
+            stock[li.sku] = stock.get(li.sku, 0) + li.quantity - ours.get(li.line_item_id, 0)
+    evaluation = rt.rules.evaluate(order, stock)
+    plan: RoutingPlan = evaluation.plan
+    fulfilment = plan_fulfilment(order, plan, ours, rt.rules.policies.default_backorder)
+    decisions = list(plan.decisions)
+    if fulfilment.policy is not None and plan.backorder is None:
+        decisions.append(Decision("policy.default_backorder", "backorder",
+                                  f"backorder policy {fulfilment.policy.value} (SKUs out of stock: "
+                                  + ", ".join(sorted(fulfilment.parts[-1].backordered)) + ")"))
+    return Routed(order_pk, order, plan, tuple(decisions), tuple(evaluation.errors), fulfilment)
+
+
+# -- steps -------------------------------------------------------------------------------------
+@durable.step("load_batch")
+def load_batch(order_pks: list[int]) -> list[tuple[int, Order]]:
+    """The batch's orders still waiting for it (a cancelled one has left the batch)."""
+    stored = current().pipeline.load_orders(order_pks)
+    return [(s.pk, s.order) for s in stored if s.state is OrderState.QUEUED and s.order.is_paid]
+
+
+@durable.step("skip_unshippable")
+def skip_unshippable(order_pks: list[int]) -> None:
+    current().pipeline.finish(
+        [Outcome(pk, True, "No line needs shipping; nothing sent to ShipStation") for pk in order_pks],
+        state_ok=OrderState.NOTHING_TO_SHIP, kind="nothing_to_ship")
+
+
+@durable.step("route_batch")
+def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
+    """Run the merchant's rules on each order and decide its ShipStation orders (parts)."""
+    rt = current()
+    # An empty rules file routes nothing; otherwise short SKUs meet the backorder policy.
+    missing = missing_stock(rt, [o for _, o in batch]) if len(rt.rules) else {}
+    routed = [route(rt, pk, order, missing) for pk, order in batch]
+    rt.lifecycle.record_routing([(r.order_pk, r.order.shopify_order_id, r.decisions, r.errors,
+                                  r.fulfilment, r.plan) for r in routed])
+    return routed
+
+
+@durable.step("push_batch")
+def push_batch(routed: list[Routed]) -> int:
+    """Every part not pushed yet, in one bulk write; each order's result on its timeline."""
+    rt = current()
+    sent = rt.outbox.send([p for r in routed for p in r.pushes()])
+    outcomes, part_updates = [], []
+    for r in routed:
+        pushes = r.pushes()
+        ids = {p.order_key: sent[p.key].result.get("orderId") for p in pushes}
+        part_updates += [(key, {"shipstation_order_id": i}) for key, i in ids.items() if i]
+        failed = [p for p in pushes if not sent[p.key].ok]
+        if failed:
+            outcomes.append(Outcome(r.order_pk, False, "ShipStation refused the order: "
+                                    + "; ".join(str(sent[p.key].error) for p in failed),
+                                    pushes[0].key))
+            continue
+        message = ("Sent to ShipStation as " if not sent[pushes[0].key].recorded
+                   else "Recorded, not sent (record-only): ShipStation ") + ", ".join(
+            (f"order {ids[p.order_key]}" if ids[p.order_key] else p.order_key)
+            + (" (on hold)" if p.part.status is PartStatus.ON_HOLD else "") for p in pushes)
+        outcomes.append(Outcome(r.order_pk, True, message, pushes[0].key,
+                                {"orderIds": ids}, state=r.state_after_push))
+    rt.lifecycle.set_parts(part_updates)
+    rt.pipeline.finish(outcomes, state_ok=OrderState.IN_SHIPSTATION, kind="in_shipstation")
+    return sum(1 for o in outcomes if o.ok)
+
+
+@durable.step("batch_failed")
+def batch_failed(order_pks: list[int], error: str) -> None:
+    current().pipeline.finish([Outcome(pk, False, f"ShipStation createorders failed: {error}")
+                               for pk in order_pks], state_ok=None, kind="in_shipstation")
+
+
+@durable.workflow("push_orders")
+def push_orders(order_pks: list[int]) -> int:
+    batch = load_batch(order_pks)
+    shippable = [(pk, o) for pk, o in batch if o.shippable_items]
+    unshippable = [pk for pk, o in batch if not o.shippable_items]
+    if unshippable:
+        skip_unshippable(unshippable)
+    if not shippable:
+        return 0
+    routed = with_durable_retries(route_batch, shippable)
+    try:
+        pushed = with_durable_retries(push_batch, routed)
+    except ProviderError as exc:
+        batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}")
+        return 0
+    holds.after_push([(r.order_pk, r.order, r.fulfilment, r.plan.tags) for r in routed])
+    if labels.api_mode(current()):
+        ship.ship_labels(labels.buy_labels([key for r in routed for p, key in r.keyed_parts
+                                            if p.status is PartStatus.AWAITING_SHIPMENT]))
+    return pushed

@@ -1,0 +1,170 @@
+"""Ship: printed (warehouse) or bought (api) labels to Shopify fulfillments and `Order Shipped`.
+
+`handle_ship_notify` (one per SHIP_NOTIFY `resource_url`): fetch the label batch it points at,
+record the labels, fulfil each order in Shopify with its tracking (a relabel updates the
+tracking of the fulfillment it replaces), then tell every customer in one Klaviyo bulk job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shipflow.domain import messages
+from shipflow.domain.effects import Fulfil, UpdateTracking
+from shipflow.domain.fulfilment import PartLine, PartStatus
+from shipflow.domain.order import Order
+from shipflow.domain.shipment import Shipment, TrackingInfo
+from shipflow.domain.tracking import tracking_info
+from shipflow.engine import durable
+from shipflow.engine.flows.tell import note_failure, tell
+from shipflow.engine.retries import with_durable_retries
+from shipflow.engine.runtime import current
+from shipflow.providers.errors import ProviderError, RateLimited, TransientError
+from shipflow.store.pipeline import Outcome
+
+log = logging.getLogger("shipflow.engine")
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label printed for one of shipflow's orders, and what Shopify must be told about it."""
+
+    order_pk: int
+    order: Order
+    shipment: Shipment
+    lines: tuple[PartLine, ...] | None  # fulfil only these (one part of a split order)
+    replaces: str | None = None  # the shipment id of a voided label (a relabel)
+    fulfillment_id: str | None = None  # the relabelled shipment's Shopify fulfillment
+
+    @property
+    def tracking(self) -> TrackingInfo:
+        return tracking_info(self.shipment.carrier_code, self.shipment.tracking_number)
+
+    def effect(self) -> Fulfil | UpdateTracking:
+        if self.fulfillment_id and self.replaces:
+            return UpdateTracking(self.order_pk, self.shipment.shipment_id, self.fulfillment_id,
+                                  self.tracking, self.replaces)
+        return Fulfil(self.order_pk, self.order, self.shipment.shipment_id, self.tracking,
+                      self.lines)
+
+
+@durable.step("fetch_shipments")
+def fetch_shipments(resource_url: str) -> list[Shipment]:
+    return current().shipstation.fetch_labels(resource_url)
+
+
+@durable.step("record_labels")
+def record_labels(shipments: list[Shipment]) -> list[Label]:
+    rt = current()
+    pks = rt.pipeline.order_pks_by_shopify_id(
+        s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
+    known = [(pks[s.shopify_order_id], s) for s in shipments
+             if s.shopify_order_id is not None and s.shopify_order_id in pks]
+    if len(known) < len(shipments):
+        log.warning("%d shipments are for orders shipflow did not push; ignored",
+                    len(shipments) - len(known))
+    # A new label for a part that already has a live one replaces it (void + relabel).
+    replaced = {}
+    live = rt.lifecycle.live_shipments_of(s.order_key for _, s in known)
+    for _, s in known:
+        for old in live[s.order_key]:
+            if old.shipment.shipment_id != s.shipment_id and \
+                    old.shipment.tracking_number != s.tracking_number:
+                replaced[s.shipment_id] = old
+    rt.pipeline.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
+                               for pk, s in known])
+    rt.lifecycle.set_parts([(s.order_key, {"status": PartStatus.SHIPPED.value})
+                            for _, s in known])
+    orders = {so.pk: so.order for so in rt.pipeline.load_orders([pk for pk, _ in known])}
+    parts = rt.lifecycle.parts_of(orders)
+    labels = []
+    for pk, s in known:
+        split = len(parts.get(pk, [])) > 1
+        part = next((p for p in parts.get(pk, []) if p.order_key == s.order_key), None)
+        lines = (tuple(PartLine(int(i["line_item_id"]), i.get("sku"), int(i["quantity"]))
+                       for i in part.items) if split and part else None)
+        old = replaced.get(s.shipment_id)
+        labels.append(Label(pk, orders[pk], s, lines,
+                            old.shipment.shipment_id if old else None,
+                            old.fulfillment_id if old else None))
+    return labels
+
+
+@durable.step("fulfil_in_shopify")
+def fulfil_in_shopify(labels: list[Label]) -> list[str]:
+    """Each label's Shopify fulfillment, once; returns the shipment ids now fulfilled."""
+    rt = current()
+    effects = {lb.shipment.shipment_id: lb.effect() for lb in labels}
+    try:
+        sent = rt.outbox.send(list(effects.values()))
+    except (TransientError, RateLimited):  # the step re-runs; what finished is recorded now
+        _record_fulfilled(labels, effects, rt.ledger.settled(e.key for e in effects.values()))
+        raise
+    _record_fulfilled(labels, effects, {key: s.result for key, s in sent.items() if s.ok})
+    failed = [(lb, sent[effects[lb.shipment.shipment_id].key]) for lb in labels
+              if not sent[effects[lb.shipment.shipment_id].key].ok]
+    rt.pipeline.finish([Outcome(lb.order_pk, False, f"Shopify fulfillmentCreate failed: "
+                                f"{s.error}", lb.effect().key) for lb, s in failed],
+                       state_ok=None, kind="fulfilled")
+    return [lb.shipment.shipment_id for lb in labels
+            if sent[effects[lb.shipment.shipment_id].key].ok]
+
+
+def _record_fulfilled(labels: list[Label], effects: dict[str, Fulfil | UpdateTracking],
+                      done: dict[str, dict[str, Any]]) -> None:
+    """The fulfilled labels on their orders' timelines and shipments (a re-run writes the same
+    entries again, and they are kept once)."""
+    rt = current()
+    ok = [lb for lb in labels if effects[lb.shipment.shipment_id].key in done]
+    results = {lb.shipment.shipment_id: done[effects[lb.shipment.shipment_id].key] for lb in ok}
+    rt.pipeline.finish([_fulfilled(lb, results[lb.shipment.shipment_id]) for lb in ok],
+                       state_ok=None, kind="fulfilled")
+    rt.pipeline.set_fulfilled([(lb.shipment.shipment_id,
+                                results[lb.shipment.shipment_id].get("fulfillment_id"))
+                               for lb in ok])
+    for lb in ok:
+        if lb.replaces:
+            rt.lifecycle.void_shipment(lb.replaces)
+
+
+def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
+    shipment = label.shipment
+    what = ("Shopify tracking updated (relabel) to" if label.fulfillment_id
+            else "Shopify fulfilled with tracking")
+    return Outcome(label.order_pk, True,
+                   f"{what} {shipment.carrier_code} {shipment.tracking_number}",
+                   label.effect().key, {**result, "shipment_id": shipment.shipment_id})
+
+
+@durable.step("shipped_states")
+def shipped_states(order_pks: list[int]) -> None:
+    current().lifecycle.refresh_ship_states(order_pks)
+
+
+@durable.workflow("handle_ship_notify")
+def handle_ship_notify(resource_url: str) -> int:
+    shipments = with_durable_retries(fetch_shipments, resource_url)
+    return ship_labels([s for s in shipments if not s.voided and s.shopify_order_id is not None])
+
+
+def ship_labels(shipments: list[Shipment]) -> int:
+    """Inside a workflow: labels to Shopify fulfillments and `Order Shipped`; returns how many
+    customers were told."""
+    if not shipments:
+        return 0
+    labels = record_labels(shipments)
+    try:
+        fulfilled = set(with_durable_retries(fulfil_in_shopify, labels))
+    except ProviderError as exc:
+        note_failure([lb.order_pk for lb in labels], "Shopify fulfillmentCreate", str(exc))
+        return 0
+    to_tell = [lb for lb in labels if lb.shipment.shipment_id in fulfilled]
+    if not to_tell:
+        return 0
+    now = current().clock()
+    told = tell([(lb.order_pk, messages.order_shipped(
+        lb.order, lb.shipment, lb.tracking, now)) for lb in to_tell])
+    shipped_states(sorted({lb.order_pk for lb in to_tell}))
+    return told

@@ -1,0 +1,51 @@
+"""Telling customers: milestone events through the outbox, once per `unique_id` (which Klaviyo
+also dedupes on), and what a person must see when that fails."""
+
+from __future__ import annotations
+
+from shipflow.domain.effects import TellCustomer
+from shipflow.domain.milestone import MilestoneEvent
+from shipflow.engine import durable
+from shipflow.engine.retries import with_durable_retries
+from shipflow.engine.runtime import current
+from shipflow.providers.errors import ProviderError
+from shipflow.store.pipeline import Outcome
+
+
+@durable.step("send_events")
+def send_events(items: list[tuple[int, MilestoneEvent]]) -> int:
+    """Send the events not sent yet; returns how many this call sent (or recorded)."""
+    rt = current()
+    effects = [TellCustomer(pk, e) for pk, e in items]
+    settled = rt.ledger.settled(e.key for e in effects)
+    fresh: dict[str, TellCustomer] = {}
+    for effect in effects:
+        if effect.key not in settled:
+            fresh.setdefault(effect.key, effect)
+    if not fresh:
+        return 0
+    sent = rt.outbox.send(list(fresh.values()))
+    rt.pipeline.finish(
+        [Outcome(e.order_pk, True, f"Customer told: {e.event.milestone.value}", e.key,
+                 {"unique_id": e.event.unique_id, "metric": e.event.milestone.value})
+         if sent[key].ok else
+         Outcome(e.order_pk, False, f"Klaviyo event failed: {sent[key].error}", e.key)
+         for key, e in fresh.items()], state_ok=None, kind="told")
+    return sum(1 for key in fresh if sent[key].ok)
+
+
+def tell(items: list[tuple[int, MilestoneEvent]]) -> int:
+    """Inside a workflow: tell the customers, retrying durably across an outage."""
+    if not items:
+        return 0
+    try:
+        return int(with_durable_retries(send_events, items))
+    except ProviderError as exc:
+        note_failure([pk for pk, _ in items], "Klaviyo event", str(exc))
+        return 0
+
+
+@durable.step("note_failure")
+def note_failure(order_pks: list[int], what: str, error: str) -> None:
+    current().pipeline.finish([Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks],
+                              state_ok=None, kind=what)

@@ -1,0 +1,1 @@
+"""Background loops that start work: the dispatcher (push batches) and the sweeper."""

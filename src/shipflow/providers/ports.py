@@ -1,0 +1,128 @@
+"""The ports the engine calls, in the domain's words; each provider package implements one.
+
+Each port comes in two halves. The read half (`...Reads`) is what flows may call: the engine's
+`Runtime` is typed on it. The whole port, writes included, is held only by the outbox
+(`engine/outbox.py`), so a write cannot be made except as a keyed, ledgered effect. A second
+label platform, messaging platform or notification channel is a new package behind one of
+these, not an edit to the lifecycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol, Sequence
+
+from shipflow.domain.effects import PushPart
+from shipflow.domain.fulfilment import PartLine
+from shipflow.domain.milestone import MilestoneEvent
+from shipflow.domain.order import Order
+from shipflow.domain.rating import RateOption
+from shipflow.domain.routing import Hold
+from shipflow.domain.shipment import Shipment, TrackingInfo
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What the label platform answered for one pushed part."""
+
+    ok: bool
+    platform_order_id: int | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stock:
+    tracked: bool
+    available: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoughtLabel:
+    label_id: str
+    tracking_number: str
+    carrier_code: str | None
+    service_code: str | None
+    ship_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelQuote:
+    """The rates for one part's parcel, as options `domain/rating.py` chooses between."""
+
+    options: tuple[RateOption, ...]
+
+
+class OrderSourceReads(Protocol):
+    """Shopify, read side: stock, products and inventory items."""
+
+    def stock(self, sku: str) -> Stock | None:
+        """None when the SKU is not the store's (a bundle, a service)."""
+
+    def sku_of_inventory_item(self, inventory_item_id: int) -> str | None: ...
+
+    def product_categories(self, product_ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
+
+
+class OrderSource(OrderSourceReads, Protocol):
+    """Shopify, whole: fulfillments, holds and tags too. Only the outbox holds this."""
+
+    def fulfil(self, order: Order, tracking: TrackingInfo, lines: tuple[PartLine, ...] | None,
+               *, retried: bool) -> str:
+        """Create the fulfillment (only `lines` when given); returns its id. `retried`: an
+        earlier attempt may have created it, so look first."""
+
+    def update_tracking(self, fulfillment_id: str, tracking: TrackingInfo) -> None: ...
+
+    def hold(self, order: Order, hold: Hold) -> list[str]:
+        """Hold the open fulfillment orders; returns those now held by shipflow."""
+
+    def release(self, order: Order) -> list[str]:
+        """Release shipflow's own holds; returns the fulfillment orders released."""
+
+    def add_tags(self, order: Order, tags: Sequence[str]) -> None: ...
+
+
+class LabelPlatformReads(Protocol):
+    """ShipStation v1, read side: the labels a SHIP_NOTIFY points at."""
+
+    def fetch_labels(self, resource_url: str) -> list[Shipment]: ...
+
+
+class LabelPlatform(LabelPlatformReads, Protocol):
+    """ShipStation v1, whole. Only the outbox holds this."""
+
+    def push(self, parts: Sequence[PushPart]) -> dict[str, PushResult]:
+        """Create or update (upsert by orderKey) the parts' orders; results by orderKey."""
+
+    def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None: ...
+
+    def cancel(self, order_key: str, platform_order_id: int | None) -> None: ...
+
+    def mark_shipped(self, order_key: str, platform_order_id: int | None, carrier_code: str,
+                     ship_date: date, tracking_number: str) -> None: ...
+
+
+class LabelPurchasingReads(Protocol):
+    """ShipStation v2, read side: rates for a part's parcel."""
+
+    def quote(self, order: Order, order_key: str, *, confirmation: str, ship_date: date,
+              lines: tuple[PartLine, ...] | None) -> LabelQuote:
+        """Rates for the part (only `lines` of a split order); empty when none ships it."""
+
+
+class LabelPurchasing(LabelPurchasingReads, Protocol):
+    """ShipStation v2, whole. Only the outbox holds this."""
+
+    def existing_label(self, order_key: str) -> BoughtLabel | None:
+        """A live label bought earlier for this part (a retried purchase)."""
+
+    def buy(self, rate_id: str) -> BoughtLabel: ...
+
+
+class CustomerMessaging(Protocol):
+    """Klaviyo: milestone events that start the merchant's flows. Writes only."""
+
+    def send_events(self, events: Sequence[MilestoneEvent]) -> None:
+        """Send every event; each `unique_id` is the platform's dedupe key, so a repeat is
+        harmless."""

@@ -1,0 +1,76 @@
+"""ShipStation v1 as the engine's `LabelPlatform` port: parts pushed as ShipStation orders
+(createorders bodies built here, with the routing decisions in ShipStation's fields), holds
+restored, orders cancelled or marked shipped, and the labels a SHIP_NOTIFY points at."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Sequence
+
+from shipflow.domain.effects import PushPart
+from shipflow.domain.shipment import Shipment
+from shipflow.providers.errors import RejectedRequest
+from shipflow.providers.ports import PushResult
+from shipflow.providers.shipstation.client import ShipStationClient
+from shipflow.providers.shipstation.mapping import MAX_ORDERS_PER_BULK, order_request
+
+__all__ = ["MAX_ORDERS_PER_BULK", "ShipStationLabelPlatform", "order_body"]
+
+
+def order_body(push: PushPart) -> dict[str, Any]:
+    """The createorder body of one part, with the routing decisions applied."""
+    order, part = push.order, push.part
+    number = order.name.removeprefix("#").strip()
+    return order_request(
+        order, order_key=push.order_key,
+        confirmation=push.confirmation.value if push.confirmation else "none",
+        status=part.status.value,
+        carrier_code=push.service.carrier_code if push.service else None,
+        service_code=push.service.service_code if push.service else None,
+        items={line.line_item_id: line.quantity for line in part.lines} if push.split else None,
+        order_number=f"{number}-{part.number}" if part.number > 1 else None,
+        custom_field2=f"shipflow part {part.number}"
+        + (f"; hold: {part.hold_reason.value}" if part.hold_reason else ""),
+    )
+
+
+def _known(order_key: str, platform_order_id: int | None) -> int:
+    if platform_order_id is None:
+        raise RejectedRequest(f"ShipStation order {order_key} was never created",
+                              provider="shipstation")
+    return platform_order_id
+
+
+class ShipStationLabelPlatform:
+    def __init__(self, client: ShipStationClient) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch_labels(self, resource_url: str) -> list[Shipment]:
+        return self.client.fetch_resource(resource_url)
+
+    def push(self, parts: Sequence[PushPart]) -> dict[str, PushResult]:
+        """One bulk createorders (the client sends 100 a call); upserts by orderKey, so a
+        repeat is safe."""
+        by_key = self.client.create_orders([order_body(p) for p in parts]).by_order_key()
+        results = {}
+        for p in parts:
+            res = by_key.get(p.order_key)
+            results[p.order_key] = PushResult(
+                ok=res is not None and res.success,
+                platform_order_id=res.order_id if res else None,
+                error=(res.error_message if res else None) or "no result for this order")
+        return results
+
+    def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None:
+        self.client.restore_from_hold(_known(order_key, platform_order_id))
+
+    def cancel(self, order_key: str, platform_order_id: int | None) -> None:
+        self.client.cancel_order(_known(order_key, platform_order_id))
+
+    def mark_shipped(self, order_key: str, platform_order_id: int | None, carrier_code: str,
+                     ship_date: date, tracking_number: str) -> None:
+        self.client.mark_as_shipped(_known(order_key, platform_order_id), carrier_code,
+                                    ship_date=ship_date, tracking_number=tracking_number)

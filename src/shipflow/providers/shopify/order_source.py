@@ -1,0 +1,102 @@
+"""Shopify as the engine's `OrderSource` port: the lifecycle's reads and writes in Shopify's
+words (fulfillment orders, holds with Shopify's hold reasons, tags), over `ShopifyClient`."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from shipflow.domain.fulfilment import PartLine
+from shipflow.domain.order import Order
+from shipflow.domain.routing import Hold, HoldReason
+from shipflow.domain.shipment import TrackingInfo
+from shipflow.providers.errors import NotFound, RejectedRequest
+from shipflow.providers.ports import Stock
+from shipflow.providers.shopify.client import ShopifyClient
+from shipflow.providers.shopify.models import HoldReason as ShopifyHoldReason
+from shipflow.providers.shopify.models import LineItemQuantity
+
+# shipflow's hold reasons in Shopify's `FulfillmentHoldReason` (shopify.md §4.5).
+SHOPIFY_HOLD_REASONS = {
+    HoldReason.ADDRESS_REVIEW: ShopifyHoldReason.INCORRECT_ADDRESS,
+    HoldReason.BACKORDER: ShopifyHoldReason.INVENTORY_OUT_OF_STOCK,
+    HoldReason.REVIEW: ShopifyHoldReason.OTHER,
+}
+HOLD_HANDLE = "shipflow"  # our holds' handle: released by id, never other apps' holds
+
+
+class ShopifyOrderSource:
+    def __init__(self, client: ShopifyClient) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- reads ---------------------------------------------------------------------------------
+    def stock(self, sku: str) -> Stock | None:
+        try:
+            found = self.client.variant_stock(sku)
+        except NotFound:
+            return None  # not a Shopify SKU (a bundle, a service): nothing to wait for
+        return Stock(found.tracked, found.available)
+
+    def sku_of_inventory_item(self, inventory_item_id: int) -> str | None:
+        _, sku = self.client.inventory_item_skus([inventory_item_id]).get(inventory_item_id,
+                                                                           (0, None))
+        return sku
+
+    def product_categories(self, product_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        return self.client.product_categories(list(product_ids))
+
+    # -- writes (through the outbox only) ------------------------------------------------------
+    def fulfil(self, order: Order, tracking: TrackingInfo, lines: tuple[PartLine, ...] | None,
+               *, retried: bool) -> str:
+        if retried:  # a crash may have left a fulfillment behind: never create a second
+            for existing in self.client.order_fulfillments(order.gid):
+                if tracking.number in existing.tracking_numbers:
+                    return existing.id
+        if lines is None:
+            open_orders = self.client.fulfillable_order_ids(order.gid)
+            if not open_orders:
+                raise RejectedRequest(f"{order.gid} has no open fulfillment order to fulfil")
+            return self.client.create_fulfillment(open_orders, tracking,
+                                                  notify_customer=False).id
+        wanted = {line.line_item_id: line.quantity for line in lines}
+        by_fo: dict[str, list[LineItemQuantity]] = {}
+        for fo in self.client.fulfillment_orders(order.gid):
+            if not fo.can_fulfill:
+                continue
+            for item in fo.line_items:
+                qty = min(item.remaining_quantity, wanted.get(item.shopify_line_item_id or -1, 0))
+                if qty > 0:
+                    by_fo.setdefault(fo.id, []).append(LineItemQuantity(item.id, qty))
+                    wanted[item.shopify_line_item_id or -1] -= qty
+        if not by_fo:
+            raise RejectedRequest(f"{order.gid} has no open fulfillment order line for this parcel")
+        return self.client.create_fulfillment(list(by_fo), tracking, line_items=by_fo,
+                                              notify_customer=False).id
+
+    def update_tracking(self, fulfillment_id: str, tracking: TrackingInfo) -> None:
+        self.client.update_tracking(fulfillment_id, tracking, notify_customer=False)
+
+    def hold(self, order: Order, hold: Hold) -> list[str]:
+        held = []
+        for fo in self.client.fulfillment_orders(order.gid):
+            if any(h.handle == HOLD_HANDLE for h in fo.holds):
+                held.append(fo.id)  # a retried call: already held by us
+            elif fo.status in ("OPEN", "SCHEDULED"):
+                self.client.hold_fulfillment_order(fo.id, SHOPIFY_HOLD_REASONS[hold.reason],
+                                                   reason_notes=hold.note, handle=HOLD_HANDLE)
+                held.append(fo.id)
+        return held
+
+    def release(self, order: Order) -> list[str]:
+        released = []
+        for fo in self.client.fulfillment_orders(order.gid):
+            ours = [h.id for h in fo.holds if h.handle == HOLD_HANDLE]
+            if ours:
+                self.client.release_hold(fo.id, ours)
+                released.append(fo.id)
+        return released
+
+    def add_tags(self, order: Order, tags: Sequence[str]) -> None:
+        self.client.add_tags(order.gid, list(tags))

@@ -1,0 +1,113 @@
+"""The outbound ledger: one row per write shipflow makes (or, in record-only mode, would make),
+keyed by `domain/keys.py`. The outbox (`engine/outbox.py`) is its only writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import sqlalchemy as sa
+
+from shipflow.store.db import Database
+from shipflow.store.repository import Clock
+from shipflow.store.sql import insert_ignore
+from shipflow.store.tables import outbound_ledger
+
+SETTLED = ("done", "recorded")  # a write that must not be made again
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One write about to be made (or recorded)."""
+
+    key: str
+    provider: str
+    operation: str
+    effect: str
+    order_pk: int | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    key: str
+    ok: bool
+    result: dict[str, Any] | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    key: str
+    provider: str
+    operation: str
+    effect: str | None
+    order_pk: int | None
+    status: str
+    attempts: int
+    payload: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: str | None
+
+
+class Ledger:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def settled(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The writes among `keys` already made (or recorded), with their recorded results."""
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(outbound_ledger.c.idempotency_key,
+                                          outbound_ledger.c.result)
+                                .where(outbound_ledger.c.idempotency_key.in_(wanted),
+                                       outbound_ledger.c.status.in_(SETTLED))).all()
+        return {r.idempotency_key: dict(r.result or {}) for r in rows}
+
+    def begin(self, entries: Sequence[Entry], *, status: str = "sending") -> dict[str, int]:
+        """Record attempts before sending (`status="recorded"`: instead of sending); returns
+        each key's attempt number (1 = first)."""
+        if not entries:
+            return {}
+        now = self.clock()
+        keys = [e.key for e in entries]
+        with self.db.engine.begin() as conn:
+            conn.execute(insert_ignore(self.db.dialect, outbound_ledger, [
+                {"idempotency_key": e.key, "provider": e.provider, "operation": e.operation,
+                 "effect": e.effect, "payload": e.payload, "order_id": e.order_pk,
+                 "status": status, "attempts": 0, "created_at": now, "updated_at": now}
+                for e in entries], "idempotency_key"))
+            conn.execute(outbound_ledger.update()
+                         .where(outbound_ledger.c.idempotency_key.in_(keys))
+                         .values(attempts=outbound_ledger.c.attempts + 1, updated_at=now))
+            rows = conn.execute(sa.select(outbound_ledger.c.idempotency_key,
+                                          outbound_ledger.c.attempts)
+                                .where(outbound_ledger.c.idempotency_key.in_(keys))).all()
+        return {r.idempotency_key: int(r.attempts) for r in rows}
+
+    def close(self, closed: Sequence[Closed]) -> None:
+        if not closed:
+            return
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            for c in closed:
+                conn.execute(outbound_ledger.update()
+                             .where(outbound_ledger.c.idempotency_key == c.key)
+                             .values(status="done" if c.ok else "failed",
+                                     result=c.result if c.ok else None,
+                                     error=None if c.ok else (c.error or "")[:1024],
+                                     updated_at=now))
+
+    def rows(self, *, order_pk: int | None = None) -> list[LedgerRow]:
+        """Every entry (of one order), oldest first."""
+        query = sa.select(outbound_ledger).order_by(outbound_ledger.c.id)
+        if order_pk is not None:
+            query = query.where(outbound_ledger.c.order_id == order_pk)
+        with self.db.engine.connect() as conn:
+            found = conn.execute(query).all()
+        return [LedgerRow(r.idempotency_key, r.provider, r.operation, r.effect,
+                          int(r.order_id) if r.order_id is not None else None, r.status,
+                          int(r.attempts), r.payload, r.result, r.error) for r in found]
