@@ -10,17 +10,16 @@ import logging
 from typing import Any, Callable, TypeVar
 
 from shipflow.engine import durable
+from shipflow.engine.runtime import current
 from shipflow.providers.errors import RateLimited, TransientError
 
 log = logging.getLogger("shipflow.engine")
 T = TypeVar("T")
 
-DURABLE_RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0, 1800.0)
-
-
 def with_durable_retries(step_fn: Callable[..., T], *args: Any) -> T:
-    """Run a step; on a transient failure or a rate limit, sleep durably and run it again."""
-    for delay in (*DURABLE_RETRY_DELAYS, None):
+    """Run a step; on a transient failure or a rate limit, sleep durably and run it again
+    (after each of the runtime's `retry_delays`, then give up with the last error)."""
+    for delay in (*current().retry_delays, None):
         try:
             return step_fn(*args)
         except (TransientError, RateLimited) as exc:

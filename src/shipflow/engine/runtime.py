@@ -31,6 +31,8 @@ class Runtime:
     rules: RuleSet
     rates: LabelPurchasingReads | None = None  # ShipStation v2, buys labels in `api` mode
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Durable retries of a step across an outage: seconds before each new attempt.
+    retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0)
 
     @property
     def pipeline(self) -> Pipeline:

@@ -16,8 +16,7 @@ from shipflow import __version__
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
 from shipflow.domain.order import OrderState
 from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
-from shipflow.providers.shipstation_v2.client import jwks_fetcher
-from shipflow.providers.shipstation_v2.webhooks import JwksCache
+from shipflow.providers.shipstation_v2.webhooks import JwksCache, jwks_fetcher
 from shipflow.store.intake_writer import IntakeWriter
 from shipflow.store.lifecycle import Lifecycle
 from shipflow.store.repository import Store

@@ -4,7 +4,7 @@ Its own provider package beside v1 (`providers/shipstation`): the two APIs share
 wire format, credentials or rate limits.
 """
 
-from shipflow.providers.shipstation_v2.client import ShipStationV2Client, jwks_fetcher
+from shipflow.providers.shipstation_v2.client import ShipStationV2Client
 from shipflow.providers.shipstation_v2.rating import (
     order_rate_request,
     order_shipment,
@@ -13,6 +13,7 @@ from shipflow.providers.shipstation_v2.rating import (
 from shipflow.providers.shipstation_v2.webhooks import (
     JwksCache,
     V2Webhook,
+    jwks_fetcher,
     parse_webhook,
     verify_signature,
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
 import httpx
@@ -26,7 +26,6 @@ from shipflow.providers.errors import (
     NotFound,
     RateLimited,
     RejectedRequest,
-    TransientError,
     UnexpectedResponse,
 )
 from shipflow.providers.shipstation_v2 import wire as v2_wire
@@ -285,33 +284,6 @@ class ShipStationV2Client:
         self._session.request(
             "DELETE", f"v2/environment/webhooks/{_segment(webhook_id, 'webhook_id')}",
             idempotent=True)
-
-
-def jwks_fetcher(
-    *, transport: httpx.BaseTransport | None = None, timeout: float = 5.0
-) -> Callable[[str], Any]:
-    """An `http_get` for `v2_webhooks.JwksCache`: GET a JWKS URL, return its JSON.
-
-    Redirects are not followed (the key set must come from the configured URL); any failure is
-    a `TransientError`, so a delivery we cannot verify yet is answered 5xx and retried by
-    ShipStation, not refused for good."""
-    def get(url: str) -> Any:
-        try:
-            with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
-                              headers={"User-Agent": http.USER_AGENT}) as client:
-                response = client.get(url)
-        except httpx.HTTPError as exc:
-            raise TransientError(f"JWKS fetch failed: {type(exc).__name__}",
-                                 provider="shipstation") from exc
-        if response.status_code != 200:
-            raise TransientError("JWKS fetch failed", provider="shipstation",
-                                 status_code=response.status_code)
-        body = http.response_json(response)
-        if body is None:
-            raise TransientError("JWKS is not JSON", provider="shipstation")
-        return body
-
-    return get
 
 
 def _json(response: httpx.Response) -> Any:

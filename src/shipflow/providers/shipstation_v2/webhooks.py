@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from shipflow.domain.tracking_events import TrackingUpdate
+from shipflow.providers import http
 from shipflow.providers.errors import (
     MalformedWebhook,
     SignatureError,
@@ -109,7 +111,7 @@ def parse_jwks(document: Any) -> dict[str, rsa.RSAPublicKey]:
 class JwksCache:
     """ShipStation's webhook signing keys, fetched from `url` and kept `ttl` seconds.
 
-    `http_get(url)` returns the decoded JSON (see `v2_client.jwks_fetcher`; tests pass a
+    `http_get(url)` returns the decoded JSON (see `jwks_fetcher`; tests pass a
     function). An unknown key id triggers one refetch (ShipStation rotates keys), but at most
     one per `refetch_interval` seconds: a stream of forged deliveries with random key ids
     cannot make us hammer the JWKS URL. When a refresh fails the keys already known keep
@@ -285,3 +287,30 @@ def parse_webhook(raw_body: bytes) -> V2Webhook:
     tracking = parse_tracking_information(data.data, label_id=label_id_from_url(url),
                                           path=data.path, error=MalformedWebhook)
     return V2Webhook(kind, url, tracking)
+
+
+def jwks_fetcher(
+    *, transport: httpx.BaseTransport | None = None, timeout: float = 5.0
+) -> Callable[[str], Any]:
+    """An `http_get` for `v2_webhooks.JwksCache`: GET a JWKS URL, return its JSON.
+
+    Redirects are not followed (the key set must come from the configured URL); any failure is
+    a `TransientError`, so a delivery we cannot verify yet is answered 5xx and retried by
+    ShipStation, not refused for good."""
+    def get(url: str) -> Any:
+        try:
+            with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                              headers={"User-Agent": http.USER_AGENT}) as client:
+                response = client.get(url)
+        except httpx.HTTPError as exc:
+            raise TransientError(f"JWKS fetch failed: {type(exc).__name__}",
+                                 provider="shipstation") from exc
+        if response.status_code != 200:
+            raise TransientError("JWKS fetch failed", provider="shipstation",
+                                 status_code=response.status_code)
+        body = http.response_json(response)
+        if body is None:
+            raise TransientError("JWKS is not JSON", provider="shipstation")
+        return body
+
+    return get

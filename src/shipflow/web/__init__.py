@@ -1,0 +1,1 @@
+"""The HTTP surface: webhook routes, the REST API and the health check."""

@@ -1,0 +1,93 @@
+"""One engine in-process on SQLite, bound to fake ports: flows run in this thread through
+DBOS (`durable.run`), so a test drives them step by step and reads the store and the fakes."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from shipflow.domain.order import Order, OrderState
+from shipflow.engine import durable, runtime
+from shipflow.engine.outbox import Outbox, Ports
+from shipflow.engine.runtime import Runtime
+from shipflow.rules import RuleSet
+from shipflow.store import Database, upgrade
+from shipflow.store.ledger import Ledger
+from shipflow.store.repository import Delivery, Store
+from tests.unit.domain.factories import an_order
+
+from .fakes import FakeKlaviyo, FakeRates, FakeShipStation, FakeShopify
+
+NOW = datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc)
+_runs = itertools.count(1)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class Harness:
+    store: Store
+    rt: Runtime
+    clock: Clock
+    shopify: FakeShopify
+    shipstation: FakeShipStation
+    rates: FakeRates
+    klaviyo: FakeKlaviyo
+
+    def run(self, func: Callable[..., Any], *args: Any, workflow_id: str | None = None) -> Any:
+        return durable.run(workflow_id or f"test:{next(_runs)}", func, *args)
+
+    def paid(self, *orders: Order) -> list[int]:
+        """Store paid orders as intake would, claimed for one push batch; returns their pks."""
+        for order in orders:
+            self.store.accept_delivery(Delivery("shopify", f"d-{order.shopify_order_id}",
+                                                "orders/paid", order.shop_domain, {}, b"{}", 2),
+                                       order, dispatched=True)
+        return self.rt.pipeline.claim_paid_orders(f"push:{next(_runs)}", 100)
+
+    def state(self, pk: int) -> OrderState:
+        return self.rt.pipeline.load_orders([pk])[0].state
+
+    def ledger(self) -> Counter[str]:
+        """Ledger rows by effect kind and status."""
+        return Counter(f"{r.effect}:{r.status}" for r in self.rt.ledger.rows())
+
+
+def order(n: int, **overrides: Any) -> Order:
+    return replace(an_order(**overrides), shopify_order_id=1000 + n, name=f"#{1000 + n}")
+
+
+def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False) -> Harness:
+    url = f"sqlite:///{tmp_path / 'shipflow.db'}"
+    upgrade(url)
+    clock = Clock()
+    store = Store(Database.connect(url), clock=clock)
+    fakes = FakeShopify(), FakeShipStation(), FakeRates(), FakeKlaviyo()
+    ports = Ports(orders=fakes[0], labels=fakes[1], messaging=fakes[3], purchasing=fakes[2])
+    rt = Runtime(store=store, outbox=Outbox(Ledger(store.db, clock), ports,
+                                            record_only=record_only),
+                 shopify=fakes[0], shipstation=fakes[1], rates=fakes[2], clock=clock,
+                 rules=rules, retry_delays=(0.0, 0.0))
+    runtime.bind(rt)
+    durable.configure(url, executor_id=None, listen=False, log_level="WARNING")
+    durable.launch(1)
+    return Harness(store, rt, clock, *fakes)
+
+
+def stop(h: Harness) -> None:
+    durable.destroy()
+    runtime.bind(None)
+    h.store.db.dispose()

@@ -1,0 +1,64 @@
+"""push_orders: routing, one bulk push, results per order; retried, refused, duplicated."""
+
+from __future__ import annotations
+
+from shipflow.domain.order import OrderState
+from shipflow.engine.flows import push
+from shipflow.providers.errors import TransientError
+
+from ..rules.helpers import rules
+from .harness import order
+
+TAGGED = rules("""
+version: 1
+rules:
+  - name: tag everything
+    when: "true"
+    then: {tags: [vip]}
+""")
+
+
+def test_a_batch_is_pushed_in_one_write_and_each_order_moves_on(engine) -> None:
+    h = engine()
+    pks = h.paid(order(1), order(2), order(3))
+    assert h.run(push.push_orders, pks) == 3
+    assert h.shipstation.names() == ["push"]
+    assert sorted(h.shipstation.orders) == ["1001", "1002", "1003"]
+    assert [h.state(pk) for pk in pks] == [OrderState.IN_SHIPSTATION] * 3
+    assert h.ledger() == {"shipstation_order:done": 3}
+
+
+def test_a_transient_failure_is_retried_durably_and_nothing_is_pushed_twice(engine) -> None:
+    h = engine()
+    pks = h.paid(order(1), order(2))
+    h.shipstation.fail("push", TransientError("503"))
+    h.shipstation.lose_answer("push")  # the retry acts, then its answer is lost
+    assert h.run(push.push_orders, pks) == 2
+    assert h.shipstation.names() == ["push", "push"]  # an upsert by orderKey: harmless
+    assert len(h.shipstation.orders) == 2
+    assert h.ledger() == {"shipstation_order:done": 2}
+
+
+def test_a_refused_order_needs_attention_and_the_others_go_on(engine) -> None:
+    h = engine()
+    pks = h.paid(order(1), order(2))
+    h.shipstation.refuse["1002"] = "The order's address is invalid"
+    assert h.run(push.push_orders, pks) == 1
+    assert [h.state(pk) for pk in pks] == [OrderState.IN_SHIPSTATION, OrderState.NEEDS_ATTENTION]
+    assert h.ledger() == {"shipstation_order:done": 1, "shipstation_order:failed": 1}
+
+
+def test_the_same_batch_run_twice_pushes_once(engine) -> None:
+    h = engine()
+    pks = h.paid(order(1))
+    h.run(push.push_orders, pks, workflow_id="push:same")
+    h.run(push.push_orders, pks, workflow_id="push:same")
+    assert h.shipstation.names() == ["push"]
+
+
+def test_tags_after_the_push_go_through_the_outbox_once(engine) -> None:
+    h = engine(TAGGED)
+    pks = h.paid(order(1))
+    h.run(push.push_orders, pks)
+    assert h.shopify.writes == [("add_tags", (1001, ("vip",)))]
+    assert h.ledger() == {"shipstation_order:done": 1, "shopify_tags:done": 1}
