@@ -19,7 +19,11 @@ def engine(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     started: list[Harness] = []
 
     def make(ruleset: RuleSet = EMPTY, *, record_only: bool = False) -> Harness:
-        h = start(tmp_path, ruleset, record_only=record_only)
+        """A second engine in one test stops the first (DBOS is one per process)."""
+        while started:
+            stop(started.pop())
+        h = start(tmp_path / str(len(list(tmp_path.iterdir()))), ruleset,
+                  record_only=record_only)
         started.append(h)
         return h
 

@@ -71,6 +71,7 @@ def order(n: int, **overrides: Any) -> Order:
 
 
 def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False) -> Harness:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'shipflow.db'}"
     upgrade(url)
     clock = Clock()

@@ -89,7 +89,8 @@ def release_both_sides(order_pk: int) -> str:
             if p.status is PartStatus.ON_HOLD and p.hold_reason != HoldReason.BACKORDER.value]
     effects: list[Effect] = [RestorePart(order_pk, p.order_key, p.shipstation_order_id)
                              for p in held]
-    effects.append(ReleaseOrder(order_pk, stored.order, reason or HoldReason.REVIEW.value))
+    if reason is not None:  # still held on Shopify's side (not released by an earlier run)
+        effects.append(ReleaseOrder(order_pk, stored.order, reason))
     _send_all(effects)
     released = [p.order_key for p in held]
     rt.lifecycle.set_parts([(k, {"status": PartStatus.AWAITING_SHIPMENT.value,
