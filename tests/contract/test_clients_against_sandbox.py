@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from shipflow.domain import keys, messages
-from shipflow.domain.milestone import Milestone, MilestoneEvent
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.errors import AuthenticationError
 from shipflow.providers.klaviyo import KlaviyoClient, profile_from_order
@@ -18,6 +17,7 @@ from shipflow.providers.shipstation import ShipStationClient, order_request
 from shipflow.providers.shopify import ShopifyClient, parse_order
 from shipflow_sandbox import config as sandbox_config
 from shipflow_sandbox import server as sandbox_server
+from tests.unit.domain.factories import a_milestone_event
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +101,9 @@ def test_wrong_credentials_are_authentication_errors(sandbox: Any) -> None:
             "gid://shopify/Order/1")
     with pytest.raises(AuthenticationError):
         ShipStationClient(f"{base}/shipstation", "k", "s").list_carriers()
-    event = MilestoneEvent(Milestone.ORDER_SHIPPED, "order-shipped:x:1:1",
-                           datetime.now(timezone.utc), "a@shipflow.dev", None)
+    event = a_milestone_event(unique_id="order-shipped:x:1:1", time=datetime.now(timezone.utc),
+                              email="a@shipflow.dev", phone=None, first_name=None,
+                              last_name=None, external_id=None)
     with pytest.raises(AuthenticationError):
         KlaviyoClient(f"{base}/klaviyo", "pk_" + "x" * 34).create_event(event)
 

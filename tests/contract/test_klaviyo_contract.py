@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from shipflow.domain.messages import order_shipped
-from shipflow.domain.milestone import Milestone, MilestoneEvent
+from shipflow.domain.milestone import (
+    Milestone,
+    MilestoneEvent,
+    OrderSummary,
+    ProductLine,
+    ShipmentSummary,
+    ShippedFacts,
+)
 from shipflow.domain.shipment import Shipment, ShipmentItem
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.klaviyo.wire import (
@@ -23,6 +30,7 @@ from shipflow.providers.klaviyo.wire import (
     bulk_requests,
     e164,
     event_request,
+    json_properties,
     parse_errors,
     profile_from_order,
     profile_import_request,
@@ -66,6 +74,13 @@ def test_validator_rejects_what_klaviyo_rejects(klaviyo_openapi: OpenApiValidato
     ]
 
 
+PARCEL = ShipmentSummary(
+    shipment_id="33974374", tracking=tracking_info("ups", "1Z001985YW99744790"),
+    service_code="ups_ground", shipping_method=None, ship_date=date(2026, 11, 2),
+    estimated_delivery=None, items=(ProductLine("Mug", "A-1", None, None, 2),), partial=False,
+    destination=None)
+
+
 def an_event(**changes: Any) -> MilestoneEvent:
     fields: dict[str, Any] = {
         "milestone": Milestone.ORDER_SHIPPED,
@@ -76,12 +91,8 @@ def an_event(**changes: Any) -> MilestoneEvent:
         "first_name": "Sarah",
         "last_name": "Mason",
         "external_id": "115310627314723954",
-        "properties": {
-            "OrderId": "820982911946154508", "OrderName": "#9999", "ItemCount": 2,
-            "Amount": Decimal("19.99"), "ShipDate": date(2026, 11, 2), "LastScanAt": AT,
-            "Items": ({"SKU": "A-1", "Quantity": 2},), "Nothing": None,
-            "Milestone": Milestone.ORDER_SHIPPED,
-        },
+        "order": OrderSummary(820982911946154508, "#9999"),
+        "facts": ShippedFacts(PARCEL),
     }
     fields.update(changes)
     return MilestoneEvent(**fields)
@@ -93,10 +104,8 @@ def an_event(**changes: Any) -> MilestoneEvent:
     {"email": None, "external_id": None, "phone": "+15005550006"},
     {"email": None, "phone": None},  # external id only
     {"email": " ", "phone": "555-555-SHIP"},  # not E.164: left out, external id identifies
-    {"properties": {}},
     {"time": datetime(2026, 11, 2, 15, 4, 5)},  # naive: UTC
-], ids=["full", "email-only", "phone-only", "external-id-only", "bad-phone", "no-props",
-        "naive-time"])
+], ids=["full", "email-only", "phone-only", "external-id-only", "bad-phone", "naive-time"])
 def test_event_request_validates(klaviyo_openapi: OpenApiValidator,
                                  changes: dict[str, Any]) -> None:
     body = event_request(an_event(**changes))
@@ -119,10 +128,34 @@ def test_event_request_fields() -> None:
         "email": "sarah.mason@klaviyo-demo.com", "phone_number": "+15005550006",
         "external_id": "115310627314723954", "first_name": "Sarah", "last_name": "Mason"}
     assert attributes["properties"] == {
+        "OrderId": "820982911946154508", "OrderName": "#9999", "ShipmentId": "33974374",
+        "TrackingNumber": "1Z001985YW99744790",
+        "TrackingUrl": "https://www.ups.com/track?tracknum=1Z001985YW99744790",
+        "Carrier": "UPS", "CarrierCode": "ups", "ServiceCode": "ups_ground",
+        "ShipDate": "2026-11-02", "ItemNames": ["Mug"], "ItemCount": 2,
+        "Items": [{"SKU": "A-1", "ProductName": "Mug", "Quantity": 2}],
+        "IsPartialShipment": False, "Source": "shipflow"}
+    json.dumps(body)  # plain JSON types only
+
+
+def test_properties_are_sent_as_plain_json() -> None:
+    assert json_properties({
+        "OrderId": "820982911946154508", "OrderName": "#9999", "ItemCount": 2,
+        "Amount": Decimal("19.99"), "ShipDate": date(2026, 11, 2), "LastScanAt": AT,
+        "Items": ({"SKU": "A-1", "Quantity": 2},), "Nothing": None,
+        "Milestone": Milestone.ORDER_SHIPPED,
+    }) == {
         "OrderId": "820982911946154508", "OrderName": "#9999", "ItemCount": 2,
         "Amount": 19.99, "ShipDate": "2026-11-02", "LastScanAt": "2026-11-02T10:04:05-05:00",
         "Items": [{"SKU": "A-1", "Quantity": 2}], "Milestone": "Order Shipped"}
-    json.dumps(body)  # plain JSON types only
+    with pytest.raises(ValueError, match="at most 400 properties"):
+        json_properties({f"P{i}": i + 1 for i in range(401)})
+
+
+def test_an_event_without_properties_validates(klaviyo_openapi: OpenApiValidator) -> None:
+    body = event_request(an_event())
+    body["data"]["attributes"]["properties"] = json_properties({})
+    assert klaviyo_openapi.errors(EVENTS, "post", body) == []
 
 
 def test_order_shipped_from_the_fixture_order_validates(
@@ -185,7 +218,7 @@ def test_bulk_requests_respect_the_limits(klaviyo_openapi: OpenApiValidator) -> 
 
 def test_big_events_split_under_five_megabytes() -> None:
     blob = "x" * 90_000
-    events = [an_event(unique_id=f"e:{n}", properties={"Blob": blob}) for n in range(120)]
+    events = [an_event(unique_id=f"e:{n}", order=OrderSummary(n, blob)) for n in range(120)]
     bodies = bulk_requests(events)
     assert len(bodies) > 1
     for body in bodies:

@@ -10,10 +10,10 @@ import pytest
 
 from shipflow.domain.milestone import Milestone, MilestoneEvent
 from shipflow.domain.shipment import Shipment, ShipmentItem
+from shipflow.providers.klaviyo.properties import properties
 from shipflow.providers.klaviyo.wire import bulk_events_request, event_request, event_time
 from shipflow.providers.shopify.webhooks import parse_order
-from tests.unit.domain.factories import a_shipment, an_order
-from tests.unit.domain.test_messages import every_milestone
+from tests.unit.domain.factories import a_shipment, an_order, every_milestone
 
 from .openapi import OpenApiValidator
 from .paths import FIXTURES
@@ -49,8 +49,8 @@ def test_milestone_event_request_validates(klaviyo_openapi: OpenApiValidator, na
     assert attributes["unique_id"] == event.unique_id
     assert attributes["time"] == event_time(event.time)
     assert "value" not in attributes and "value_currency" not in attributes
-    # the domain already builds plain JSON: nothing is converted or dropped on the way
-    assert attributes["properties"] == event.properties
+    # `properties()` already builds plain JSON: nothing is converted or dropped on the way
+    assert attributes["properties"] == properties(event)
     json.dumps(body)
 
 

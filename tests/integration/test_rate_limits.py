@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shipflow.domain.milestone import Milestone, MilestoneEvent
+from shipflow.domain.milestone import MilestoneEvent, OrderSummary
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation_v2.client import ShipStationV2Client
@@ -23,6 +23,7 @@ from shipflow.store.rate_budget import SharedRateBudget
 from shipflow.store.repository import Store
 from shipflow_sandbox.config import SandboxConfig
 from shipflow_sandbox.server import running_sandbox
+from tests.unit.domain.factories import a_milestone_event
 
 TIME_SCALE = 60.0  # ShipStation's 40 requests a minute become 40 a second
 
@@ -191,6 +192,6 @@ def test_a_forced_429_is_retried_after_its_retry_after(scope: str) -> None:
 
 
 def an_event(i: int) -> MilestoneEvent:
-    return MilestoneEvent(Milestone.ORDER_SHIPPED, f"order-shipped:test:{i}",
-                          datetime.now(timezone.utc), f"customer{i}@shipflow-demo.org", None,
-                          {"OrderId": str(i), "Source": "shipflow"})
+    return a_milestone_event(unique_id=f"order-shipped:test:{i}", time=datetime.now(timezone.utc),
+                             email=f"customer{i}@shipflow-demo.org", phone=None, first_name=None,
+                             last_name=None, external_id=None, order=OrderSummary(i, f"#{i}"))

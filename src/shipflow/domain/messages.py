@@ -1,8 +1,7 @@
 """Builds the milestone events customers receive, from an order and its shipment.
 
-Names and properties follow shared/specs/klaviyo.md §5.3: PascalCase, filterable facts as
-top-level scalars, no `value` (revenue belongs to Placed Order), and nothing empty — Klaviyo
-treats `null`, `""` and `0` as never set, so such a property is left out rather than sent.
+Each event carries typed, provider-neutral facts (`domain.milestone`); the messaging provider
+turns them into its own vocabulary (`providers.klaviyo.properties` for Klaviyo's properties).
 Each event's `time` is when the fact happened (a carrier scan, a timer falling due), and its
 `unique_id` comes from `keys.milestone_unique_id`, so a retry never messages a customer twice.
 """
@@ -11,17 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
 
 from shipflow.domain.delays import DelayNotice, estimate_date
 from shipflow.domain.keys import milestone_unique_id, sku_set, utc_instant
-from shipflow.domain.milestone import Milestone, MilestoneEvent
+from shipflow.domain.milestone import (
+    BackInStockFacts,
+    BackorderFacts,
+    DelayedFacts,
+    DeliveredFacts,
+    ExceptionFacts,
+    Milestone,
+    MilestoneEvent,
+    MilestoneFacts,
+    OrderSummary,
+    OutForDeliveryFacts,
+    ProductLine,
+    ReorderDueFacts,
+    ReviewDueFacts,
+    ShipmentSummary,
+    ShippedFacts,
+    ShippingRegion,
+)
 from shipflow.domain.order import LineItem, Order
 from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking import tracking_info
 from shipflow.domain.tracking_events import ExceptionType, TrackingScan
-
-SOURCE = "shipflow"
 
 # The customer has to do something: correct the address, rearrange delivery, pay or document
 # customs. The other types are the carrier's or the merchant's to resolve.
@@ -66,97 +79,57 @@ def shipment_lines(order: Order, shipment: Shipment) -> list[tuple[LineItem, int
     return lines
 
 
-def _clean(value: Any) -> Any:
-    """`value` without the members Klaviyo would ignore: None, "", 0, and empty lists/objects
-    (booleans stay: `False` is a fact)."""
-    if isinstance(value, dict):
-        cleaned = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if not _is_empty(v)}
-    if isinstance(value, (list, tuple)):
-        return [v for v in (_clean(v) for v in value) if not _is_empty(v)]
-    return value
+def _calendar_date(value: date | datetime) -> date:
+    """A calendar date; a datetime is read as its UTC date (see `estimate_date`)."""
+    return estimate_date(value) if isinstance(value, datetime) else value
 
 
-def _is_empty(value: Any) -> bool:
-    if value is None or isinstance(value, bool):
-        return value is None
-    if isinstance(value, (int, float)):
-        return value == 0
-    return value in ("", [], {})
+def _optional_date(value: date | datetime | None) -> date | None:
+    return None if value is None else _calendar_date(value)
 
 
-def _day(value: date | datetime | None) -> str | None:
-    """A calendar date as ISO text; a datetime is read as its UTC date (see `estimate_date`)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return estimate_date(value).isoformat()
-    return value.isoformat()
+def _line(li: LineItem, quantity: int) -> ProductLine:
+    return ProductLine(name=li.name, sku=li.sku, product_id=li.product_id,
+                       variant_id=li.variant_id, quantity=quantity)
 
 
-def _days(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 1)
+def _order_summary(order: Order) -> OrderSummary:
+    return OrderSummary(order_id=order.shopify_order_id, name=order.name)
 
 
-def _product(li: LineItem, quantity: int | None = None, *, variant: bool = False) -> dict[str, Any]:
-    return {
-        "ProductID": str(li.product_id) if li.product_id else None,
-        "VariantID": str(li.variant_id) if variant and li.variant_id else None,
-        "SKU": li.sku,
-        "ProductName": li.name,
-        "Quantity": quantity,
-    }
-
-
-def _order_properties(order: Order) -> dict[str, Any]:
-    return {"OrderId": str(order.shopify_order_id), "OrderName": order.name}
-
-
-def _shipment_properties(
+def _shipment_summary(
     order: Order,
     shipment: Shipment,
     tracking: TrackingInfo | None,
     estimated_delivery: date | datetime | None = None,
-) -> dict[str, Any]:
-    """The common set of every shipment event (klaviyo.md §5.3). Without `tracking`, the
-    shipment's own carrier and number give the public link."""
+) -> ShipmentSummary:
+    """What every shipment event tells. Without `tracking`, the shipment's own carrier and
+    number give the public link."""
     if tracking is None:
         tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
     lines = shipment_lines(order, shipment)
-    items = [_product(li, quantity) for li, quantity in lines]
     shipped_units = sum(quantity for _, quantity in lines)
-    properties: dict[str, Any] = {
-        **_order_properties(order),
-        "ShipmentId": shipment.shipment_id,
-        "TrackingNumber": tracking.number,
-        "TrackingUrl": tracking.url,
-        "Carrier": tracking.company,
-        "CarrierCode": tracking.carrier_code,
-        "ServiceCode": shipment.service_code,
-        "ShippingMethod": order.shipping_method,
-        "ShipDate": _day(shipment.ship_date),
-        "EstimatedDeliveryDate": _day(estimated_delivery),
-        "ItemNames": [li.name for li, _ in lines],
-        "ItemCount": shipped_units,
-        "Items": items,
-        "IsPartialShipment": shipped_units < sum(li.quantity for li in order.shippable_items),
-    }
     address = order.shipping_address
-    if address is not None:
-        properties["ShippingAddress"] = {
-            "City": address.city,
-            "RegionCode": address.province_code,
-            "CountryCode": address.country_code,
-            "Zip": address.zip,
-        }
-    return properties
+    return ShipmentSummary(
+        shipment_id=shipment.shipment_id,
+        tracking=tracking,
+        service_code=shipment.service_code,
+        shipping_method=order.shipping_method,
+        ship_date=_optional_date(shipment.ship_date),
+        estimated_delivery=_optional_date(estimated_delivery),
+        items=tuple(_line(li, quantity) for li, quantity in lines),
+        partial=shipped_units < sum(li.quantity for li in order.shippable_items),
+        destination=None if address is None else ShippingRegion(
+            city=address.city, region_code=address.province_code,
+            country_code=address.country_code, zip=address.zip),
+    )
 
 
 def _event(
     milestone: Milestone,
     order: Order,
     at: datetime,
-    properties: dict[str, Any],
+    facts: MilestoneFacts,
     subject: str,
     occurrence: str = "",
 ) -> MilestoneEvent:
@@ -171,7 +144,8 @@ def _event(
         first_name=customer.first_name if customer else None,
         last_name=customer.last_name if customer else None,
         external_id=str(customer.customer_id) if customer and customer.customer_id else None,
-        properties=_clean({**properties, "Source": SOURCE}),
+        order=_order_summary(order),
+        facts=facts,
     )
 
 
@@ -185,23 +159,22 @@ def order_shipped(
     estimated_delivery: date | datetime | None = None,
 ) -> MilestoneEvent:
     """`Order Shipped` with the real tracking link; once per shipment."""
-    return _event(Milestone.ORDER_SHIPPED, order, at,
-                  _shipment_properties(order, shipment, tracking, estimated_delivery),
-                  shipment.shipment_id)
+    facts = ShippedFacts(_shipment_summary(order, shipment, tracking, estimated_delivery))
+    return _event(Milestone.ORDER_SHIPPED, order, at, facts, shipment.shipment_id)
 
 
 def shipment_delayed(
     order: Order, shipment: Shipment, tracking: TrackingInfo, notice: DelayNotice, at: datetime
 ) -> MilestoneEvent:
     """`Shipment Delayed`; once per shipment per delay (`notice.occurrence`)."""
-    properties = _shipment_properties(order, shipment, tracking, notice.new_estimate)
-    properties.update({
-        "DelayReason": notice.reason,
-        "PreviousEstimatedDeliveryDate": _day(notice.previous_estimate),
-        "NewEstimatedDeliveryDate": _day(notice.new_estimate),
-        "DaysLate": max(notice.days_late, 0),
-    })
-    return _event(Milestone.SHIPMENT_DELAYED, order, at, properties, shipment.shipment_id,
+    facts = DelayedFacts(
+        shipment=_shipment_summary(order, shipment, tracking, notice.new_estimate),
+        reason=notice.reason,
+        previous_estimate=_optional_date(notice.previous_estimate),
+        new_estimate=_optional_date(notice.new_estimate),
+        days_late=max(notice.days_late, 0),
+    )
+    return _event(Milestone.SHIPMENT_DELAYED, order, at, facts, shipment.shipment_id,
                   f"{notice.reason}:{notice.occurrence}")
 
 
@@ -214,27 +187,17 @@ def out_for_delivery(
     at: datetime,
 ) -> MilestoneEvent:
     """`Shipment Out For Delivery`; once per shipment (the parcel's progress only moves on)."""
-    properties = _shipment_properties(order, shipment, tracking, estimated_delivery)
-    properties["CarrierStatusDescription"] = scan.description
-    return _event(Milestone.OUT_FOR_DELIVERY, order, at, properties, shipment.shipment_id)
+    facts = OutForDeliveryFacts(
+        _shipment_summary(order, shipment, tracking, estimated_delivery), scan)
+    return _event(Milestone.OUT_FOR_DELIVERY, order, at, facts, shipment.shipment_id)
 
 
 def order_delivered(
     order: Order, shipment: Shipment, tracking: TrackingInfo, scan: TrackingScan
 ) -> MilestoneEvent:
-    """`Order Delivered`, from the carrier's delivery scan (its time is the event's).
-
-    `DeliveryLocation` is where the scan happened (city, state, country) or, when the carrier
-    gave no place, its description (carriers put "front door", "parcel locker" there).
-    """
-    properties = _shipment_properties(order, shipment, tracking)
-    properties.update({
-        "DeliveredAt": utc_instant(scan.occurred_at),
-        "DeliveryLocation": scan.location or scan.description,
-        "CarrierStatusDescription": scan.description,
-        "SignedBy": scan.signer,
-    })
-    return _event(Milestone.ORDER_DELIVERED, order, scan.occurred_at, properties,
+    """`Order Delivered`, from the carrier's delivery scan (its time is the event's)."""
+    facts = DeliveredFacts(_shipment_summary(order, shipment, tracking), scan)
+    return _event(Milestone.ORDER_DELIVERED, order, scan.occurred_at, facts,
                   shipment.shipment_id)
 
 
@@ -246,15 +209,14 @@ def delivery_exception(
     scan: TrackingScan,
 ) -> MilestoneEvent:
     """`Delivery Exception`; once per shipment per exception type and scan time."""
-    properties = _shipment_properties(order, shipment, tracking)
-    properties.update({
-        "ExceptionType": exception.value,
-        "ExceptionDescription": scan.description or _EXCEPTION_DESCRIPTIONS[exception],
-        "CarrierStatusCode": (scan.status_detail_code or scan.carrier_detail_code
-                              or scan.status_code.value),
-        "ActionRequired": exception in ACTION_REQUIRED,
-    })
-    return _event(Milestone.DELIVERY_EXCEPTION, order, scan.occurred_at, properties,
+    facts = ExceptionFacts(
+        shipment=_shipment_summary(order, shipment, tracking),
+        exception=exception,
+        scan=scan,
+        description=scan.description or _EXCEPTION_DESCRIPTIONS[exception],
+        action_required=exception in ACTION_REQUIRED,
+    )
+    return _event(Milestone.DELIVERY_EXCEPTION, order, scan.occurred_at, facts,
                   shipment.shipment_id, f"{exception.value}:{utc_instant(scan.occurred_at)}")
 
 
@@ -263,12 +225,8 @@ def review_request_due(
     order: Order, shipment: Shipment, delivered_at: datetime, days: float, at: datetime
 ) -> MilestoneEvent:
     """`Review Request Due` for the items of one delivered shipment; once per shipment."""
-    properties = _shipment_properties(order, shipment, None)
-    properties.update({
-        "DeliveredAt": utc_instant(delivered_at),
-        "DaysSinceDelivery": _days(days),
-    })
-    return _event(Milestone.REVIEW_REQUEST_DUE, order, at, properties, shipment.shipment_id)
+    facts = ReviewDueFacts(_shipment_summary(order, shipment, None), delivered_at, days)
+    return _event(Milestone.REVIEW_REQUEST_DUE, order, at, facts, shipment.shipment_id)
 
 
 def _ordered_quantity(order: Order, line_item: LineItem) -> int:
@@ -286,16 +244,15 @@ def reorder_reminder_due(
 ) -> MilestoneEvent:
     """`Reorder Reminder Due` for one product of an order; once per order and SKU.
 
-    `QuantityLastOrdered` counts every line of the order with that SKU, as the timer does.
+    `quantity_last_ordered` counts every line of the order with that SKU, as the timer does.
     """
-    properties = {
-        **_order_properties(order),
-        **_product(line_item, variant=True),
-        "LastOrderedAt": utc_instant(last_ordered_at),
-        "QuantityLastOrdered": _ordered_quantity(order, line_item),
-        "ExpectedDepletionDate": _day(expected_depletion),
-    }
-    return _event(Milestone.REORDER_REMINDER_DUE, order, at, properties,
+    facts = ReorderDueFacts(
+        product=_line(line_item, line_item.quantity),
+        last_ordered_at=last_ordered_at,
+        quantity_last_ordered=_ordered_quantity(order, line_item),
+        expected_depletion=_calendar_date(expected_depletion),
+    )
+    return _event(Milestone.REORDER_REMINDER_DUE, order, at, facts,
                   line_item.sku or f"line-{line_item.line_item_id}")
 
 
@@ -311,43 +268,29 @@ def backorder_delayed(
     at: datetime,
 ) -> MilestoneEvent:
     """`Backorder Delayed`: the order waits for stock. `backordered` pairs each line with the
-    quantity missing; once per order per set of backordered SKUs. `OriginalShipDate` is the
-    order date (the promise was to ship on receipt)."""
+    quantity missing; once per order per set of backordered SKUs. The original ship date is
+    the order date (the promise was to ship on receipt)."""
     missing = [(li, quantity) for li, quantity in backordered if quantity > 0]
     if not missing:
         raise ValueError("a backorder notice needs at least one line with a missing quantity")
-    properties = {
-        **_order_properties(order),
-        "BackorderedItems": [_product(li, quantity, variant=True) for li, quantity in missing],
-        "BackorderedSkus": sorted({li.sku for li, _ in missing if li.sku}),
-        "ItemNames": [li.name for li, _ in missing],
+    facts = BackorderFacts(
+        items=tuple(_line(li, quantity) for li, quantity in missing),
         # the order's own date, as the shop (and the customer) saw it, not its UTC date
-        "OriginalShipDate": order.created_at.date().isoformat(),
-        "NewExpectedShipDate": _day(new_expected_ship_date),
-        "DelayReason": "out_of_stock",
-    }
-    return _event(Milestone.BACKORDER_DELAYED, order, at, properties,
+        original_ship_date=order.created_at.date(),
+        new_expected_ship_date=_optional_date(new_expected_ship_date),
+        reason="out_of_stock",
+    )
+    return _event(Milestone.BACKORDER_DELAYED, order, at, facts,
                   sku_set(_line_key(li) for li, _ in missing))
 
 
 def back_in_stock(order: Order, skus: Iterable[str], at: datetime) -> MilestoneEvent:
-    """`Back In Stock` for the order's lines whose SKU is in `skus`; once per order per set.
-
-    Flow filters read only top-level scalars, so `SKU`, `ProductName`, `ProductID` and
-    `VariantID` describe the first restocked line; `Items` lists them all.
-    """
+    """`Back In Stock` for the order's lines whose SKU is in `skus`, in the order's line
+    order; once per order per set."""
     restocked = set(skus)
     lines = [li for li in order.shippable_items if li.sku and li.sku in restocked]
     if not lines:
         raise ValueError(f"order {order.name} has no line with SKU in {sorted(restocked)}")
-    first = _product(lines[0], variant=True)
-    del first["Quantity"]
-    properties = {
-        **_order_properties(order),
-        **first,
-        "Items": [_product(li, li.quantity, variant=True) for li in lines],
-        "ItemNames": [li.name for li in lines],
-        "BackInStockSkus": sorted({li.sku for li in lines if li.sku}),
-    }
-    return _event(Milestone.BACK_IN_STOCK, order, at, properties,
+    facts = BackInStockFacts(tuple(_line(li, li.quantity) for li in lines))
+    return _event(Milestone.BACK_IN_STOCK, order, at, facts,
                   sku_set(_line_key(li) for li in lines))

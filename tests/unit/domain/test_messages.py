@@ -1,6 +1,6 @@
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -10,22 +10,54 @@ from shipflow.domain.messages import (
     back_in_stock,
     backorder_delayed,
     delivery_exception,
-    order_delivered,
     order_shipped,
-    out_for_delivery,
     reorder_reminder_due,
     review_request_due,
     shipment_delayed,
     shipment_lines,
 )
-from shipflow.domain.milestone import Milestone, MilestoneEvent
-from shipflow.domain.order import LineItem, Order
-from shipflow.domain.shipment import Shipment, ShipmentItem
+from shipflow.domain.milestone import (
+    BackInStockFacts,
+    BackorderFacts,
+    DelayedFacts,
+    DeliveredFacts,
+    ExceptionFacts,
+    Milestone,
+    OrderSummary,
+    OutForDeliveryFacts,
+    ProductLine,
+    ReorderDueFacts,
+    ReviewDueFacts,
+    ShipmentSummary,
+    ShippedFacts,
+    ShippingRegion,
+)
+from shipflow.domain.order import Address, LineItem
+from shipflow.domain.shipment import ShipmentItem, TrackingInfo
 from shipflow.domain.tracking import carrier_name, tracking_info, tracking_url
 from shipflow.domain.tracking_events import ExceptionType, TrackingScan, TrackingStatus
-from tests.unit.domain.factories import a_shipment, an_order
+from tests.unit.domain.factories import (
+    AT,
+    DELIVERED_SCAN,
+    EXCEPTION_SCAN,
+    LATE,
+    NO_SCAN,
+    OUT_SCAN,
+    UTC,
+    a_shipment,
+    an_order,
+    every_milestone,
+)
 
-AT = datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc)
+MUG = ProductLine("Mug - Blue", "MUG-01", 7, 70, 2)
+TEE = ProductLine("T-shirt", "TEE-02", None, None, 1)
+UPS = TrackingInfo("1Z999AA10123456784", "ups", "UPS",
+                   "https://www.ups.com/track?tracknum=1Z999AA10123456784")
+PARCEL = ShipmentSummary(
+    shipment_id="33974374", tracking=UPS, service_code="ups_ground", shipping_method="Standard",
+    ship_date=date(2026, 11, 2), estimated_delivery=None, items=(MUG, TEE), partial=False,
+    destination=ShippingRegion("Austin", "TX", "US", "78701"))
+ORDER = OrderSummary(820982911946154508, "#1001")
 
 
 def test_tracking_links_are_the_carriers_real_pages() -> None:
@@ -38,20 +70,13 @@ def test_tracking_links_are_the_carriers_real_pages() -> None:
     assert tracking_url("x", "a b&c").endswith("a%20b%26c")
 
 
-def test_order_shipped_carries_real_tracking_and_no_value() -> None:
+def test_order_shipped_carries_real_tracking() -> None:
     order, shipment = an_order(), a_shipment()
     event = order_shipped(order, shipment, tracking_info("ups", shipment.tracking_number), AT)
     assert event.milestone is Milestone.ORDER_SHIPPED
-    props = event.properties
-    assert props["TrackingNumber"] == "1Z999AA10123456784"
-    assert props["TrackingUrl"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
-    assert props["Carrier"] == "UPS" and props["CarrierCode"] == "ups"
-    assert props["OrderId"] == "820982911946154508" and props["OrderName"] == "#1001"
-    assert props["ItemNames"] == ["Mug - Blue", "T-shirt"]
-    assert props["ItemCount"] == 3
-    assert props["ShippingAddress"] == {"City": "Austin", "RegionCode": "TX",
-                                        "CountryCode": "US", "Zip": "78701"}
-    assert "value" not in props and None not in props.values()
+    assert event.order == ORDER
+    assert event.facts == ShippedFacts(PARCEL)
+    assert PARCEL.units == 3
     assert event.email == "ada@example.org" and event.time == AT
 
 
@@ -70,79 +95,17 @@ def test_workflow_ids_come_from_provider_ids() -> None:
 
 
 # -- every milestone ---------------------------------------------------------------------------
-# (`every_milestone` is also what tests/contract/test_klaviyo_milestones.py sends through the
-# real Klaviyo wire builder.)
-UTC = timezone.utc
-ETA = datetime(2026, 11, 5, tzinfo=UTC)
-OUT_SCAN = TrackingScan(datetime(2026, 11, 5, 8, 2, tzinfo=UTC), TrackingStatus.IN_TRANSIT,
-                        "Out For Delivery Today", carrier_detail_code="OT", city="AUSTIN",
-                        state="TX", country_code="US")
-DELIVERED_SCAN = TrackingScan(datetime(2026, 11, 5, 16, 18, 41, tzinfo=UTC),
-                              TrackingStatus.DELIVERED, "Delivered, Front Door/Porch",
-                              "DELIVERED", city="AUSTIN", state="TX", country_code="US",
-                              signer="LOVELACE")
-EXCEPTION_SCAN = TrackingScan(datetime(2026, 11, 4, 19, 30, tzinfo=UTC), TrackingStatus.EXCEPTION,
-                              "The address is incomplete", "ADDRESS_QUERY", city="AUSTIN",
-                              state="TX", country_code="US")
-LATE = DelayNotice("estimate_passed", "2026-11-05", date(2026, 11, 5), None, 2)
-
-
-def every_milestone(order: Order, shipment: Shipment) -> dict[str, MilestoneEvent]:
-    """One event of each kind, for `order` and `shipment`, at realistic times."""
-    tracking = tracking_info(shipment.carrier_code, shipment.tracking_number)
-    lines = [li for li, _ in shipment_lines(order, shipment) if li.sku] or [
-        li for li in order.shippable_items if li.sku]
-    line = lines[0]
-    assert line.sku is not None
-    late_at = datetime(2026, 11, 7, 0, 0, tzinfo=UTC)
-    return {
-        "shipped": order_shipped(order, shipment, tracking, AT, estimated_delivery=ETA),
-        "delayed": shipment_delayed(order, shipment, tracking, LATE, late_at),
-        "no-scan": shipment_delayed(
-            order, shipment, tracking,
-            DelayNotice("no_scan", "2026-11-02T15:00:00+00:00", date(2026, 11, 9), None, 0),
-            late_at),
-        "out-for-delivery": out_for_delivery(order, shipment, tracking, OUT_SCAN, ETA,
-                                             OUT_SCAN.occurred_at),
-        "delivered": order_delivered(order, shipment, tracking, DELIVERED_SCAN),
-        "exception": delivery_exception(order, shipment, tracking, ExceptionType.ADDRESS_ISSUE,
-                                        EXCEPTION_SCAN),
-        "review": review_request_due(order, shipment, DELIVERED_SCAN.occurred_at, 21,
-                                     DELIVERED_SCAN.occurred_at + timedelta(days=21)),
-        "reorder": reorder_reminder_due(order, line, order.created_at, date(2026, 12, 5),
-                                        datetime(2026, 12, 5, 16, 18, 41, tzinfo=UTC)),
-        "backorder": backorder_delayed(order, [(li, 1) for li in lines], date(2026, 11, 20),
-                                       order.created_at + timedelta(minutes=1)),
-        "back-in-stock": back_in_stock(order, [line.sku], datetime(2026, 11, 19, 9, tzinfo=UTC)),
-    }
-
-
 EVENTS = every_milestone(an_order(), a_shipment())
 
 
-def empties(value: Any, where: str = "") -> list[str]:
-    """Paths of values Klaviyo would ignore (None, "", 0, empty list/object) or drop."""
-    if isinstance(value, dict):
-        found = [f"{where}/{k}" for k, v in value.items()
-                 if v is None or v == "" or v == [] or v == {}
-                 or (not isinstance(v, bool) and isinstance(v, (int, float)) and v == 0)]
-        return found + [p for k, v in value.items() for p in empties(v, f"{where}/{k}")]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in empties(v, f"{where}[{i}]")]
-    return []
-
-
 @pytest.mark.parametrize("name", EVENTS)
-def test_every_milestone_is_clean(name: str) -> None:
+def test_every_milestone_is_for_the_customer_and_the_order(name: str) -> None:
     event = EVENTS[name]
-    props = event.properties
-    assert empties(props) == []
-    assert "value" not in props and "Value" not in props
-    assert props["Source"] == "shipflow"
-    assert props["OrderId"] == "820982911946154508" and props["OrderName"] == "#1001"
+    assert event.order == ORDER
     assert 0 < len(event.unique_id) <= 255
     assert event.unique_id.startswith(event.milestone.value.lower().replace(" ", "-") + ":")
     assert event.email == "ada@example.org" and event.external_id == "42"
+    assert (event.phone, event.first_name, event.last_name) == ("+15555550100", "Ada", "Lovelace")
     assert event.time.tzinfo is not None
 
 
@@ -158,73 +121,83 @@ def test_unique_ids_do_not_depend_on_when_they_are_built() -> None:
         k: e.unique_id for k, e in EVENTS.items()}
 
 
-def test_common_shipment_properties() -> None:
+def test_every_shipment_milestone_describes_the_parcel() -> None:
     for name in ("shipped", "delayed", "out-for-delivery", "delivered", "exception", "review"):
-        props = EVENTS[name].properties
-        assert props["ShipmentId"] == "33974374", name
-        assert props["TrackingUrl"] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
-        assert props["Carrier"] == "UPS" and props["CarrierCode"] == "ups"
-        assert props["ServiceCode"] == "ups_ground" and props["ShipDate"] == "2026-11-02"
-        assert props["Items"] == [
-            {"ProductID": "7", "SKU": "MUG-01", "ProductName": "Mug - Blue", "Quantity": 2},
-            {"SKU": "TEE-02", "ProductName": "T-shirt", "Quantity": 1}]
-        assert props["IsPartialShipment"] is False
-        assert props["ShippingAddress"]["Zip"] == "78701"
-    assert EVENTS["shipped"].properties["EstimatedDeliveryDate"] == "2026-11-05"
-    assert "EstimatedDeliveryDate" not in EVENTS["delivered"].properties
+        facts = EVENTS[name].facts
+        assert isinstance(facts, (ShippedFacts, DelayedFacts, OutForDeliveryFacts,
+                                  DeliveredFacts, ExceptionFacts, ReviewDueFacts)), name
+        assert replace(facts.shipment, estimated_delivery=None) == PARCEL, name
+    assert EVENTS["shipped"].facts == ShippedFacts(
+        replace(PARCEL, estimated_delivery=date(2026, 11, 5)))
+    delivered = EVENTS["delivered"].facts
+    assert isinstance(delivered, DeliveredFacts)
+    assert delivered.shipment.estimated_delivery is None
 
 
 def test_order_shipped_signature_still_works_and_estimate_is_optional() -> None:
     event = order_shipped(an_order(), a_shipment(), tracking_info("ups", "1Z1"), AT)
-    assert "EstimatedDeliveryDate" not in event.properties
+    assert isinstance(event.facts, ShippedFacts)
+    assert event.facts.shipment.estimated_delivery is None
     assert event.unique_id == "order-shipped:demo.myshopify.com:820982911946154508:33974374"
+
+
+def test_an_estimate_given_as_an_instant_is_its_utc_date() -> None:
+    late_evening = datetime(2026, 11, 5, 23, 0, tzinfo=timezone(timedelta(hours=-5)))
+    event = order_shipped(an_order(), a_shipment(), tracking_info("ups", "1Z1"), AT,
+                          estimated_delivery=late_evening)
+    assert isinstance(event.facts, ShippedFacts)
+    assert event.facts.shipment.estimated_delivery == date(2026, 11, 6)
 
 
 def test_partial_shipment() -> None:
     shipment = a_shipment(items=(ShipmentItem("MUG-01", "Mug - Blue", 1),))
-    props = order_shipped(an_order(), shipment, tracking_info("ups", "1Z1"), AT).properties
-    assert props["IsPartialShipment"] is True
-    assert props["ItemCount"] == 1 and props["Items"][0]["Quantity"] == 1
-    assert props["ItemNames"] == ["Mug - Blue"]
+    facts = order_shipped(an_order(), shipment, tracking_info("ups", "1Z1"), AT).facts
+    assert isinstance(facts, ShippedFacts)
+    assert facts.shipment.partial is True
+    assert facts.shipment.items == (replace(MUG, quantity=1),)
+    assert facts.shipment.units == 1
+
+
+def test_without_a_shipping_address_there_is_no_destination() -> None:
+    facts = order_shipped(an_order(shipping_address=None), a_shipment(),
+                          tracking_info("ups", "1Z1"), AT).facts
+    assert isinstance(facts, ShippedFacts) and facts.shipment.destination is None
+    facts = order_shipped(an_order(shipping_address=Address("n", "a", "Paris", "FR")),
+                          a_shipment(), tracking_info("ups", "1Z1"), AT).facts
+    assert isinstance(facts, ShippedFacts)
+    assert facts.shipment.destination == ShippingRegion("Paris", None, "FR", "")
 
 
 def test_shipment_delayed() -> None:
     event = EVENTS["delayed"]
-    props = event.properties
-    assert props["DelayReason"] == "estimate_passed"
-    assert props["PreviousEstimatedDeliveryDate"] == "2026-11-05"
-    assert props["DaysLate"] == 2
-    assert "NewEstimatedDeliveryDate" not in props
+    assert event.facts == DelayedFacts(PARCEL, "estimate_passed", date(2026, 11, 5), None, 2)
     assert event.time == datetime(2026, 11, 7, tzinfo=UTC)
     assert event.unique_id.endswith(":33974374:estimate_passed:2026-11-05")
-    no_scan = EVENTS["no-scan"].properties
-    assert no_scan["DelayReason"] == "no_scan" and "DaysLate" not in no_scan
+    assert EVENTS["no-scan"].facts == DelayedFacts(PARCEL, "no_scan", date(2026, 11, 9), None, 0)
+    assert EVENTS["no-scan"].unique_id.endswith(f":33974374:no_scan:{NO_SCAN.occurrence}")
     with_new = shipment_delayed(an_order(), a_shipment(), tracking_info("ups", "1Z1"),
                                 DelayNotice("estimate_passed", "2026-11-05", date(2026, 11, 5),
                                             date(2026, 11, 9), 1), AT)
-    assert with_new.properties["NewEstimatedDeliveryDate"] == "2026-11-09"
-    assert with_new.properties["EstimatedDeliveryDate"] == "2026-11-09"
+    assert isinstance(with_new.facts, DelayedFacts)
+    assert with_new.facts.new_estimate == date(2026, 11, 9)
+    assert with_new.facts.shipment.estimated_delivery == date(2026, 11, 9)
     assert with_new.unique_id == event.unique_id  # the same delay, told once
+    negative = shipment_delayed(an_order(), a_shipment(), tracking_info("ups", "1Z1"),
+                                replace(LATE, days_late=-3), AT)
+    assert isinstance(negative.facts, DelayedFacts) and negative.facts.days_late == 0
 
 
 def test_out_for_delivery() -> None:
     event = EVENTS["out-for-delivery"]
-    assert event.properties["CarrierStatusDescription"] == "Out For Delivery Today"
-    assert event.properties["EstimatedDeliveryDate"] == "2026-11-05"
+    assert event.facts == OutForDeliveryFacts(
+        replace(PARCEL, estimated_delivery=date(2026, 11, 5)), OUT_SCAN)
     assert event.time == OUT_SCAN.occurred_at
 
 
 def test_order_delivered_uses_the_carrier_scan() -> None:
     event = EVENTS["delivered"]
-    props = event.properties
+    assert event.facts == DeliveredFacts(PARCEL, DELIVERED_SCAN)
     assert event.time == DELIVERED_SCAN.occurred_at
-    assert props["DeliveredAt"] == "2026-11-05T16:18:41+00:00"
-    assert props["DeliveryLocation"] == "AUSTIN, TX, US"
-    assert props["CarrierStatusDescription"] == "Delivered, Front Door/Porch"
-    assert props["SignedBy"] == "LOVELACE"
-    bare = TrackingScan(DELIVERED_SCAN.occurred_at, TrackingStatus.DELIVERED, "Parcel locker")
-    props = order_delivered(an_order(), a_shipment(), tracking_info("ups", "1Z1"), bare).properties
-    assert props["DeliveryLocation"] == "Parcel locker" and "SignedBy" not in props
 
 
 @pytest.mark.parametrize(("kind", "action"), [
@@ -235,11 +208,9 @@ def test_order_delivered_uses_the_carrier_scan() -> None:
 def test_delivery_exception(kind: ExceptionType, action: bool) -> None:
     event = delivery_exception(an_order(), a_shipment(), tracking_info("ups", "1Z1"), kind,
                                EXCEPTION_SCAN)
-    props = event.properties
-    assert props["ExceptionType"] == kind.value
-    assert props["ActionRequired"] is action
-    assert props["ExceptionDescription"] == "The address is incomplete"
-    assert props["CarrierStatusCode"] == "ADDRESS_QUERY"
+    assert event.facts == ExceptionFacts(
+        replace(PARCEL, tracking=tracking_info("ups", "1Z1")), kind, EXCEPTION_SCAN,
+        "The address is incomplete", action)
     assert event.time == EXCEPTION_SCAN.occurred_at
     assert event.unique_id.endswith(f":33974374:{kind.value}:2026-11-04T19:30:00+00:00")
 
@@ -248,8 +219,9 @@ def test_exception_without_description_or_detail_code() -> None:
     scan = TrackingScan(EXCEPTION_SCAN.occurred_at, TrackingStatus.EXCEPTION)
     event = delivery_exception(an_order(), a_shipment(), tracking_info("ups", "1Z1"),
                                ExceptionType.LOST, scan)
-    assert event.properties["ExceptionDescription"] == "The carrier reported the parcel as lost."
-    assert event.properties["CarrierStatusCode"] == "EX"
+    assert isinstance(event.facts, ExceptionFacts)
+    assert event.facts.description == "The carrier reported the parcel as lost."
+    assert event.facts.scan == scan
     later = delivery_exception(an_order(), a_shipment(), tracking_info("ups", "1Z1"),
                                ExceptionType.LOST,
                                TrackingScan(scan.occurred_at + timedelta(days=1),
@@ -259,47 +231,43 @@ def test_exception_without_description_or_detail_code() -> None:
 
 def test_review_request_due() -> None:
     event = EVENTS["review"]
-    props = event.properties
-    assert props["DeliveredAt"] == "2026-11-05T16:18:41+00:00"
-    assert props["DaysSinceDelivery"] == 21 and isinstance(props["DaysSinceDelivery"], int)
-    assert props["ItemNames"] == ["Mug - Blue", "T-shirt"]
+    assert event.facts == ReviewDueFacts(PARCEL, DELIVERED_SCAN.occurred_at, 21)
     assert event.time == DELIVERED_SCAN.occurred_at + timedelta(days=21)
     assert event.unique_id == "review-request-due:demo.myshopify.com:820982911946154508:33974374"
     half = review_request_due(an_order(), a_shipment(), DELIVERED_SCAN.occurred_at, 3.5, AT)
-    assert half.properties["DaysSinceDelivery"] == 3.5
+    assert isinstance(half.facts, ReviewDueFacts) and half.facts.days_since_delivery == 3.5
 
 
 def test_reorder_reminder_due() -> None:
     event = EVENTS["reorder"]
-    props = event.properties
-    assert {k: props[k] for k in ("ProductID", "VariantID", "SKU", "ProductName",
-                                  "QuantityLastOrdered", "LastOrderedAt",
-                                  "ExpectedDepletionDate")} == {
-        "ProductID": "7", "VariantID": "70", "SKU": "MUG-01", "ProductName": "Mug - Blue",
-        "QuantityLastOrdered": 2, "LastOrderedAt": "2026-11-01T12:00:00+00:00",
-        "ExpectedDepletionDate": "2026-12-05"}
-    assert "ShipmentId" not in props
+    assert event.facts == ReorderDueFacts(MUG, datetime(2026, 11, 1, 12, 0, tzinfo=UTC), 2,
+                                          date(2026, 12, 5))
     assert event.unique_id == "reorder-reminder-due:demo.myshopify.com:820982911946154508:MUG-01"
+
+
+def test_reorder_counts_every_line_with_the_sku() -> None:
+    order = an_order(line_items=(
+        LineItem(1, "MUG-01", "Mug", 2, Decimal("19.99"), product_id=7, variant_id=70),
+        LineItem(2, "MUG-01", "Mug", 3, Decimal("0"), variant_title="Free")))
+    event = reorder_reminder_due(order, order.line_items[0], order.created_at,
+                                 datetime(2026, 12, 5, 23, tzinfo=timezone(timedelta(hours=-5))),
+                                 AT)
+    assert event.facts == ReorderDueFacts(ProductLine("Mug", "MUG-01", 7, 70, 2),
+                                          order.created_at, 5, date(2026, 12, 6))
 
 
 def test_backorder_delayed() -> None:
     order = an_order()
     mug, tee = order.line_items[0], order.line_items[1]
     event = backorder_delayed(order, [(tee, 1), (mug, 1), (order.line_items[2], 0)], None, AT)
-    props = event.properties
-    assert props["BackorderedSkus"] == ["MUG-01", "TEE-02"]
-    assert props["BackorderedItems"] == [
-        {"SKU": "TEE-02", "ProductName": "T-shirt", "Quantity": 1},
-        {"ProductID": "7", "VariantID": "70", "SKU": "MUG-01", "ProductName": "Mug - Blue",
-         "Quantity": 1}]
-    assert props["OriginalShipDate"] == "2026-11-01"
-    assert props["DelayReason"] == "out_of_stock"
-    assert "NewExpectedShipDate" not in props
+    assert event.facts == BackorderFacts((TEE, replace(MUG, quantity=1)), date(2026, 11, 1),
+                                         None, "out_of_stock")
     assert event.time == AT
     # once per SKU set, in any order; a different set is a different notice
     same = backorder_delayed(order, [(mug, 2), (tee, 1)], date(2026, 11, 20), AT)
     assert same.unique_id == event.unique_id
-    assert same.properties["NewExpectedShipDate"] == "2026-11-20"
+    assert isinstance(same.facts, BackorderFacts)
+    assert same.facts.new_expected_ship_date == date(2026, 11, 20)
     assert backorder_delayed(order, [(mug, 1)], None, AT).unique_id != event.unique_id
     with pytest.raises(ValueError):
         backorder_delayed(order, [(mug, 0)], None, AT)
@@ -309,18 +277,14 @@ def test_backorder_original_ship_date_is_the_shops_date_of_the_order() -> None:
     evening = datetime(2021, 12, 31, 19, 1, tzinfo=timezone(timedelta(hours=-5)))
     order = an_order(created_at=evening)
     event = backorder_delayed(order, [(order.line_items[0], 1)], None, AT)
-    assert event.properties["OriginalShipDate"] == "2021-12-31"
+    assert isinstance(event.facts, BackorderFacts)
+    assert event.facts.original_ship_date == date(2021, 12, 31)
 
 
 def test_back_in_stock() -> None:
     order = an_order()
     event = back_in_stock(order, ["TEE-02", "MUG-01", "OTHER"], AT)
-    props = event.properties
-    assert (props["SKU"], props["ProductName"], props["ProductID"], props["VariantID"]) == (
-        "MUG-01", "Mug - Blue", "7", "70")
-    assert props["BackInStockSkus"] == ["MUG-01", "TEE-02"]
-    assert [i["SKU"] for i in props["Items"]] == ["MUG-01", "TEE-02"]
-    assert "Quantity" not in {k for k in props}
+    assert event.facts == BackInStockFacts((MUG, TEE))  # the order's line order
     assert event.unique_id == back_in_stock(order, ["MUG-01", "TEE-02"], AT).unique_id
     assert event.unique_id != back_in_stock(order, ["MUG-01"], AT).unique_id
     with pytest.raises(ValueError):

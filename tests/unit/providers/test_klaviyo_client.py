@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from shipflow.domain.milestone import Milestone, MilestoneEvent
+from shipflow.domain.milestone import MilestoneEvent, OrderSummary
 from shipflow.providers.errors import (
     AuthenticationError,
     RateLimited,
@@ -17,6 +17,7 @@ from shipflow.providers.errors import (
 from shipflow.providers.http import RetryPolicy
 from shipflow.providers.klaviyo import KlaviyoClient, KlaviyoProfile
 from shipflow.providers.klaviyo.client import rate_budget
+from tests.unit.domain.factories import a_milestone_event
 
 from .helpers import FAST_RETRY, FakeClock, Script, respond, seeded
 
@@ -25,8 +26,9 @@ AT = datetime(2026, 11, 2, 15, 4, 5, 123456, tzinfo=timezone.utc)
 
 
 def event(n: int = 1, email: str | None = "sarah.mason@klaviyo-demo.com") -> MilestoneEvent:
-    return MilestoneEvent(milestone=Milestone.ORDER_SHIPPED, unique_id=f"order-shipped:x:{n}:1",
-                          time=AT, email=email, phone=None, properties={"OrderId": str(n)})
+    return a_milestone_event(unique_id=f"order-shipped:x:{n}:1", time=AT, email=email,
+                             phone=None, first_name=None, last_name=None, external_id=None,
+                             order=OrderSummary(n, "#1001"))
 
 
 def throttled(detail: str = "Request was throttled. Expected available in 1 second.") -> dict:

@@ -3,7 +3,8 @@ and its error documents.
 
 Pure functions; the shapes are those of the official OpenAPI spec, revision 2026-07-15
 (`EventCreateQueryV2`, `EventsBulkCreateJob`, `ProfileUpsertQuery`; klaviyo.md §2–3, §6), and
-every body built here is validated against that spec in `tests/contract/`.
+every body built here is validated against that spec in `tests/contract/`. An event's
+`properties` come from `properties.py`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
 from shipflow.providers.errors import UnexpectedResponse
 from shipflow.providers.fields import Fields
+from shipflow.providers.klaviyo.properties import properties
 
 log = logging.getLogger("shipflow.providers.klaviyo")
 
@@ -94,19 +96,25 @@ def profile_key(event: MilestoneEvent) -> ProfileKey:
             attributes.get("external_id"))
 
 
+def json_properties(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Event properties as plain JSON (Decimals, dates, datetimes and enums converted,
+    top-level `None`s left out); at most `MAX_PROPERTIES` of them."""
+    converted = {k: _json_safe(v) for k, v in props.items() if v is not None}
+    if len(converted) > MAX_PROPERTIES:
+        raise ValueError(f"an event has at most {MAX_PROPERTIES} properties")
+    return converted
+
+
 def _event_attributes(event: MilestoneEvent) -> dict[str, Any]:
     name = event.milestone.value
     if not name or len(name) > MAX_METRIC_NAME:
         raise ValueError(f"metric name must be 1–{MAX_METRIC_NAME} characters")
     if not event.unique_id or len(event.unique_id) > MAX_UNIQUE_ID:
         raise ValueError(f"unique_id must be 1–{MAX_UNIQUE_ID} characters")
-    properties = {k: _json_safe(v) for k, v in event.properties.items() if v is not None}
-    if len(properties) > MAX_PROPERTIES:
-        raise ValueError(f"an event has at most {MAX_PROPERTIES} properties")
     # Never `value`: lifecycle events carry no revenue, and once a metric has had a value,
     # events without one count as 0 (klaviyo.md §5.3).
     return {
-        "properties": properties,
+        "properties": json_properties(properties(event)),
         "time": event_time(event.time),
         "unique_id": event.unique_id,
         "metric": {"data": {"type": "metric", "attributes": {"name": name}}},
