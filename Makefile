@@ -29,9 +29,10 @@ bench: $(STAMP)  ## every benchmark, one JSON line each (about 15 minutes)
 	$(BIN)/python bench/status_lag.py
 	for p in standard plus; do $(BIN)/python bench/drain.py --plan $$p; done
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests
+lint: $(STAMP)  ## ruff, mypy --strict on src/, and the layer contracts (import-linter)
+	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,7 @@ from here, so the durable-execution library can be swapped by editing one packag
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 import sqlalchemy as sa
 from dbos import DBOS, DBOSConfig, SetWorkflowID
@@ -24,11 +24,11 @@ QUEUES = (ORDERS_QUEUE, SHIPMENTS_QUEUE)
 
 
 def workflow(name: str) -> Callable[[F], F]:
-    return DBOS.workflow(name=name)  # type: ignore[no-any-return]
+    return cast(Callable[[F], F], DBOS.workflow(name=name))
 
 
 def step(name: str) -> Callable[[F], F]:
-    return DBOS.step(name=name)  # type: ignore[no-any-return]
+    return cast(Callable[[F], F], DBOS.step(name=name))
 
 
 def sleep(seconds: float) -> None:

@@ -120,10 +120,12 @@ class Outbox:
         pushes = [e for e in pending if isinstance(e, PushPart)]
         told = [e for e in pending if isinstance(e, TellCustomer)]
         singles = [e for e in pending if not isinstance(e, (PushPart, TellCustomer))]
-        for bulk, run in ((pushes, self._push), (told, self._tell)):
+        bulks: list[tuple[Sequence[Effect], Callable[[], dict[str, Sent]]]] = [
+            (pushes, lambda: self._push(pushes)), (told, lambda: self._tell(told))]
+        for bulk, run in bulks:
             if bulk:
                 try:
-                    sent.update(run(bulk))
+                    sent.update(run())
                 except (TransientError, RateLimited) as exc:
                     failure = failure or exc
                 except ProviderError as exc:  # the whole call was refused

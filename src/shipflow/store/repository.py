@@ -420,14 +420,15 @@ class Store:
 
     def counts(self) -> dict[str, Any]:
         with self.db.engine.connect() as conn:
-            by_state = dict(conn.execute(sa.select(orders.c.state, sa.func.count()).group_by(
-                orders.c.state)).all())
-            inbox = dict(conn.execute(sa.select(webhook_inbox.c.status, sa.func.count()).group_by(
-                webhook_inbox.c.status)).all())
+            by_state: dict[str, int] = dict(conn.execute(
+                sa.select(orders.c.state, sa.func.count()).group_by(orders.c.state)).all())
+            inbox: dict[str, int] = dict(conn.execute(
+                sa.select(webhook_inbox.c.status, sa.func.count())
+                .group_by(webhook_inbox.c.status)).all())
             ships = conn.execute(sa.select(sa.func.count()).select_from(shipments)).scalar_one()
             fulfilled = conn.execute(sa.select(sa.func.count()).select_from(shipments).where(
                 shipments.c.shopify_fulfillment_id.is_not(None))).scalar_one()
-            calls = dict(conn.execute(
+            calls: dict[str, int] = dict(conn.execute(
                 sa.select(outbound_ledger.c.operation, sa.func.count())
                 .where(outbound_ledger.c.status == "done").group_by(outbound_ledger.c.operation)
             ).all())

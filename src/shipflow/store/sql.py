@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,7 +17,7 @@ def insert_ignore(dialect: str, table: sa.Table, values: dict[str, Any] | list[d
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table)
     stmt = stmt.values(values) if isinstance(values, list) else stmt.values(**values)
-    return stmt.on_conflict_do_nothing(index_elements=list(keys))
+    return cast(sa.Insert, stmt.on_conflict_do_nothing(index_elements=list(keys)))
 
 
 def add_timeline(conn: sa.Connection, dialect: str, at: datetime, order_pk: int, kind: str,

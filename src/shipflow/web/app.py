@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request
@@ -63,7 +63,8 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         )
         return JSONResponse(verdict.body, status_code=verdict.status_code)
 
-    async def _webhook(request: Request, provider: str, judge: Any, *args: Any) -> JSONResponse:
+    async def _webhook(request: Request, provider: str, judge: Callable[..., intake.Verdict],
+                       *args: Any) -> JSONResponse:
         try:
             body = await _read_body(request, MAX_WEBHOOK_BYTES)
         except BodyTooLarge as exc:

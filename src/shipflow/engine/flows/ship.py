@@ -22,6 +22,7 @@ from shipflow.engine.flows.tell import note_failure, tell
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, TransientError
+from shipflow.store.lifecycle import StoredShipment
 from shipflow.store.pipeline import Outcome
 
 log = logging.getLogger("shipflow.engine")
@@ -66,13 +67,13 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
         log.warning("%d shipments are for orders shipflow did not push; ignored",
                     len(shipments) - len(known))
     # A new label for a part that already has a live one replaces it (void + relabel).
-    replaced = {}
+    replaced: dict[str, StoredShipment] = {}
     live = rt.lifecycle.live_shipments_of(s.order_key for _, s in known)
     for _, s in known:
-        for old in live[s.order_key]:
-            if old.shipment.shipment_id != s.shipment_id and \
-                    old.shipment.tracking_number != s.tracking_number:
-                replaced[s.shipment_id] = old
+        for before in live[s.order_key]:
+            if before.shipment.shipment_id != s.shipment_id and \
+                    before.shipment.tracking_number != s.tracking_number:
+                replaced[s.shipment_id] = before
     rt.pipeline.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
                                for pk, s in known])
     rt.lifecycle.set_parts([(s.order_key, {"status": PartStatus.SHIPPED.value})
