@@ -33,9 +33,11 @@ class Service:
 
     @classmethod
     def start(cls, settings: Settings, role: Role = "all",
-              clock: Callable[[], datetime] | None = None) -> "Service":
+              clock: Callable[[], datetime] | None = None, *,
+              record_only: bool = False) -> "Service":
         """`clock` replaces the wall clock for the lifecycle's timers and delays (the sandbox's
-        simulated calendar, in time-accelerated runs)."""
+        simulated calendar, in time-accelerated runs). `record_only`: every provider write is
+        recorded in the outbound ledger and never sent (the seam shadow mode uses)."""
         missing = settings.missing_credentials()
         if missing:
             raise ConfigurationError("set " + ", ".join(missing) + " (see README, Configuration)")
@@ -49,7 +51,8 @@ class Service:
                 "ShipStation v2: set SHIPFLOW_SHIPSTATION_V2_API_KEY, or use mode: warehouse")
         upgrade(settings.database_url)
         store = Store(Database.connect(settings.database_url), clock=clock or utcnow)
-        engine = Engine(settings, store, role=role, clock=clock, rules=rules)
+        engine = Engine(settings, store, role=role, clock=clock, rules=rules,
+                        record_only=record_only)
         engine.launch()
         return cls(settings, store, engine, create_app(settings, store, engine))
 
