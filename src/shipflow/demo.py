@@ -21,6 +21,7 @@ import typer
 from shipflow.config import Settings
 from shipflow.netutil import BackgroundServer, free_port
 from shipflow.service import Service
+from shipflow.store.queries import Summary, summary
 from shipflow_sandbox.app import create_app as create_sandbox_app
 from shipflow_sandbox.config import SandboxConfig
 
@@ -93,16 +94,16 @@ def make_environment(workdir: Path, port: int, sandbox_port: int,
     return DemoEnvironment(settings, sandbox_config, sandbox_url, shipflow_url)
 
 
-def summarize(ours: dict[str, Any], theirs: dict[str, Any]) -> list[tuple[str, int, int]]:
+def summarize(ours: Summary, theirs: dict[str, Any]) -> list[tuple[str, int, int]]:
     """(what, shipflow's count, the sandbox's count) for each hand-off of the lifecycle."""
     shipped_events = theirs["klaviyo"]["events_by_metric"].get("Order Shipped", 0)
     return [
-        ("orders received", ours["orders"], theirs["shopify"]["orders"]),
-        ("orders in ShipStation (split parts count)", ours["outbound_done"].get("createorders", 0),
+        ("orders received", ours.orders, theirs["shopify"]["orders"]),
+        ("orders in ShipStation (split parts count)", ours.outbound_done.get("createorders", 0),
          theirs["shipstation"]["orders"]),
-        ("fulfilled in Shopify with tracking", ours["fulfilled_shipments"],
+        ("fulfilled in Shopify with tracking", ours.fulfilled_shipments,
          theirs["shopify"]["fulfillments_with_tracking"]),
-        ("Klaviyo 'Order Shipped' events", ours["events_by_metric"].get("Order Shipped", 0),
+        ("Klaviyo 'Order Shipped' events", ours.events_by_metric.get("Order Shipped", 0),
          shipped_events),
     ]
 
@@ -128,10 +129,10 @@ def run_demo(*, orders: int, headless: bool, port: int, sandbox_port: int, timeo
                           json={"count": orders}).raise_for_status()
                 done = _wait_for_settled(service, orders, timeout)
                 theirs = http.get(f"{env.sandbox_url}/_sandbox/summary").json()
-                counts = service.store.counts()
+                counts = summary(service.store.db)
                 rows = summarize(counts, theirs)
                 _print_summary(rows, counts)
-                ok = done and counts["orders"] == orders and all(a == b for _, a, b in rows)
+                ok = done and counts.orders == orders and all(a == b for _, a, b in rows)
                 if headless:
                     typer.echo("every order shipped or waits where the rules put it" if ok else
                                "NOT every order reached a settled state")
@@ -146,29 +147,29 @@ def _wait_for_settled(service: Service, expected: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     last: tuple[int, int] = (-1, -1)
     while time.monotonic() < deadline:
-        counts = service.store.counts()
-        by_state = counts["orders_by_state"]
+        counts = summary(service.store.db)
+        by_state = counts.orders_by_state
         settled = sum(by_state.get(s, 0) for s in SETTLED)
         shipped = by_state.get("shipped", 0)
-        if (counts["orders"], shipped) != last:
-            typer.echo(f"  {counts['orders']:>5} received  {shipped:>5} shipped")
-            last = (counts["orders"], shipped)
-        told = counts["events_by_metric"].get("Order Shipped", 0)
-        if counts["orders"] >= expected and settled >= expected \
-                and told >= counts["fulfilled_shipments"]:
+        if (counts.orders, shipped) != last:
+            typer.echo(f"  {counts.orders:>5} received  {shipped:>5} shipped")
+            last = (counts.orders, shipped)
+        told = counts.events_by_metric.get("Order Shipped", 0)
+        if counts.orders >= expected and settled >= expected \
+                and told >= counts.fulfilled_shipments:
             return True
         time.sleep(0.5)
     return False
 
 
-def _print_summary(rows: list[tuple[str, int, int]], counts: dict[str, Any]) -> None:
+def _print_summary(rows: list[tuple[str, int, int]], counts: Summary) -> None:
     typer.echo("")
     typer.echo(f"  {'':42} {'shipflow':>9} {'sandbox':>9}")
     for what, ours, theirs in rows:
         mark = "" if ours == theirs else "   <- mismatch"
         typer.echo(f"  {what:42} {ours:>9} {theirs:>9}{mark}")
     typer.echo("")
-    by_state = counts["orders_by_state"]
+    by_state = counts.orders_by_state
     typer.echo("  orders by state: " + ", ".join(f"{k} {v}" for k, v in sorted(by_state.items())))
     if by_state.get("on_hold"):
         typer.echo("  held for address review: release with POST /api/orders/<id>/release")

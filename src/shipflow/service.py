@@ -13,8 +13,8 @@ from shipflow.config import Settings
 from shipflow.domain.policy import LabelMode
 from shipflow.engine import Engine, Role
 from shipflow.rules import RulesFileError, load_configured
-from shipflow.store import Database, upgrade
-from shipflow.store.repository import Store, utcnow
+from shipflow.store import Database, Store, upgrade
+from shipflow.store.clock import utcnow
 from shipflow.web.app import create_app
 
 log = logging.getLogger("shipflow")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from shipflow.store.queries import summary
 from tests.integration.lifecycle_env import running, wait_until
 
 ORDERS = 200
@@ -43,17 +44,17 @@ def test_200_orders_through_delivery_and_timers(tmp_path: Path) -> None:
             return {p["tracking_number"]: p for p in found}
 
         def settled() -> bool:
-            counts = s.service.store.counts()["orders_by_state"]
+            counts = summary(s.service.store.db).orders_by_state
             if counts.get("delivered", 0) + counts.get("shipped", 0) < ORDERS:
                 return False
-            timers = s.service.engine.runtime.lifecycle.timer_counts()
+            timers = s.service.store.timers.counts()
             return counts.get("shipped", 0) == sum(
                 1 for p in plans().values() if p["outcome"] in NEVER_DELIVERED) and not any(
                 k.endswith(":pending") or k.endswith(":firing") for k, n in timers.items() if n)
 
         wait_until(settled, timeout=400, why=lambda: str(
-            (s.service.store.counts()["orders_by_state"],
-             s.service.engine.runtime.lifecycle.timer_counts())))
+            (summary(s.service.store.db).orders_by_state,
+             s.service.store.timers.counts())))
 
         events = s.events()
         by_uid = Counter(e["unique_id"] for e in events if e.get("unique_id"))

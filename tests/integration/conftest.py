@@ -8,8 +8,7 @@ import pytest
 
 from shipflow.domain.order import Order
 from shipflow.domain.tracking_events import TrackingUpdate
-from shipflow.store import Database, upgrade
-from shipflow.store.repository import Store
+from shipflow.store import Database, Store, upgrade
 
 
 @pytest.fixture

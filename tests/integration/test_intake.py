@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from shipflow.config import MAX_WEBHOOK_BYTES, Settings
-from shipflow.store.repository import Store
+from shipflow.store import Store
 from shipflow.store.tables import orders, webhook_inbox
 from shipflow.web.app import create_app
 from tests.integration.conftest import RecordingStarter
@@ -181,7 +181,7 @@ def test_pointers_nothing_acts_on_are_kept_and_never_started(client, store, star
     body = json.dumps({"resource_url": url, "resource_type": "ORDER_NOTIFY"}).encode()
     answer = client.post("/webhooks/shipstation/tok-123", content=body)
     assert answer.status_code == 200 and answer.json()["status"] == "ignored"
-    assert starter.pointers == [] and store.undispatched() == []
+    assert starter.pointers == [] and store.inbox.undispatched() == []
 
 
 def test_an_older_snapshot_never_overwrites_a_newer_one(client) -> None:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from shipflow.config import Settings
 from shipflow.netutil import BackgroundServer
-from shipflow.store.repository import Store
+from shipflow.store import Store
 from shipflow.store.tables import webhook_inbox
 from shipflow.web.app import create_app
 from tests.conftest import FIXTURES

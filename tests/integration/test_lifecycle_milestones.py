@@ -105,7 +105,7 @@ def test_refund_after_delivery_cancels_the_timers(tmp_path: Path, database_url: 
         s.wait_state(order_id, "cancelled")
         view = s.view(order_id)
         assert any(e["kind"] == "cancelled" and "timer" in e["message"] for e in view["timeline"])
-        counts = s.service.engine.runtime.lifecycle.timer_counts()
+        counts = s.service.store.timers.counts()
         assert counts.get("review_request:cancelled") == 1, counts
         assert not s.events_for(order_id, "Review Request Due")
 
@@ -135,7 +135,7 @@ def test_timers_survive_a_restart(tmp_path: Path, database_url: str) -> None:
         [order_id] = s.place(line_items=[{"sku": "BEAN-ETH-340", "quantity": 1}],
                              destination="contiguous")
         s.wait_state(order_id, "delivered", timeout=120)
-        assert s.service.engine.runtime.lifecycle.timer_counts().get("review_request:pending") == 1
+        assert s.service.store.timers.counts().get("review_request:pending") == 1
         s.restart()  # four simulated days (~17 s) are still to go
         review = one(s, order_id, "Review Request Due", timeout=120)
         assert review["DaysSinceDelivery"] == 4

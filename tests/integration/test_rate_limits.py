@@ -18,9 +18,8 @@ from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation_v2.client import ShipStationV2Client
 from shipflow.providers.shopify.client import ShopifyClient
-from shipflow.store import Database
+from shipflow.store import Database, Store
 from shipflow.store.rate_budget import SharedRateBudget
-from shipflow.store.repository import Store
 from shipflow_sandbox.config import SandboxConfig
 from shipflow_sandbox.server import running_sandbox
 from tests.unit.domain.factories import a_milestone_event

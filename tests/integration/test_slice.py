@@ -9,10 +9,13 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from shipflow.demo import NO_RULES, DemoEnvironment, make_environment
 from shipflow.netutil import BackgroundServer, free_port
 from shipflow.service import Service
+from shipflow.store.queries import OrderView, order_view, summary
+from shipflow.store.tables import orders
 from shipflow_sandbox.app import create_app as create_sandbox_app
 from tests.integration.webhooks import body_of, shopify_headers
 
@@ -46,7 +49,7 @@ def wait_until(predicate: Any, timeout: float = 60.0) -> None:
 
 
 def shipped(service: Service) -> int:
-    return int(service.store.counts()["orders_by_state"].get("shipped", 0))
+    return int(summary(service.store.db).orders_by_state.get("shipped", 0))
 
 
 def test_orders_go_all_the_way_to_order_shipped(env, running) -> None:
@@ -114,14 +117,16 @@ def test_carrier_scans_reach_shipflow_signed_and_move_parcels_to_delivered(
                 http.post(f"{env.sandbox_url}/_sandbox/shopify/orders",
                           json={"count": 4}).raise_for_status()
 
-                def delivered() -> list[dict]:
-                    views = [service.store.order_view(i) for i in service.store.iter_order_ids()]
-                    return [v for v in views if v and v["shipments"]
-                            and v["shipments"][0]["milestone"] == "delivered"]
+                def delivered() -> list[OrderView]:
+                    with service.store.db.engine.connect() as conn:
+                        ids = conn.execute(sa.select(orders.c.shopify_order_id)).scalars().all()
+                    views = [order_view(service.store.db, int(i)) for i in ids]
+                    return [v for v in views if v and v.shipments
+                            and v.shipments[0].milestone == "delivered"]
 
                 wait_until(lambda: len(delivered()) == 4, timeout=90)
                 for view in delivered():
-                    kinds = [e["kind"] for e in view["timeline"]]
+                    kinds = [e.kind for e in view.timeline]
                     assert kinds.count("tracking:delivered") == 1
                     assert kinds.index("tracking:in_transit") < kinds.index("tracking:delivered")
                 deliveries = http.get(f"{env.sandbox_url}/_sandbox/deliveries",

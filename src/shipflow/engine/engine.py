@@ -37,11 +37,9 @@ from shipflow.providers.shipstation_v2.label_purchasing import ShipStationLabelP
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.providers.shopify.order_source import ShopifyOrderSource
 from shipflow.rules import RuleSet, load_configured
-from shipflow.store.ledger import Ledger
-from shipflow.store.lifecycle import Lifecycle
-from shipflow.store.pipeline import Pipeline
+from shipflow.store import Store
+from shipflow.store.clock import utcnow
 from shipflow.store.rate_budget import SharedRateBudget
-from shipflow.store.repository import Store, utcnow
 
 log = logging.getLogger("shipflow.engine")
 
@@ -72,7 +70,7 @@ def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None
     ports = Ports(orders=orders, labels=labels, messaging=messaging, purchasing=purchasing)
     return Runtime(
         store=store,
-        outbox=Outbox(Ledger(store.db, store.clock), ports, record_only=record_only),
+        outbox=Outbox(store.ledger, ports, record_only=record_only),
         shopify=orders, shipstation=labels, rates=purchasing, clock=clock,
         rules=rules if rules is not None else load_configured(settings.rules_path),
         closers=[a.close for a in (orders, labels, messaging, purchasing) if a is not None],
@@ -91,10 +89,10 @@ class Engine:
         self.role = role
         self.runtime = rt or build_runtime(settings, store, rules, clock=clock or utcnow,
                                            record_only=record_only)
-        self.dispatcher = Dispatcher(Pipeline(store), self._start_batch, self._workflow_exists,
+        self.dispatcher = Dispatcher(store.orders, self._start_batch, self._workflow_exists,
                                      batch_size=MAX_ORDERS_PER_BULK)
         self.sweeper = Sweeper(
-            Lifecycle(store), clock=self.runtime.clock,
+            store, clock=self.runtime.clock,
             delay_policy=lambda: self.runtime.rules.policies.delays,
             start_stop=self.start_stop, start_timers=self._start_timers,
             start_delay=self._start_delay, batch_exists=self._workflow_exists,
@@ -182,7 +180,7 @@ class Engine:
         dispatcher.)
         """
         count = 0
-        for inbox_id, provider, body in self.store.undispatched():
+        for inbox_id, provider, body in self.store.inbox.undispatched():
             workflow_id: str | None = None
             try:
                 if provider == "shipstation":
@@ -193,7 +191,7 @@ class Engine:
                         workflow_id = self.start_tracking(tracking)
             except (ValueError, ProviderError) as exc:
                 log.error("inbox delivery %s cannot be re-dispatched: %s", inbox_id, exc)
-            self.store.mark_dispatched(inbox_id, workflow_id)
+            self.store.inbox.mark_dispatched(inbox_id, workflow_id)
             count += 1
         if count:
             log.info("re-dispatched %d stored deliveries", count)

@@ -15,10 +15,8 @@ from typing import Callable
 from shipflow.engine.outbox import Outbox
 from shipflow.providers.ports import LabelPlatformReads, LabelPurchasingReads, OrderSourceReads
 from shipflow.rules import RuleSet
+from shipflow.store import Store
 from shipflow.store.ledger import Ledger
-from shipflow.store.lifecycle import Lifecycle
-from shipflow.store.pipeline import Pipeline
-from shipflow.store.repository import Store
 
 
 @dataclass
@@ -33,14 +31,6 @@ class Runtime:
     closers: list[Callable[[], None]] = field(default_factory=list)
     # Durable retries of a step across an outage: seconds before each new attempt.
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0)
-
-    @property
-    def pipeline(self) -> Pipeline:
-        return Pipeline(self.store)
-
-    @property
-    def lifecycle(self) -> Lifecycle:
-        return Lifecycle(self.store)
 
     @property
     def ledger(self) -> Ledger:

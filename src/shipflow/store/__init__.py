@@ -6,5 +6,6 @@ business, migrated by Alembic on SQLite and PostgreSQL alike.
 
 from shipflow.store.db import Database
 from shipflow.store.migrate import upgrade
+from shipflow.store.store import Store
 
-__all__ = ["Database", "upgrade"]
+__all__ = ["Database", "Store", "upgrade"]

@@ -15,7 +15,8 @@ import threading
 from concurrent.futures import Future
 
 from shipflow.domain.order import Order
-from shipflow.store.repository import Delivery, Store
+from shipflow.store.inbox import Delivery
+from shipflow.store.store import Store
 
 log = logging.getLogger("shipflow.intake")
 
@@ -74,7 +75,7 @@ class IntakeWriter:
 
     def _write(self, batch: list[Item]) -> None:
         try:
-            results = self.store.accept_many([(d, o, dispatched) for d, o, dispatched, _ in batch])
+            results = self.store.inbox.accept_many([(d, o, dispatched) for d, o, dispatched, _ in batch])
         except Exception:
             if len(batch) == 1:
                 log.exception("storing a webhook delivery failed")

@@ -8,8 +8,8 @@ from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 
+from shipflow.store.clock import Clock
 from shipflow.store.db import Database
-from shipflow.store.repository import Clock
 from shipflow.store.sql import insert_ignore
 from shipflow.store.tables import outbound_ledger
 

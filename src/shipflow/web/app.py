@@ -17,9 +17,9 @@ from shipflow.config import MAX_WEBHOOK_BYTES, Settings
 from shipflow.domain.order import OrderState
 from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
 from shipflow.providers.shipstation_v2.webhooks import JwksCache, jwks_fetcher
+from shipflow.store import Store
 from shipflow.store.intake_writer import IntakeWriter
-from shipflow.store.lifecycle import Lifecycle
-from shipflow.store.repository import Store
+from shipflow.store.queries import OrderView, Summary, order_view, summary
 from shipflow.web import intake
 
 
@@ -112,9 +112,9 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
                                 headers={"WWW-Authenticate": "Bearer"})
 
     @app.get("/api/orders/{shopify_order_id}", summary="An order's state, shipments and timeline")
-    async def get_order(shopify_order_id: int, request: Request) -> dict[str, Any]:
+    async def get_order(shopify_order_id: int, request: Request) -> OrderView:
         _authorize(request)
-        view = await run_in_threadpool(store.order_view, shopify_order_id)
+        view = await run_in_threadpool(order_view, store.db, shopify_order_id)
         if view is None:
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
         return view
@@ -123,7 +123,7 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
               summary="Release a rule's hold (address review) in ShipStation and Shopify")
     async def release_order(shopify_order_id: int, request: Request) -> dict[str, Any]:
         _authorize(request)
-        found = await run_in_threadpool(Lifecycle(store).order_by_shopify_id, shopify_order_id)
+        found = await run_in_threadpool(store.orders.by_shopify_id, shopify_order_id)
         if found is None:
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
         stored, reason = found
@@ -136,9 +136,9 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         return {"status": "releasing", "hold_reason": reason, "workflow_id": workflow_id}
 
     @app.get("/api/summary", summary="Counts of orders by state, shipments and webhooks")
-    async def get_summary(request: Request) -> dict[str, Any]:
+    async def get_summary(request: Request) -> Summary:
         _authorize(request)
-        return await run_in_threadpool(store.counts)
+        return await run_in_threadpool(summary, store.db)
 
     @app.get("/healthz", summary="Liveness and database reachability")
     async def healthz() -> JSONResponse:

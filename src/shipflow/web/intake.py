@@ -24,7 +24,8 @@ from shipflow.providers.shipstation_v2.webhooks import JwksCache
 from shipflow.providers.shopify import webhooks as shopify_webhooks
 from shipflow.providers.shopify.topics import Refund, parse_refund
 from shipflow.providers.shopify.webhooks import MalformedWebhook
-from shipflow.store.repository import Delivery, Store
+from shipflow.store import Store
+from shipflow.store.inbox import Delivery
 
 log = logging.getLogger("shipflow.intake")
 
@@ -75,7 +76,7 @@ def reject(store: Store, provider: str, headers: Mapping[str, str], body: bytes,
            reason: str, topic: str | None = None, shop: str | None = None,
            size: int | None = None) -> Verdict:
     """Keep what was refused (its first 64 KiB) so an operator can see why; answer the reason."""
-    store.reject_delivery(
+    store.inbox.reject(
         Delivery(provider=provider, delivery_id=f"rejected:{uuid.uuid4()}", topic=topic,
                  shop_domain=shop, headers=headers, body=body[:REJECTED_BODY_LIMIT],
                  body_size=size if size is not None else len(body)),
@@ -153,7 +154,7 @@ def apply_refund(store: Store, judged: Judged) -> None:
     if refund is None or not judged.delivery.shop_domain:
         return
     lines = [(line.line_item_id, line.quantity) for line in refund.line_items]
-    if store.apply_refund(judged.delivery.shop_domain, refund.order_id, refund.refund_id,
+    if store.orders.apply_refund(judged.delivery.shop_domain, refund.order_id, refund.refund_id,
                           lines) is None:
         log.info("refund for an order shipflow never received; kept in the inbox only")
 
@@ -191,11 +192,11 @@ def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token
     if pointer.resource_type not in ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY"):
         # ORDER_NOTIFY and the rest carry nothing the lifecycle needs yet; keep, do nothing.
         # Stored as dispatched: nothing is to start for it, now or at the next restart.
-        store.accept_delivery(Delivery("shipstation", f"{pointer.resource_type}:{pointer.resource_url}",
+        store.inbox.accept(Delivery("shipstation", f"{pointer.resource_type}:{pointer.resource_url}",
                                        pointer.resource_type, None, kept, body, len(body)), None,
                               dispatched=True)
         return Verdict(200, {"status": "ignored", "resource_type": pointer.resource_type})
-    new, inbox_id = store.accept_delivery(
+    new, inbox_id = store.inbox.accept(
         Delivery(provider="shipstation", delivery_id=pointer.resource_url,
                  topic=pointer.resource_type, shop_domain=None, headers=kept, body=body,
                  body_size=len(body)),
@@ -204,7 +205,7 @@ def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token
     if not new or inbox_id is None:
         return Verdict(200, {"status": "duplicate"})
     workflow_id = starter.start_ship_notify(pointer.resource_url)
-    store.mark_dispatched(inbox_id, workflow_id)
+    store.inbox.mark_dispatched(inbox_id, workflow_id)
     return Verdict(200, {"status": "accepted", "workflow_id": workflow_id})
 
 
@@ -230,12 +231,12 @@ def accept_shipstation_v2(settings: Settings, store: Store, starter: Starter, ke
                         delivery_id="sha256:" + hashlib.sha256(body).hexdigest(),
                         topic=hook.resource_type, shop_domain=None, headers=kept, body=body,
                         body_size=len(body))
-    new, inbox_id = store.accept_delivery(delivery, None, dispatched=hook.tracking is None)
+    new, inbox_id = store.inbox.accept(delivery, None, dispatched=hook.tracking is None)
     if not new or inbox_id is None:
         return Verdict(200, {"status": "duplicate"})
     if hook.tracking is None:
         # Label and batch pointers matter once shipflow buys labels itself; kept, not acted on.
         return Verdict(200, {"status": "stored", "resource_type": hook.resource_type})
     workflow_id = starter.start_tracking(hook.tracking)
-    store.mark_dispatched(inbox_id, workflow_id)
+    store.inbox.mark_dispatched(inbox_id, workflow_id)
     return Verdict(200, {"status": "accepted", "workflow_id": workflow_id})

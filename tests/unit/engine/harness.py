@@ -15,9 +15,8 @@ from shipflow.engine import durable, runtime
 from shipflow.engine.outbox import Outbox, Ports
 from shipflow.engine.runtime import Runtime
 from shipflow.rules import RuleSet
-from shipflow.store import Database, upgrade
-from shipflow.store.ledger import Ledger
-from shipflow.store.repository import Delivery, Store
+from shipflow.store import Database, Store, upgrade
+from shipflow.store.inbox import Delivery
 from tests.unit.domain.factories import an_order
 
 from .fakes import FakeKlaviyo, FakeRates, FakeShipStation, FakeShopify
@@ -53,13 +52,13 @@ class Harness:
     def paid(self, *orders: Order) -> list[int]:
         """Store paid orders as intake would, claimed for one push batch; returns their pks."""
         for order in orders:
-            self.store.accept_delivery(Delivery("shopify", f"d-{order.shopify_order_id}",
+            self.store.inbox.accept(Delivery("shopify", f"d-{order.shopify_order_id}",
                                                 "orders/paid", order.shop_domain, {}, b"{}", 2),
                                        order, dispatched=True)
-        return self.rt.pipeline.claim_paid_orders(f"push:{next(_runs)}", 100)
+        return self.store.orders.claim_paid(f"push:{next(_runs)}", 100)
 
     def state(self, pk: int) -> OrderState:
-        return self.rt.pipeline.load_orders([pk])[0].state
+        return self.store.orders.load([pk])[0].state
 
     def ledger(self) -> Counter[str]:
         """Ledger rows by effect kind and status."""
@@ -78,8 +77,7 @@ def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False) -> Harne
     store = Store(Database.connect(url), clock=clock)
     fakes = FakeShopify(), FakeShipStation(), FakeRates(), FakeKlaviyo()
     ports = Ports(orders=fakes[0], labels=fakes[1], messaging=fakes[3], purchasing=fakes[2])
-    rt = Runtime(store=store, outbox=Outbox(Ledger(store.db, clock), ports,
-                                            record_only=record_only),
+    rt = Runtime(store=store, outbox=Outbox(store.ledger, ports, record_only=record_only),
                  shopify=fakes[0], shipstation=fakes[1], rates=fakes[2], clock=clock,
                  rules=rules, retry_delays=(0.0, 0.0))
     runtime.bind(rt)

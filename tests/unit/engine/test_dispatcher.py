@@ -9,7 +9,7 @@ from shipflow.engine.loops.dispatcher import Dispatcher
 BATCH_SIZE = 100
 
 
-class FakePipeline:
+class FakeOrders:
     def __init__(self) -> None:
         self.paid = 0
         self.queued = 0
@@ -18,7 +18,7 @@ class FakePipeline:
     def waiting_counts(self) -> tuple[int, int]:
         return self.paid, self.queued
 
-    def claim_paid_orders(self, batch_id: str, limit: int) -> list[int]:
+    def claim_paid(self, batch_id: str, limit: int) -> list[int]:
         taken = min(limit, self.paid)
         self.paid -= taken
         return list(range(taken))
@@ -27,13 +27,13 @@ class FakePipeline:
         return 0
 
 
-def dispatcher(pipeline: FakePipeline, **kw: float) -> Dispatcher:
+def dispatcher(pipeline: FakeOrders, **kw: float) -> Dispatcher:
     return Dispatcher(pipeline, lambda _id, pks: pipeline.batches.append(len(pks)),  # type: ignore[arg-type]
                       lambda _id: True, batch_size=BATCH_SIZE, **kw)
 
 
 def test_full_batches_go_at_once_and_a_partial_one_waits_while_orders_arrive() -> None:
-    pipeline = FakePipeline()
+    pipeline = FakeOrders()
     d = dispatcher(pipeline, quiet=0.2, max_hold=5.0)
     pipeline.paid = 250
     d.dispatch_once()
@@ -47,7 +47,7 @@ def test_full_batches_go_at_once_and_a_partial_one_waits_while_orders_arrive() -
 
 
 def test_a_partial_batch_waits_for_the_one_in_flight_but_never_longer_than_max_hold() -> None:
-    pipeline = FakePipeline()
+    pipeline = FakeOrders()
     d = dispatcher(pipeline, quiet=0.05, max_hold=0.3)
     pipeline.paid, pipeline.queued = 10, 100
     d.dispatch_once()

@@ -141,9 +141,9 @@ def test_tracking_tells_each_milestone_once_and_delivery_plans_the_timers(engine
     h = engine(API_LABELS)
     [pk] = h.paid(order(1))
     h.run(push.push_orders, [pk])
-    number = h.rt.lifecycle.parts_of([pk])[pk][0].order_key
+    number = h.store.parts.of([pk])[pk][0].order_key
     tracking = [s.shipment.tracking_number
-                for s in h.rt.lifecycle.live_shipments_of([number])[number]][0]
+                for s in h.store.shipments.live_of([number])[number]][0]
     out = scans(tracking, (0, "AC", None), (40, "IT", "OUT_FOR_DELIVERY"))
     delivered = scans(tracking, (0, "AC", None), (40, "IT", "OUT_FOR_DELIVERY"),
                       (44, "DE", "DELIVERED"))
@@ -154,7 +154,7 @@ def test_tracking_tells_each_milestone_once_and_delivery_plans_the_timers(engine
                                    "Shipment Out For Delivery"]
     assert h.state(pk) is OrderState.DELIVERED
     h.clock.advance(days=30)
-    due = h.rt.lifecycle.claim_due_timers("timers:t", h.clock())
+    due = h.store.timers.claim_due("timers:t", h.clock())
     assert h.run(timers.fire_timers, due) == len(due) >= 1
     assert "Review Request Due" in h.klaviyo.metrics()
 

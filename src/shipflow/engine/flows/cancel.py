@@ -20,7 +20,7 @@ log = logging.getLogger("shipflow.engine")
 @durable.step("cancel_in_shipstation")
 def cancel_in_shipstation(order_pk: int) -> list[str]:
     rt = current()
-    open_parts = [p for p in rt.lifecycle.parts_of([order_pk])[order_pk]
+    open_parts = [p for p in rt.store.parts.of([order_pk])[order_pk]
                   if p.status in (PartStatus.AWAITING_SHIPMENT, PartStatus.ON_HOLD)]
     effects = [CancelPart(order_pk, p.order_key, p.shipstation_order_id) for p in open_parts]
     sent = rt.outbox.send(effects)
@@ -31,7 +31,7 @@ def cancel_in_shipstation(order_pk: int) -> list[str]:
                         sent[effect.key].error)
             continue
         cancelled.append(effect.order_key)
-    rt.lifecycle.set_parts([(key, {"status": PartStatus.CANCELLED.value}) for key in cancelled])
+    rt.store.parts.set([(key, {"status": PartStatus.CANCELLED.value}) for key in cancelled])
     return cancelled
 
 
@@ -39,7 +39,7 @@ def cancel_in_shipstation(order_pk: int) -> list[str]:
 def finish_stop(order_pk: int, cancelled: list[str]) -> int:
     message = ("Cancelled in Shopify: ShipStation order(s) cancelled: " + ", ".join(cancelled)
                if cancelled else "Cancelled in Shopify: nothing pending in ShipStation")
-    return current().lifecycle.finish_stop(order_pk, message, {"shipstation": cancelled})
+    return current().store.orders.stop(order_pk, message, {"shipstation": cancelled})
 
 
 @durable.workflow("stop_order")

@@ -21,8 +21,8 @@ from shipflow.engine.flows.tell import note_failure, tell
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError
-from shipflow.store.lifecycle import StoredPart
-from shipflow.store.pipeline import Outcome
+from shipflow.store.orders import Outcome
+from shipflow.store.parts import StoredPart
 
 # (order pk, order, its parts, the tags the rules asked for), as a push batch leaves them.
 Pushed = tuple[int, Order, FulfilmentPlan, tuple[str, ...]]
@@ -47,20 +47,19 @@ def apply_in_shopify(pushed: list[Pushed]) -> None:
         if tags:
             effects.append(TagOrder(pk, order, tags))
     sent = rt.outbox.send(effects)
-    rt.pipeline.finish(
+    rt.store.orders.settle(
         [Outcome(e.order_pk, True, _describe(e), e.key, sent[e.key].result)
          if sent[e.key].ok else
          Outcome(e.order_pk, False, f"Shopify {'hold' if isinstance(e, HoldOrder) else 'tags'} "
                  f"failed: {sent[e.key].error}", e.key)
-         for e in effects], state_ok=None, kind="shopify-side",
-        state_failed=OrderState.NEEDS_ATTENTION)
+         for e in effects], kind="shopify-side")
 
 
 @durable.step("pushed_ok")
 def pushed_ok(order_pks: list[int]) -> list[int]:
     """The orders of a batch that ShipStation took (a refused one needs a person instead)."""
     refused = (OrderState.NEEDS_ATTENTION, OrderState.QUEUED)
-    return [s.pk for s in current().pipeline.load_orders(order_pks) if s.state not in refused]
+    return [s.pk for s in current().store.orders.load(order_pks) if s.state not in refused]
 
 
 def after_push(pushed: list[Pushed]) -> None:
@@ -82,10 +81,10 @@ def after_push(pushed: list[Pushed]) -> None:
 @durable.step("release_both_sides")
 def release_both_sides(order_pk: int) -> str:
     rt = current()
-    found = rt.lifecycle.order_with_hold(order_pk)
+    found = rt.store.orders.with_hold(order_pk)
     assert found is not None
     stored, reason = found
-    held = [p for p in rt.lifecycle.parts_of([order_pk])[order_pk]
+    held = [p for p in rt.store.parts.of([order_pk])[order_pk]
             if p.status is PartStatus.ON_HOLD and p.hold_reason != HoldReason.BACKORDER.value]
     effects: list[Effect] = [RestorePart(order_pk, p.order_key, p.shipstation_order_id)
                              for p in held]
@@ -93,11 +92,11 @@ def release_both_sides(order_pk: int) -> str:
         effects.append(ReleaseOrder(order_pk, stored.order, reason))
     _send_all(effects)
     released = [p.order_key for p in held]
-    rt.lifecycle.set_parts([(k, {"status": PartStatus.AWAITING_SHIPMENT.value,
+    rt.store.parts.set([(k, {"status": PartStatus.AWAITING_SHIPMENT.value,
                                  "hold_reason": None}) for k in released])
-    rt.lifecycle.set_states({order_pk: OrderState.IN_SHIPSTATION}, clear_hold=True)
+    rt.store.orders.unhold(order_pk)
     message = "Hold released on both sides: ShipStation " + (", ".join(released) or "-")
-    rt.lifecycle.note(order_pk, "released", message, {"parts": released},
+    rt.store.timeline.note(order_pk, "released", message, {"parts": released},
                       dedupe_key=f"released:{order_pk}")
     return message
 
@@ -127,7 +126,7 @@ def _buy_if_api(order_pks: list[int]) -> None:
 
 @durable.step("ready_parts")
 def ready_parts(order_pk: int) -> list[StoredPart]:
-    return [p for p in current().lifecycle.parts_of([order_pk])[order_pk]
+    return [p for p in current().store.parts.of([order_pk])[order_pk]
             if p.status is PartStatus.AWAITING_SHIPMENT]
 
 
@@ -139,13 +138,13 @@ def resume_restocked(inventory_item_id: int) -> list[tuple[int, list[str]]]:
     sku = rt.shopify.sku_of_inventory_item(inventory_item_id)
     if not sku:
         return []
-    waiting = rt.lifecycle.backordered_parts([sku])
+    waiting = rt.store.parts.backordered([sku])
     if not waiting:
         return []
     stock = rt.shopify.stock(sku)
     deficit = ({sku: -stock.available} if stock is not None and stock.tracked
                and stock.available is not None and stock.available < 0 else {})
-    still_short = backordered_units(rt.lifecycle.waiting_lines([sku]), deficit) if deficit else {}
+    still_short = backordered_units(rt.store.orders.waiting_lines([sku]), deficit) if deficit else {}
     resumed: list[tuple[int, list[str]]] = []
     for part in waiting:
         lines = [i for i in part.items if i.get("sku") == sku]
@@ -157,15 +156,14 @@ def resume_restocked(inventory_item_id: int) -> list[tuple[int, list[str]]]:
                 and part.hold_reason == HoldReason.BACKORDER.value:
             _send_all([RestorePart(part.order_pk, part.order_key, part.shipstation_order_id)])
             values.update(status=PartStatus.AWAITING_SHIPMENT.value, hold_reason=None)
-        rt.lifecycle.set_parts([(part.order_key, values)])
+        rt.store.parts.set([(part.order_key, values)])
         if not left:
-            found = rt.lifecycle.order_with_hold(part.order_pk)
+            found = rt.store.orders.with_hold(part.order_pk)
             if found and found[1] == HoldReason.BACKORDER.value:
                 _send_all([ReleaseOrder(part.order_pk, found[0].order,
                                         HoldReason.BACKORDER.value)])
-                rt.lifecycle.set_states({part.order_pk: OrderState.IN_SHIPSTATION},
-                                        clear_hold=True)
-            rt.lifecycle.note(part.order_pk, "restocked",
+                rt.store.orders.unhold(part.order_pk)
+            rt.store.timeline.note(part.order_pk, "restocked",
                               f"Back in stock ({sku}); {part.order_key} resumed",
                               {"sku": sku, "order_key": part.order_key},
                               dedupe_key=f"restocked:{part.order_key}:{sku}")
@@ -180,7 +178,7 @@ def restock(inventory_item_id: int) -> int:
         return 0
     rt = current()
     now = rt.clock()
-    stored = {s.pk: s.order for s in rt.pipeline.load_orders([pk for pk, _ in resumed])}
+    stored = {s.pk: s.order for s in rt.store.orders.load([pk for pk, _ in resumed])}
     tell([(pk, messages.back_in_stock(stored[pk], skus, now)) for pk, skus in resumed])
     _buy_if_api(sorted({pk for pk, _ in resumed}))
     return len(resumed)

@@ -26,7 +26,7 @@ from shipflow.engine import durable
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
 from shipflow.providers.errors import ProviderError, RejectedRequest
-from shipflow.store.pipeline import Outcome
+from shipflow.store.orders import Outcome
 
 log = logging.getLogger("shipflow.engine")
 
@@ -43,10 +43,10 @@ def buy_label(order_key: str) -> Shipment | None:
     if rt.rates is None:
         raise RejectedRequest("api label mode needs SHIPFLOW_SHIPSTATION_V2_API_KEY",
                               provider="shipstation")
-    part = rt.lifecycle.part(order_key)
+    part = rt.store.parts.get(order_key)
     if part is None or part.status is not PartStatus.AWAITING_SHIPMENT:
         return None
-    stored = rt.pipeline.load_orders([part.order_pk])[0]
+    stored = rt.store.orders.load([part.order_pk])[0]
     if stored.state.is_stopped:
         return None
     order = stored.order
@@ -54,7 +54,7 @@ def buy_label(order_key: str) -> Shipment | None:
     buy = BuyLabel(part.order_pk, order_key, "", "")
     done = rt.ledger.settled([buy.key]).get(buy.key)
     if done is None:
-        split = len(rt.lifecycle.parts_of([part.order_pk])[part.order_pk]) > 1
+        split = len(rt.store.parts.of([part.order_pk])[part.order_pk]) > 1
         lines = tuple(PartLine(int(i["line_item_id"]), i.get("sku"), int(i["quantity"]))
                       for i in part.items) if split else None
         quote = rt.rates.quote(order, order_key, confirmation=part.confirmation or "none",
@@ -78,10 +78,10 @@ def buy_label(order_key: str) -> Shipment | None:
                          done["tracking_number"])
     if not rt.outbox.send([marked])[marked.key].ok:  # staff marked it, or an earlier attempt
         log.warning("markasshipped for %s refused", order_key)
-    rt.pipeline.finish([Outcome(part.order_pk, True,
+    rt.store.orders.settle([Outcome(part.order_pk, True,
                                 f"Label bought: {done['carrier_code']} {done['service_code']} "
                                 f"{done['tracking_number']} ({done['reason']})", buy.key,
-                                done)], state_ok=None, kind="label_bought")
+                                done)], kind="label_bought")
     return _as_shipment(order_key, order.name, done, today, part.items)
 
 
@@ -103,10 +103,10 @@ def _as_shipment(order_key: str, order_name: str, result: dict[str, Any], today:
 @durable.step("label_failed")
 def label_failed(order_key: str, error: str) -> None:
     rt = current()
-    part = rt.lifecycle.part(order_key)
+    part = rt.store.parts.get(order_key)
     if part is not None:
-        rt.pipeline.finish([Outcome(part.order_pk, False, f"Label purchase failed: {error}")],
-                           state_ok=None, kind="label")
+        rt.store.orders.settle([Outcome(part.order_pk, False, f"Label purchase failed: {error}")],
+                           kind="label")
 
 
 def buy_labels(order_keys: list[str]) -> list[Shipment]:

@@ -20,6 +20,7 @@ from shipflow.domain.fulfilment import (
     part_order_key,
     plan_fulfilment,
 )
+from shipflow.domain.lifecycle import NothingToShip, Pushed
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.routing import Decision, HoldReason, RoutingPlan
 from shipflow.engine import durable
@@ -27,7 +28,8 @@ from shipflow.engine.flows import holds, labels, ship
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
 from shipflow.providers.errors import ProviderError
-from shipflow.store.pipeline import Outcome
+from shipflow.store.orders import Outcome
+from shipflow.store.parts import RoutedOrder
 
 log = logging.getLogger("shipflow.engine")
 
@@ -77,7 +79,7 @@ def missing_stock(rt: Runtime, batch: list[Order]) -> dict[int, int]:
             deficit[sku] = -stock.available
     if not deficit:
         return {}
-    return backordered_units(rt.lifecycle.waiting_lines(deficit), deficit)
+    return backordered_units(rt.store.orders.waiting_lines(deficit), deficit)
 
 
 def route(rt: Runtime, order_pk: int, order: Order, missing: dict[int, int]) -> Routed:
@@ -102,15 +104,15 @@ def route(rt: Runtime, order_pk: int, order: Order, missing: dict[int, int]) -> 
 @durable.step("load_batch")
 def load_batch(order_pks: list[int]) -> list[tuple[int, Order]]:
     """The batch's orders still waiting for it (a cancelled one has left the batch)."""
-    stored = current().pipeline.load_orders(order_pks)
+    stored = current().store.orders.load(order_pks)
     return [(s.pk, s.order) for s in stored if s.state is OrderState.QUEUED and s.order.is_paid]
 
 
 @durable.step("skip_unshippable")
 def skip_unshippable(order_pks: list[int]) -> None:
-    current().pipeline.finish(
+    current().store.orders.settle(
         [Outcome(pk, True, "No line needs shipping; nothing sent to ShipStation") for pk in order_pks],
-        state_ok=OrderState.NOTHING_TO_SHIP, kind="nothing_to_ship")
+        kind="nothing_to_ship", on_ok=NothingToShip())
 
 
 @durable.step("route_batch")
@@ -120,8 +122,8 @@ def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
     # An empty rules file routes nothing; otherwise short SKUs meet the backorder policy.
     missing = missing_stock(rt, [o for _, o in batch]) if len(rt.rules) else {}
     routed = [route(rt, pk, order, missing) for pk, order in batch]
-    rt.lifecycle.record_routing([(r.order_pk, r.order.shopify_order_id, r.decisions, r.errors,
-                                  r.fulfilment, r.plan) for r in routed])
+    rt.store.parts.record_routing([RoutedOrder(r.order_pk, r.order.shopify_order_id, r.decisions,
+                                               r.errors, r.fulfilment, r.plan) for r in routed])
     return routed
 
 
@@ -145,17 +147,19 @@ def push_batch(routed: list[Routed]) -> int:
                    else "Recorded, not sent (record-only): ShipStation ") + ", ".join(
             (f"order {ids[p.order_key]}" if ids[p.order_key] else p.order_key)
             + (" (on hold)" if p.part.status is PartStatus.ON_HOLD else "") for p in pushes)
-        outcomes.append(Outcome(r.order_pk, True, message, pushes[0].key,
-                                {"orderIds": ids}, state=r.state_after_push))
-    rt.lifecycle.set_parts(part_updates)
-    rt.pipeline.finish(outcomes, state_ok=OrderState.IN_SHIPSTATION, kind="in_shipstation")
+        held = r.state_after_push
+        outcomes.append(Outcome(r.order_pk, True, message, pushes[0].key, {"orderIds": ids},
+                                event=Pushed(None if held is OrderState.IN_SHIPSTATION else held),
+                                entry=held.value))
+    rt.store.parts.set(part_updates)
+    rt.store.orders.settle(outcomes, kind="in_shipstation")
     return sum(1 for o in outcomes if o.ok)
 
 
 @durable.step("batch_failed")
 def batch_failed(order_pks: list[int], error: str) -> None:
-    current().pipeline.finish([Outcome(pk, False, f"ShipStation createorders failed: {error}")
-                               for pk in order_pks], state_ok=None, kind="in_shipstation")
+    current().store.orders.settle([Outcome(pk, False, f"ShipStation createorders failed: {error}")
+                               for pk in order_pks], kind="in_shipstation")
 
 
 @durable.workflow("push_orders")

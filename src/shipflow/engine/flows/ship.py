@@ -22,8 +22,8 @@ from shipflow.engine.flows.tell import note_failure, tell
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, TransientError
-from shipflow.store.lifecycle import StoredShipment
-from shipflow.store.pipeline import Outcome
+from shipflow.store.orders import Outcome
+from shipflow.store.shipments import StoredShipment
 
 log = logging.getLogger("shipflow.engine")
 
@@ -59,7 +59,7 @@ def fetch_shipments(resource_url: str) -> list[Shipment]:
 @durable.step("record_labels")
 def record_labels(shipments: list[Shipment]) -> list[Label]:
     rt = current()
-    pks = rt.pipeline.order_pks_by_shopify_id(
+    pks = rt.store.orders.pks_by_shopify_id(
         s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
     known = [(pks[s.shopify_order_id], s) for s in shipments
              if s.shopify_order_id is not None and s.shopify_order_id in pks]
@@ -68,18 +68,18 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
                     len(shipments) - len(known))
     # A new label for a part that already has a live one replaces it (void + relabel).
     replaced: dict[str, StoredShipment] = {}
-    live = rt.lifecycle.live_shipments_of(s.order_key for _, s in known)
+    live = rt.store.shipments.live_of(s.order_key for _, s in known)
     for _, s in known:
         for before in live[s.order_key]:
             if before.shipment.shipment_id != s.shipment_id and \
                     before.shipment.tracking_number != s.tracking_number:
                 replaced[s.shipment_id] = before
-    rt.pipeline.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
+    rt.store.shipments.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
                                for pk, s in known])
-    rt.lifecycle.set_parts([(s.order_key, {"status": PartStatus.SHIPPED.value})
+    rt.store.parts.set([(s.order_key, {"status": PartStatus.SHIPPED.value})
                             for _, s in known])
-    orders = {so.pk: so.order for so in rt.pipeline.load_orders([pk for pk, _ in known])}
-    parts = rt.lifecycle.parts_of(orders)
+    orders = {so.pk: so.order for so in rt.store.orders.load([pk for pk, _ in known])}
+    parts = rt.store.parts.of(orders)
     labels = []
     for pk, s in known:
         split = len(parts.get(pk, [])) > 1
@@ -106,9 +106,9 @@ def fulfil_in_shopify(labels: list[Label]) -> list[str]:
     _record_fulfilled(labels, effects, {key: s.result for key, s in sent.items() if s.ok})
     failed = [(lb, sent[effects[lb.shipment.shipment_id].key]) for lb in labels
               if not sent[effects[lb.shipment.shipment_id].key].ok]
-    rt.pipeline.finish([Outcome(lb.order_pk, False, f"Shopify fulfillmentCreate failed: "
+    rt.store.orders.settle([Outcome(lb.order_pk, False, f"Shopify fulfillmentCreate failed: "
                                 f"{s.error}", lb.effect().key) for lb, s in failed],
-                       state_ok=None, kind="fulfilled")
+                       kind="fulfilled")
     return [lb.shipment.shipment_id for lb in labels
             if sent[effects[lb.shipment.shipment_id].key].ok]
 
@@ -120,14 +120,14 @@ def _record_fulfilled(labels: list[Label], effects: dict[str, Fulfil | UpdateTra
     rt = current()
     ok = [lb for lb in labels if effects[lb.shipment.shipment_id].key in done]
     results = {lb.shipment.shipment_id: done[effects[lb.shipment.shipment_id].key] for lb in ok}
-    rt.pipeline.finish([_fulfilled(lb, results[lb.shipment.shipment_id]) for lb in ok],
-                       state_ok=None, kind="fulfilled")
-    rt.pipeline.set_fulfilled([(lb.shipment.shipment_id,
+    rt.store.orders.settle([_fulfilled(lb, results[lb.shipment.shipment_id]) for lb in ok],
+                       kind="fulfilled")
+    rt.store.shipments.set_fulfilled([(lb.shipment.shipment_id,
                                 results[lb.shipment.shipment_id].get("fulfillment_id"))
                                for lb in ok])
     for lb in ok:
         if lb.replaces:
-            rt.lifecycle.void_shipment(lb.replaces)
+            rt.store.shipments.void(lb.replaces)
 
 
 def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
@@ -141,7 +141,9 @@ def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
 
 @durable.step("shipped_states")
 def shipped_states(order_pks: list[int]) -> None:
-    current().lifecycle.refresh_ship_states(order_pks)
+    store = current().store
+    store.orders.labels_out({pk: [p.status for p in parts]
+                               for pk, parts in store.parts.of(order_pks).items()})
 
 
 @durable.workflow("handle_ship_notify")

@@ -9,7 +9,7 @@ from shipflow.engine import durable
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError
-from shipflow.store.pipeline import Outcome
+from shipflow.store.orders import Outcome
 
 
 @durable.step("send_events")
@@ -25,12 +25,12 @@ def send_events(items: list[tuple[int, MilestoneEvent]]) -> int:
     if not fresh:
         return 0
     sent = rt.outbox.send(list(fresh.values()))
-    rt.pipeline.finish(
+    rt.store.orders.settle(
         [Outcome(e.order_pk, True, f"Customer told: {e.event.milestone.value}", e.key,
                  {"unique_id": e.event.unique_id, "metric": e.event.milestone.value})
          if sent[key].ok else
          Outcome(e.order_pk, False, f"Klaviyo event failed: {sent[key].error}", e.key)
-         for key, e in fresh.items()], state_ok=None, kind="told")
+         for key, e in fresh.items()], kind="told")
     return sum(1 for key in fresh if sent[key].ok)
 
 
@@ -47,5 +47,5 @@ def tell(items: list[tuple[int, MilestoneEvent]]) -> int:
 
 @durable.step("note_failure")
 def note_failure(order_pks: list[int], what: str, error: str) -> None:
-    current().pipeline.finish([Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks],
-                              state_ok=None, kind=what)
+    current().store.orders.settle([Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks],
+                              kind=what)

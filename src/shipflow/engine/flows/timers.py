@@ -15,8 +15,8 @@ from shipflow.engine.runtime import current
 @durable.step("timer_events")
 def timer_events(timer_keys: list[str]) -> list[tuple[int, MilestoneEvent]]:
     rt = current()
-    due = rt.lifecycle.timers_by_key(timer_keys)
-    stored = {s.pk: s for s in rt.pipeline.load_orders(sorted({t.order_pk for t in due}))}
+    due = rt.store.timers.by_key(timer_keys)
+    stored = {s.pk: s for s in rt.store.orders.load(sorted({t.order_pk for t in due}))}
     now = rt.clock()
     out: list[tuple[int, MilestoneEvent]] = []
     for t in due:
@@ -25,7 +25,7 @@ def timer_events(timer_keys: list[str]) -> list[tuple[int, MilestoneEvent]]:
             continue
         order = so.order
         if t.kind == TimerKind.REVIEW_REQUEST.value and t.shipment_id:
-            ship = rt.lifecycle.shipment(t.shipment_id)
+            ship = rt.store.shipments.get(t.shipment_id)
             if ship is None or ship.progress.delivered_at is None:
                 continue
             out.append((t.order_pk, messages.review_request_due(
@@ -40,7 +40,7 @@ def timer_events(timer_keys: list[str]) -> list[tuple[int, MilestoneEvent]]:
 
 @durable.step("close_timers")
 def close_timers(timer_keys: list[str]) -> None:
-    current().lifecycle.finish_timers(timer_keys)
+    current().store.timers.finish(timer_keys)
 
 
 @durable.workflow("fire_timers")

@@ -14,6 +14,7 @@ from typing import Sequence
 
 from shipflow.domain import messages
 from shipflow.domain.delays import DelayNotice
+from shipflow.domain.lifecycle import Delivered
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
 from shipflow.domain.parcel import ExceptionRaised, MilestoneReached, ParcelEvent
@@ -25,15 +26,14 @@ from shipflow.engine import durable
 from shipflow.engine.flows.tell import tell
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
-from shipflow.store.lifecycle import StoredShipment
-from shipflow.store.repository import TrackingApplied
+from shipflow.store.shipments import StoredShipment, TrackingApplied
 
 log = logging.getLogger("shipflow.engine")
 
 
 @durable.step("apply_tracking")
 def apply_tracking(update: TrackingUpdate) -> TrackingApplied | None:
-    return current().store.apply_tracking(update)
+    return current().store.shipments.apply_tracking(update)
 
 
 @durable.workflow("track_parcel")
@@ -50,10 +50,10 @@ def track_parcel(update: TrackingUpdate) -> str:
 def _parcel(shipment_id: str) -> tuple[StoredShipment, Order, TrackingInfo] | None:
     """A stored shipment with its order and tracking, for the messages about it."""
     rt = current()
-    stored = rt.lifecycle.shipment(shipment_id)
+    stored = rt.store.shipments.get(shipment_id)
     if stored is None:
         return None
-    order = rt.pipeline.load_orders([stored.order_pk])[0].order
+    order = rt.store.orders.load([stored.order_pk])[0].order
     shipment = stored.shipment
     return stored, order, tracking_info(shipment.carrier_code, shipment.tracking_number)
 
@@ -82,7 +82,7 @@ def milestone_events(shipment_id: str, reached: Sequence[ParcelEvent]
             out.append((stored.order_pk, messages.delivery_exception(
                 order, shipment, tracking, event.exception, event.scan)))
             if event.exception is ExceptionType.RETURNED_TO_SENDER:
-                rt.lifecycle.cancel_timers(stored.order_pk, "returned to sender")
+                rt.store.timers.cancel_for(stored.order_pk, "returned to sender")
     return out
 
 
@@ -94,8 +94,9 @@ def _plan_timers(order_pk: int, order: Order, shipment: Shipment, delivered_at: 
         categories = rt.shopify.product_categories(product_ids)
     planned = plan_after_delivery(order, shipment, delivered_at, categories,
                                   rt.rules.policies.timers)
-    rt.lifecycle.add_timers(order_pk, planned)
-    rt.lifecycle.refresh_delivered(order_pk)
+    rt.store.timers.add(order_pk, planned)
+    if rt.store.shipments.all_delivered(order_pk):
+        rt.store.orders.apply([(order_pk, Delivered())])
 
 
 def tell_milestones(applied_events: list[ParcelEvent], shipment_id: str) -> int:

@@ -14,12 +14,12 @@ import uuid
 from typing import Callable
 
 from shipflow.domain import keys
-from shipflow.store.pipeline import Pipeline
+from shipflow.store.orders import Orders
 
 log = logging.getLogger("shipflow.dispatcher")
 
 class Dispatcher:
-    def __init__(self, pipeline: Pipeline, start_batch: Callable[[str, list[int]], None],
+    def __init__(self, orders: Orders, start_batch: Callable[[str, list[int]], None],
                  batch_exists: Callable[[str], bool], *, batch_size: int,
                  poll_interval: float = 0.25,
                  gather: float = 0.02, max_hold: float = 5.0, quiet: float = 0.5) -> None:
@@ -29,7 +29,7 @@ class Dispatcher:
         self._partial_since: float | None = None
         self._partial_size = 0
         self._last_growth = 0.0
-        self.pipeline = pipeline
+        self.orders = orders
         self.start_batch = start_batch
         self.batch_exists = batch_exists
         self.poll_interval = poll_interval
@@ -39,7 +39,7 @@ class Dispatcher:
         self._thread = threading.Thread(target=self._run, name="shipflow-dispatcher", daemon=True)
 
     def start(self) -> None:
-        released = self.pipeline.release_orphans(self.batch_exists)
+        released = self.orders.release_orphans(self.batch_exists)
         if released:
             log.info("released %d orders from batches that never started", released)
         self._thread.start()
@@ -56,7 +56,7 @@ class Dispatcher:
         """Claim and start batches until no paid order is left; returns how many orders."""
         total = 0
         while not self._stop.is_set():
-            paid, in_flight = self.pipeline.waiting_counts()
+            paid, in_flight = self.orders.waiting_counts()
             if paid == 0:
                 self._partial_since, self._partial_size = None, 0
                 return total
@@ -74,7 +74,7 @@ class Dispatcher:
                     return total
             self._partial_since, self._partial_size = None, 0
             batch_id = keys.push_batch_workflow_id(str(uuid.uuid4()))
-            claimed = self.pipeline.claim_paid_orders(batch_id, self.batch_size)
+            claimed = self.orders.claim_paid(batch_id, self.batch_size)
             if not claimed:
                 return total
             self.start_batch(batch_id, claimed)

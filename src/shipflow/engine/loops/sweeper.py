@@ -18,20 +18,20 @@ from typing import Callable
 from shipflow.domain import keys
 from shipflow.domain.delays import DelayNotice, detect_delay
 from shipflow.domain.policy import DelayPolicy
-from shipflow.store.lifecycle import Lifecycle
+from shipflow.store import Store
 
 log = logging.getLogger("shipflow.sweeper")
 
 
 class Sweeper:
-    def __init__(self, lifecycle: Lifecycle, *, clock: Callable[[], datetime],
+    def __init__(self, store: Store, *, clock: Callable[[], datetime],
                  delay_policy: Callable[[], DelayPolicy],
                  start_stop: Callable[[int], None],
                  start_timers: Callable[[str, list[str]], None],
                  start_delay: Callable[[str, DelayNotice], None],
                  batch_exists: Callable[[str], bool],
                  interval: float = 1.0, delay_interval: float = 60.0) -> None:
-        self.lifecycle = lifecycle
+        self.store = store
         self.clock = clock
         self.delay_policy = delay_policy
         self.start_stop = start_stop
@@ -45,7 +45,7 @@ class Sweeper:
         self._thread = threading.Thread(target=self._run, name="shipflow-sweeper", daemon=True)
 
     def start(self) -> None:
-        released = self.lifecycle.release_orphan_timers(self.batch_exists)
+        released = self.store.timers.release_orphans(self.batch_exists)
         if released:
             log.info("released %d timers from batches that never started", released)
         self._thread.start()
@@ -55,13 +55,13 @@ class Sweeper:
         self._thread.join(timeout=10)
 
     def sweep_once(self, *, delays: bool = True) -> dict[str, int]:
-        stopped = self.lifecycle.orders_to_stop()
+        stopped = self.store.orders.to_stop()
         for order_pk in stopped:
             self.start_stop(order_pk)
         fired = 0
         while True:
             batch_id = keys.timer_batch_workflow_id(str(uuid.uuid4()))
-            due = self.lifecycle.claim_due_timers(batch_id, self.clock())
+            due = self.store.timers.claim_due(batch_id, self.clock())
             if not due:
                 break
             self.start_timers(batch_id, due)
@@ -73,7 +73,7 @@ class Sweeper:
         now = self.clock()
         policy = self.delay_policy()
         count = 0
-        for stored in self.lifecycle.undelivered_shipments():
+        for stored in self.store.shipments.undelivered():
             notice = detect_delay(stored.progress, now, policy, since=stored.created_at)
             if notice is not None:
                 self.start_delay(stored.shipment.shipment_id, notice)

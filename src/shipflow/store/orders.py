@@ -1,0 +1,377 @@
+"""Orders: intake's snapshots, push batches, and every state change through the lifecycle.
+
+Every change of an order's state goes through `apply`, which locks the rows, runs the pure
+`domain/lifecycle.advance` and writes what changed, in one transaction (the shape of
+`Shipments.apply_tracking`). Paid orders wait here with state `paid`; a dispatcher claims up to
+a batch of them by moving them to `queued` with the batch's workflow id in one statement, so two
+dispatchers (several processes on PostgreSQL) never claim the same order; a batch whose workflow
+never got enqueued is given back by `release_orphans`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+
+from shipflow.domain.fulfilment import PartStatus
+from shipflow.domain.lifecycle import (
+    CancelTimers,
+    Claimed,
+    Failed,
+    OrderEvent,
+    Released,
+    Shipped,
+    Snapshot,
+    Stopped,
+    Transition,
+    Unclaimed,
+    advance,
+)
+from shipflow.domain.order import Order, OrderState
+from shipflow.domain.routing import Hold
+from shipflow.store.clock import Clock
+from shipflow.store.codec import order_from_json, order_to_json
+from shipflow.store.db import Database
+from shipflow.store.sql import aware, insert_ignore, utc
+from shipflow.store.tables import line_items, orders, timeline
+from shipflow.store.timeline import Timeline
+from shipflow.store.timers import cancel_pending
+
+# Orders whose units Shopify still counts as committed (not shipped, not stopped).
+WAITING = (OrderState.PAID, OrderState.QUEUED, OrderState.IN_SHIPSTATION, OrderState.ON_HOLD,
+           OrderState.BACKORDERED, OrderState.PARTIALLY_SHIPPED)
+STOPPED = (OrderState.CANCELLING.value, OrderState.CANCELLED.value)
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    pk: int
+    order: Order
+    state: OrderState
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one order in a batch step, for its state and timeline."""
+
+    order_pk: int
+    ok: bool
+    message: str
+    key: str | None = None  # the write it reports on (ledger key): one timeline entry each
+    detail: dict[str, Any] | None = None
+    event: OrderEvent | None = None  # overrides the step's `on_ok` for this order
+    entry: str | None = None  # the timeline kind, when not the step's
+
+
+def _stops(order: Order) -> bool:
+    """Cancelled, or refunded in full: nothing more may ship or be sent for it."""
+    return order.cancelled_at is not None or order.fully_refunded
+
+
+def _snapshot(order: Order) -> Snapshot:
+    return Snapshot(paid=order.is_paid, stops=_stops(order))
+
+
+def _initial_state(order: Order) -> OrderState:
+    return advance(OrderState.RECEIVED, _snapshot(order)).state
+
+
+class Orders:
+    def __init__(self, db: Database, clock: Clock, timeline: Timeline) -> None:
+        self.db = db
+        self.clock = clock
+        self.timeline = timeline
+
+    # -- the lifecycle -------------------------------------------------------------------------
+    def apply(self, events: Sequence[tuple[int, OrderEvent]],
+              conn: sa.Connection | None = None) -> dict[int, Transition]:
+        """Run each order's events through the lifecycle, in order, with the rows locked;
+        returns each order's last transition."""
+        if not events:
+            return {}
+        if conn is None:
+            with self.db.engine.begin() as own:
+                return self.apply(events, own)
+        pks = sorted({pk for pk, _ in events})
+        # Take the write lock first (SQLite) or lock the rows (PostgreSQL): two steps changing
+        # one order never both read the old state.
+        conn.execute(orders.update().where(orders.c.id.in_(pks))
+                     .values(updated_at=orders.c.updated_at))
+        query = sa.select(orders.c.id, orders.c.state).where(orders.c.id.in_(pks))
+        if self.db.dialect == "postgresql":
+            query = query.with_for_update()
+        states = {int(r.id): OrderState(r.state) for r in conn.execute(query)}
+        before = dict(states)
+        out: dict[int, Transition] = {}
+        now = self.clock()
+        for pk, event in events:
+            if pk not in states:
+                continue
+            transition = advance(states[pk], event)
+            states[pk] = transition.state
+            out[pk] = transition
+            for effect in transition.effects:
+                if isinstance(effect, CancelTimers):
+                    cancel_pending(conn, pk, now)
+        for pk, state in states.items():
+            if state is not before[pk]:
+                conn.execute(orders.update().where(orders.c.id == pk)
+                             .values(state=state.value, updated_at=now))
+        return out
+
+    def settle(self, outcomes: Sequence[Outcome], *, kind: str,
+               on_ok: OrderEvent | None = None) -> None:
+        """A batch step's outcomes: each order moved on (a failure needs a person) and noted on
+        its timeline, in one transaction."""
+        if not outcomes:
+            return
+        with self.db.engine.begin() as conn:
+            events = [(o.order_pk, (o.event or on_ok) if o.ok else Failed(o.message))
+                      for o in outcomes]
+            self.apply([(pk, e) for pk, e in events if e is not None], conn)
+            for o in outcomes:
+                entry = (o.entry or kind) if o.ok else "attention"
+                self.timeline.add(conn, o.order_pk, entry, o.message, o.detail or {},
+                                  dedupe_key=f"{kind}:{o.key or o.order_pk}:"
+                                             f"{'ok' if o.ok else 'failed'}")
+
+    def labels_out(self, parts: Mapping[int, Sequence[PartStatus]]) -> None:
+        """After labels: shipped when no part waits any more, partially shipped otherwise."""
+        with self.db.engine.begin() as conn:
+            shipped = {pk: sum(1 for s in ps if s is PartStatus.SHIPPED)
+                       for pk, ps in parts.items()}
+            partially = {pk: any(s in (PartStatus.AWAITING_SHIPMENT, PartStatus.ON_HOLD)
+                                 for s in ps) for pk, ps in parts.items()}
+            self.apply([(pk, Shipped(partially[pk])) for pk in parts], conn)
+            for pk in parts:
+                state = OrderState.PARTIALLY_SHIPPED if partially[pk] else OrderState.SHIPPED
+                message = ("Shipped: every parcel is on its way" if not partially[pk]
+                           else f"Partially shipped: {shipped[pk]} of {len(parts[pk])} parts")
+                self.timeline.add(conn, pk, state.value, message,
+                                  {"parts_shipped": shipped[pk]},
+                                  dedupe_key=f"{state.value}:{pk}:{shipped[pk]}")
+
+    def stop(self, order_pk: int, message: str, detail: dict[str, Any]) -> int:
+        """Mark the order cancelled, its pending timers with it; returns timers cancelled."""
+        with self.db.engine.begin() as conn:
+            cancelled = cancel_pending(conn, order_pk, self.clock())
+            self.apply([(order_pk, Stopped())], conn)
+            self.timeline.add(conn, order_pk, "cancelled",
+                              f"{message}; {cancelled} timer(s) cancelled",
+                              {**detail, "timers_cancelled": cancelled},
+                              dedupe_key=f"stopped:{order_pk}")
+        return cancelled
+
+    def unhold(self, order_pk: int) -> None:
+        """Its hold was lifted on both sides: it waits for its label again."""
+        with self.db.engine.begin() as conn:
+            moved = self.apply([(order_pk, Released())], conn).get(order_pk)
+            if moved is not None and moved.state is OrderState.IN_SHIPSTATION:
+                self.set_hold(conn, order_pk, None)  # a stopped order keeps its record
+
+    def to_stop(self, limit: int = 100) -> list[int]:
+        with self.db.engine.connect() as conn:
+            return [int(pk) for pk in conn.execute(
+                sa.select(orders.c.id).where(orders.c.state == OrderState.CANCELLING.value)
+                .order_by(orders.c.id).limit(limit)).scalars()]
+
+    def set_hold(self, conn: sa.Connection, order_pk: int, hold: Hold | None) -> None:
+        """Why the order is held (shown and released from the API), or no hold any more."""
+        conn.execute(orders.update().where(orders.c.id == order_pk).values(
+            hold_reason=hold.reason.value if hold else None,
+            hold_note=hold.note[:512] if hold else None))
+
+    # -- push batches --------------------------------------------------------------------------
+    def claim_paid(self, batch_id: str, limit: int) -> list[int]:
+        """Move up to `limit` paid orders (oldest first) to `queued` under `batch_id`: the
+        lifecycle's `Claimed`, set-wise (one statement for the whole batch)."""
+        queued = advance(OrderState.PAID, Claimed()).state
+        with self.db.engine.begin() as conn:
+            candidates = (sa.select(orders.c.id).where(orders.c.state == OrderState.PAID.value)
+                          .order_by(orders.c.id).limit(limit))
+            if self.db.dialect == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            claimed = conn.execute(
+                orders.update().where(orders.c.id.in_(candidates.scalar_subquery()))
+                .where(orders.c.state == OrderState.PAID.value)
+                .values(state=queued.value, batch_id=batch_id, updated_at=self.clock())
+                .returning(orders.c.id)
+            ).scalars().all()
+        return sorted(int(pk) for pk in claimed)
+
+    def waiting_counts(self) -> tuple[int, int]:
+        """(paid orders not yet in a batch, orders in batches not yet sent)."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(orders.c.state, sa.func.count()).where(
+                orders.c.state.in_([OrderState.PAID.value, OrderState.QUEUED.value]))
+                .group_by(orders.c.state)).all()
+        counts = {state: int(n) for state, n in rows}
+        return counts.get(OrderState.PAID.value, 0), counts.get(OrderState.QUEUED.value, 0)
+
+    def release_orphans(self, batch_exists: Callable[[str], bool]) -> int:
+        """Give back orders whose batch workflow does not exist (claimed, never enqueued): the
+        lifecycle's `Unclaimed`, set-wise."""
+        paid = advance(OrderState.QUEUED, Unclaimed()).state
+        with self.db.engine.connect() as conn:
+            batches = conn.execute(sa.select(orders.c.batch_id).distinct().where(
+                orders.c.state == OrderState.QUEUED.value)).scalars().all()
+        orphans = [b for b in batches if b and not batch_exists(b)]
+        if not orphans:
+            return 0
+        with self.db.engine.begin() as conn:
+            result = conn.execute(orders.update().where(
+                orders.c.state == OrderState.QUEUED.value, orders.c.batch_id.in_(orphans)
+            ).values(state=paid.value, batch_id=None))
+        return int(result.rowcount or 0)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def load(self, order_pks: Sequence[int]) -> list[StoredOrder]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state)
+                                .where(orders.c.id.in_(list(order_pks)))
+                                .order_by(orders.c.id)).all()
+        return [StoredOrder(int(r.id), order_from_json(r.snapshot), OrderState(r.state))
+                for r in rows]
+
+    def pks_by_shopify_id(self, shopify_ids: Iterable[int]) -> dict[int, int]:
+        wanted = list(set(shopify_ids))
+        if not wanted:
+            return {}
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(orders.c.shopify_order_id, orders.c.id)
+                                .where(orders.c.shopify_order_id.in_(wanted))).all()
+        return {int(r.shopify_order_id): int(r.id) for r in rows}
+
+    def by_shopify_id(self, shopify_order_id: int) -> tuple[StoredOrder, str | None] | None:
+        """The order and its hold reason (None when not held)."""
+        return self._with_hold(orders.c.shopify_order_id == shopify_order_id)
+
+    def with_hold(self, order_pk: int) -> tuple[StoredOrder, str | None] | None:
+        return self._with_hold(orders.c.id == order_pk)
+
+    def _with_hold(self, where: Any) -> tuple[StoredOrder, str | None] | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state,
+                                         orders.c.hold_reason).where(where)).first()
+        if row is None:
+            return None
+        return (StoredOrder(int(row.id), order_from_json(row.snapshot), OrderState(row.state)),
+                row.hold_reason)
+
+    def waiting_lines(self, skus: Iterable[str]) -> list[tuple[int, int, str, int]]:
+        """(order pk, line item id, sku, quantity) of every order still to ship holding a SKU."""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return []
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(line_items.c.order_id, line_items.c.shopify_line_item_id,
+                          line_items.c.sku, line_items.c.quantity)
+                .join(orders, orders.c.id == line_items.c.order_id)
+                .where(line_items.c.sku.in_(wanted),
+                       orders.c.state.in_([s.value for s in WAITING]))).all()
+        return [(int(r.order_id), int(r.shopify_line_item_id), r.sku, int(r.quantity))
+                for r in rows]
+
+    # -- intake --------------------------------------------------------------------------------
+    def upsert(self, conn: sa.Connection, batch: list[tuple[Order, str]]) -> None:
+        """Insert the orders not stored yet in one statement; update the others one by one.
+        (Inside the inbox's transaction: the delivery and its order are stored together.)"""
+        keys = [(o.shop_domain, o.shopify_order_id) for o, _ in batch]
+        stored = {
+            (r.shop_domain, int(r.shopify_order_id)) for r in conn.execute(
+                sa.select(orders.c.shop_domain, orders.c.shopify_order_id).where(
+                    sa.tuple_(orders.c.shop_domain, orders.c.shopify_order_id).in_(keys)))
+        }
+        fresh = [(o, topic) for o, topic in batch
+                 if (o.shop_domain, o.shopify_order_id) not in stored]
+        now = self.clock()
+        inserted: set[tuple[str, int]] = set()
+        if fresh:
+            # Another process may insert the same order between the look-up and this insert:
+            # RETURNING names only the rows this statement inserted; the others are updates.
+            inserted = {
+                (r.shop_domain, int(r.shopify_order_id)) for r in conn.execute(
+                    insert_ignore(self.db.dialect, orders, [{
+                        "shop_domain": o.shop_domain, "shopify_order_id": o.shopify_order_id,
+                        "name": o.name, "financial_status": o.financial_status,
+                        "total_price": o.total_price, "currency": o.currency,
+                        "snapshot": order_to_json(o), "shopify_updated_at": utc(o.updated_at),
+                        "state": _initial_state(o).value, "created_at": now, "updated_at": now,
+                    } for o, _ in fresh], "shop_domain", "shopify_order_id").returning(
+                        orders.c.shop_domain, orders.c.shopify_order_id))
+            }
+        new = [(o, topic) for o, topic in fresh if (o.shop_domain, o.shopify_order_id) in inserted]
+        if new:
+            ids = {
+                (r.shop_domain, int(r.shopify_order_id)): int(r.id) for r in conn.execute(
+                    sa.select(orders.c.id, orders.c.shop_domain, orders.c.shopify_order_id).where(
+                        sa.tuple_(orders.c.shop_domain, orders.c.shopify_order_id).in_(
+                            [(o.shop_domain, o.shopify_order_id) for o, _ in new])))
+            }
+            conn.execute(insert_ignore(self.db.dialect, line_items, [
+                {"order_id": ids[(o.shop_domain, o.shopify_order_id)],
+                 "shopify_line_item_id": li.line_item_id, "sku": li.sku, "title": li.name[:512],
+                 "quantity": li.quantity, "unit_price": li.unit_price, "grams": li.grams}
+                for o, _ in new for li in o.line_items
+            ], "order_id", "shopify_line_item_id"))
+            conn.execute(insert_ignore(self.db.dialect, timeline, [
+                {"order_id": ids[(o.shop_domain, o.shopify_order_id)], "at": now,
+                 "kind": "received", "message": f"Order {o.name} received ({topic})",
+                 "detail": {"topic": topic, "financial_status": o.financial_status},
+                 "dedupe_key": f"received:{o.shop_domain}:{o.shopify_order_id}"}
+                for o, topic in new
+            ], "dedupe_key"))
+        for order, _ in batch:
+            if (order.shop_domain, order.shopify_order_id) not in inserted:
+                self._update(conn, order)
+
+    def _update(self, conn: sa.Connection, order: Order) -> None:
+        """Apply a newer snapshot of a stored order; an older one is ignored (Shopify does not
+        deliver in order)."""
+        row = conn.execute(
+            sa.select(orders.c.id, orders.c.shopify_updated_at, orders.c.state).where(
+                orders.c.shop_domain == order.shop_domain,
+                orders.c.shopify_order_id == order.shopify_order_id,
+            )
+        ).one()
+        stored_at = aware(row.shopify_updated_at)
+        if stored_at is not None and order.updated_at < stored_at:
+            return  # stale snapshot
+        current = OrderState(row.state)
+        state = advance(current, _snapshot(order)).state
+        if order.updated_at == stored_at and state is current:
+            return  # the same snapshot again (orders/create then orders/paid)
+        conn.execute(orders.update().where(orders.c.id == row.id).values(
+            name=order.name, financial_status=order.financial_status,
+            total_price=order.total_price, currency=order.currency,
+            snapshot=order_to_json(order), shopify_updated_at=utc(order.updated_at),
+            state=state.value, updated_at=self.clock()))
+
+    def apply_refund(self, shop_domain: str, shopify_order_id: int, refund_id: int,
+                     lines: Sequence[tuple[int, int]]) -> OrderState | None:
+        """`refunds/create`: add the refunded units to the order; when every unit to ship is
+        refunded, the order stops like a cancelled one. Returns the order's state, or None when
+        shipflow does not know the order."""
+        with self.db.engine.begin() as conn:
+            where = (orders.c.shop_domain == shop_domain,
+                     orders.c.shopify_order_id == shopify_order_id)
+            conn.execute(orders.update().where(*where)
+                         .values(updated_at=orders.c.updated_at))  # lock the row first
+            row = conn.execute(sa.select(orders.c.id, orders.c.snapshot, orders.c.state)
+                               .where(*where)).first()
+            if row is None:
+                return None
+            order = order_from_json(row.snapshot)
+            order = replace(order, refunded=order.refunded + tuple(lines))
+            current = OrderState(row.state)
+            state = advance(current, _snapshot(order)).state
+            conn.execute(orders.update().where(orders.c.id == row.id).values(
+                snapshot=order_to_json(order), state=state.value, updated_at=self.clock()))
+            units = sum(q for _, q in lines)
+            self.timeline.add(conn, row.id, "refunded", f"Refunded in Shopify: {units} unit(s)"
+                              + ("; stopping what is pending" if state != current else ""),
+                              {"refund_id": refund_id}, dedupe_key=f"refund:{refund_id}")
+        return state
