@@ -57,6 +57,7 @@ class Sent:
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     recorded: bool = False  # record-only mode: written to the ledger, not sent
+    replayed: bool = False  # settled by an earlier send: its recorded answer, nothing sent now
 
 
 @dataclass
@@ -95,7 +96,7 @@ class Outbox:
         if not unique:
             return {}
         settled = self.ledger.settled(unique)
-        results = {key: Sent(True, result) for key, result in settled.items()}
+        results = {key: Sent(True, result, replayed=True) for key, result in settled.items()}
         pending = [e for key, e in unique.items() if key not in settled]
         if not pending:
             return results

@@ -16,15 +16,12 @@ from shipflow.store.orders import Outcome
 def send_events(items: list[tuple[int, MilestoneEvent]]) -> int:
     """Send the events not sent yet; returns how many this call sent (or recorded)."""
     rt = current()
-    effects = [TellCustomer(pk, e) for pk, e in items]
-    settled = rt.ledger.settled(e.key for e in effects)
-    fresh: dict[str, TellCustomer] = {}
-    for effect in effects:
-        if effect.key not in settled:
-            fresh.setdefault(effect.key, effect)
-    if not fresh:
-        return 0
-    sent = rt.outbox.send(list(fresh.values()))
+    effects: dict[str, TellCustomer] = {}
+    for pk, event in items:
+        effect = TellCustomer(pk, event)
+        effects.setdefault(effect.key, effect)
+    sent = rt.outbox.send(list(effects.values()))
+    fresh = {key: e for key, e in effects.items() if not sent[key].replayed}
     rt.store.orders.settle(
         [Outcome(e.order_pk, True, f"Customer told: {e.event.milestone.value}", e.key,
                  {"unique_id": e.event.unique_id, "metric": e.event.milestone.value})
