@@ -112,7 +112,12 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 60.0,
 @contextmanager
 def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float = 60.0,
             limits: bool = True, auto_ship: bool = True,
-            delay_sweep_interval: float = 1.0) -> Iterator[Scenario]:
+            delay_sweep_interval: float = 1.0, record_only: bool = False,
+            wrap_sandbox: Callable[[Any], Any] | None = None) -> Iterator[Scenario]:
+    """`record_only`: shipflow records every provider write and sends none
+    (`Service.start(record_only=True)`). `wrap_sandbox`: an ASGI middleware factory put around
+    the sandbox app (e.g. to see every request it receives); `Scenario.sandbox_app` stays the
+    sandbox app itself."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text(rules)
     env = make_environment(tmp_path, free_port(), free_port(), time_scale=time_scale)
@@ -124,11 +129,12 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
     port = int(env.shipflow_url.rsplit(":", 1)[1])
     sandbox_port = int(env.sandbox_url.rsplit(":", 1)[1])
     sandbox_app = create_sandbox_app(config)
-    with BackgroundServer(sandbox_app, port=sandbox_port):
+    served = wrap_sandbox(sandbox_app) if wrap_sandbox else sandbox_app
+    with BackgroundServer(served, port=sandbox_port):
         clock = sandbox_app.state.sandbox.clock.calendar
 
         def start() -> tuple[Service, BackgroundServer]:
-            service = Service.start(env.settings, clock=clock)
+            service = Service.start(env.settings, clock=clock, record_only=record_only)
             web = BackgroundServer(service.app, port=port)
             web.__enter__()
             return service, web
