@@ -54,7 +54,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from shipflow.store.ledger import Ledger, LedgerRow
+from shipflow.store.ledger import LedgerRow
 from shipflow_sandbox.config import SandboxConfig
 from shipflow_sandbox.shopify.ids import IdAllocator
 from shipflow_sandbox.shopify.orders import OrderGenerator
@@ -196,7 +196,7 @@ def generated_orders() -> list[dict[str, Any]]:
 
 
 def ledger_rows(s: Scenario) -> list[LedgerRow]:
-    return Ledger(s.service.store.db, s.service.store.clock).rows()
+    return s.service.store.ledger.rows()
 
 
 def wait_ledger(s: Scenario, expected: dict[str, int], timeout: float = 30.0) -> None:
