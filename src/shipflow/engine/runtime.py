@@ -16,7 +16,6 @@ from shipflow.engine.outbox import Outbox
 from shipflow.providers.ports import LabelPlatformReads, LabelPurchasingReads, OrderSourceReads
 from shipflow.rules import RuleSet
 from shipflow.store import Store
-from shipflow.store.ledger import Ledger
 
 
 @dataclass
@@ -31,10 +30,6 @@ class Runtime:
     closers: list[Callable[[], None]] = field(default_factory=list)
     # Durable retries of a step across an outage: seconds before each new attempt.
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0)
-
-    @property
-    def ledger(self) -> Ledger:
-        return self.outbox.ledger
 
     def close(self) -> None:
         for close in self.closers:

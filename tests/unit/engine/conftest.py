@@ -18,12 +18,15 @@ def engine(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     """`engine(rules=..., record_only=...)` starts one; it is stopped after the test."""
     started: list[Harness] = []
 
-    def make(ruleset: RuleSet = EMPTY, *, record_only: bool = False) -> Harness:
-        """A second engine in one test stops the first (DBOS is one per process)."""
+    def make(ruleset: RuleSet = EMPTY, *, record_only: bool = False,
+             same_database: bool = False) -> Harness:
+        """A second engine in one test stops the first (DBOS is one per process); with
+        `same_database` it is a restart, and DBOS recovers what the first left pending."""
         while started:
             stop(started.pop())
-        h = start(tmp_path / str(len(list(tmp_path.iterdir()))), ruleset,
-                  record_only=record_only)
+        count = len(list(tmp_path.iterdir()))
+        folder = tmp_path / str(count - 1 if same_database else count)
+        h = start(folder, ruleset, record_only=record_only, listen=same_database)
         started.append(h)
         return h
 

@@ -4,6 +4,7 @@ DBOS (`durable.run`), so a test drives them step by step and reads the store and
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -57,19 +58,27 @@ class Harness:
                                        order, dispatched=True)
         return self.store.orders.claim_paid(f"push:{next(_runs)}", 100)
 
+    def wait(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
+        """For work DBOS runs in its own threads (a recovered workflow)."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
     def state(self, pk: int) -> OrderState:
         return self.store.orders.load([pk])[0].state
 
     def ledger(self) -> Counter[str]:
         """Ledger rows by effect kind and status."""
-        return Counter(f"{r.effect}:{r.status}" for r in self.rt.ledger.rows())
+        return Counter(f"{r.effect}:{r.status}" for r in self.store.ledger.rows())
 
 
 def order(n: int, **overrides: Any) -> Order:
     return replace(an_order(**overrides), shopify_order_id=1000 + n, name=f"#{1000 + n}")
 
 
-def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False) -> Harness:
+def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False,
+          listen: bool = False) -> Harness:
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'shipflow.db'}"
     upgrade(url)
@@ -81,7 +90,7 @@ def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False) -> Harne
                  shopify=fakes[0], shipstation=fakes[1], rates=fakes[2], clock=clock,
                  rules=rules, retry_delays=(0.0, 0.0))
     runtime.bind(rt)
-    durable.configure(url, executor_id=None, listen=False, log_level="WARNING")
+    durable.configure(url, executor_id=None, listen=listen, log_level="WARNING")
     durable.launch(1)
     return Harness(store, rt, clock, *fakes)
 

@@ -189,7 +189,7 @@ def test_record_only_writes_the_same_ledger_and_sends_nothing(engine) -> None:
         h.run(holds.release_hold, a)
         h.run(ship.handle_ship_notify, shipped(h, 2))
         h.run(cancel.stop_order, a)
-        return sorted((r.effect, r.key, r.payload) for r in h.rt.ledger.rows())
+        return sorted((r.effect, r.key, r.payload) for r in h.store.ledger.rows())
 
     live = lifecycle(engine(REVIEW_ALL))
     recorder = engine(REVIEW_ALL, record_only=True)
@@ -197,7 +197,7 @@ def test_record_only_writes_the_same_ledger_and_sends_nothing(engine) -> None:
     assert recorded == live and len(live) >= 8
     assert recorder.shipstation.writes == recorder.shopify.writes == []
     assert recorder.klaviyo.writes == recorder.rates.writes == []
-    assert {r.status for r in recorder.rt.ledger.rows()} == {"recorded"}
+    assert {r.status for r in recorder.store.ledger.rows()} == {"recorded"}
 
 
 def test_every_effect_kind_is_ledgered_as_it_is_sent(engine) -> None:
@@ -212,7 +212,7 @@ def test_every_effect_kind_is_ledgered_as_it_is_sent(engine) -> None:
              "send_events": "customer_event"}
 
     def tally(h: Harness) -> None:
-        for row in h.rt.ledger.rows():
+        for row in h.store.ledger.rows():
             seen[str(row.effect)] = seen.get(str(row.effect), 0) + 1
         for fake in (h.shipstation, h.shopify, h.rates, h.klaviyo):
             for name, what in fake.writes:
@@ -232,3 +232,27 @@ def test_every_effect_kind_is_ledgered_as_it_is_sent(engine) -> None:
     tally(h2)
     assert set(seen) == {k.value for k in EffectKind}
     assert seen == writes
+
+
+class Crash(BaseException):
+    """The process dies here: nothing after it runs, and DBOS records no outcome."""
+
+
+def test_a_worker_killed_mid_workflow_resumes_on_restart_without_repeating_a_write(
+        engine, tmp_path) -> None:
+    h = engine()
+    [pk] = h.paid(order(1))
+    h.run(push.push_orders, [pk])
+    url = shipped(h, 1)
+    h.shopify.fail("fulfil", Crash())  # killed after the labels were recorded
+    try:
+        h.run(ship.handle_ship_notify, url, workflow_id="ship-notify:crash")
+    except Crash:
+        pass
+    assert h.shopify.writes == []
+    restarted = engine(same_database=True)  # the restart recovers the pending workflow
+    restarted.shipstation.labels = h.shipstation.labels
+    restarted.wait(lambda: restarted.klaviyo.metrics() == ["Order Shipped"])
+    assert [n for n, _ in restarted.shopify.writes] == ["fulfil"]
+    assert restarted.state(pk) is OrderState.SHIPPED
+    assert restarted.shipstation.writes == []  # the push was done before the crash

@@ -62,3 +62,23 @@ def test_tags_after_the_push_go_through_the_outbox_once(engine) -> None:
     h.run(push.push_orders, pks)
     assert h.shopify.writes == [("add_tags", (1001, ("vip",)))]
     assert h.ledger() == {"shipstation_order:done": 1, "shopify_tags:done": 1}
+
+
+class Crash(BaseException):
+    """The process dies here: nothing after it runs, and DBOS records no outcome."""
+
+
+def test_a_crash_after_the_push_resumes_from_the_ledger_on_restart(engine) -> None:
+    h = engine(TAGGED)
+    pks = h.paid(order(1), order(2))
+    h.shopify.fail("add_tags", Crash())  # dies after createorders, before the tags
+    try:
+        h.run(push.push_orders, pks, workflow_id="push:crash")
+    except Crash:
+        pass
+    assert h.shipstation.names() == ["push"]
+    restarted = engine(TAGGED, same_database=True)
+    restarted.wait(lambda: len(restarted.shopify.writes) == 2)
+    assert restarted.shipstation.writes == []  # the push is not made again
+    assert [restarted.state(pk) for pk in pks] == [OrderState.IN_SHIPSTATION] * 2
+    assert restarted.ledger() == {"shipstation_order:done": 2, "shopify_tags:done": 2}

@@ -16,6 +16,7 @@ import logging
 from datetime import date
 from typing import Any
 
+from shipflow.domain import keys
 from shipflow.domain.effects import BuyLabel, MarkShipped
 from shipflow.domain.fulfilment import PartLine, PartStatus
 from shipflow.domain.policy import LabelMode
@@ -51,8 +52,8 @@ def buy_label(order_key: str) -> Shipment | None:
         return None
     order = stored.order
     today = rt.clock().date()
-    buy = BuyLabel(part.order_pk, order_key, "", "")
-    done = rt.ledger.settled([buy.key]).get(buy.key)
+    key = keys.label_purchase_key(order_key)
+    done = rt.store.ledger.settled([key]).get(key)
     if done is None:
         split = len(rt.store.parts.of([part.order_pk])[part.order_pk]) > 1
         lines = tuple(PartLine(int(i["line_item_id"]), i.get("sku"), int(i["quantity"]))
@@ -80,7 +81,7 @@ def buy_label(order_key: str) -> Shipment | None:
         log.warning("markasshipped for %s refused", order_key)
     rt.store.orders.settle([Outcome(part.order_pk, True,
                                 f"Label bought: {done['carrier_code']} {done['service_code']} "
-                                f"{done['tracking_number']} ({done['reason']})", buy.key,
+                                f"{done['tracking_number']} ({done['reason']})", key,
                                 done)], kind="label_bought")
     return _as_shipment(order_key, order.name, done, today, part.items)
 

@@ -101,7 +101,7 @@ def fulfil_in_shopify(labels: list[Label]) -> list[str]:
     try:
         sent = rt.outbox.send(list(effects.values()))
     except (TransientError, RateLimited):  # the step re-runs; what finished is recorded now
-        _record_fulfilled(labels, effects, rt.ledger.settled(e.key for e in effects.values()))
+        _record_fulfilled(labels, effects, rt.store.ledger.settled(e.key for e in effects.values()))
         raise
     _record_fulfilled(labels, effects, {key: s.result for key, s in sent.items() if s.ok})
     failed = [(lb, sent[effects[lb.shipment.shipment_id].key]) for lb in labels
