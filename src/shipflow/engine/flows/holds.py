@@ -92,12 +92,12 @@ def release_both_sides(order_pk: int) -> str:
         effects.append(ReleaseOrder(order_pk, stored.order, reason))
     _send_all(effects)
     released = [p.order_key for p in held]
-    rt.store.parts.set([(k, {"status": PartStatus.AWAITING_SHIPMENT.value,
-                                 "hold_reason": None}) for k in released])
+    rt.store.parts.set([(k, {"status": PartStatus.AWAITING_SHIPMENT.value, "hold_reason": None})
+                        for k in released])
     rt.store.orders.unhold(order_pk)
     message = "Hold released on both sides: ShipStation " + (", ".join(released) or "-")
     rt.store.timeline.note(order_pk, "released", message, {"parts": released},
-                      dedupe_key=f"released:{order_pk}")
+                           dedupe_key=f"released:{order_pk}")
     return message
 
 
@@ -164,9 +164,9 @@ def resume_restocked(inventory_item_id: int) -> list[tuple[int, list[str]]]:
                                         HoldReason.BACKORDER.value)])
                 rt.store.orders.unhold(part.order_pk)
             rt.store.timeline.note(part.order_pk, "restocked",
-                              f"Back in stock ({sku}); {part.order_key} resumed",
-                              {"sku": sku, "order_key": part.order_key},
-                              dedupe_key=f"restocked:{part.order_key}:{sku}")
+                                   f"Back in stock ({sku}); {part.order_key} resumed",
+                                   {"sku": sku, "order_key": part.order_key},
+                                   dedupe_key=f"restocked:{part.order_key}:{sku}")
             resumed.append((part.order_pk, [sku]))
     return resumed
 

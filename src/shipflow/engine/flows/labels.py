@@ -79,10 +79,9 @@ def buy_label(order_key: str) -> Shipment | None:
                          done["tracking_number"])
     if not rt.outbox.send([marked])[marked.key].ok:  # staff marked it, or an earlier attempt
         log.warning("markasshipped for %s refused", order_key)
-    rt.store.orders.settle([Outcome(part.order_pk, True,
-                                f"Label bought: {done['carrier_code']} {done['service_code']} "
-                                f"{done['tracking_number']} ({done['reason']})", key,
-                                done)], kind="label_bought")
+    bought = (f"Label bought: {done['carrier_code']} {done['service_code']} "
+              f"{done['tracking_number']} ({done['reason']})")
+    rt.store.orders.settle([Outcome(part.order_pk, True, bought, key, done)], kind="label_bought")
     return _as_shipment(order_key, order.name, done, today, part.items)
 
 
@@ -107,7 +106,7 @@ def label_failed(order_key: str, error: str) -> None:
     part = rt.store.parts.get(order_key)
     if part is not None:
         rt.store.orders.settle([Outcome(part.order_pk, False, f"Label purchase failed: {error}")],
-                           kind="label")
+                               kind="label")
 
 
 def buy_labels(order_keys: list[str]) -> list[Shipment]:

@@ -158,8 +158,9 @@ def push_batch(routed: list[Routed]) -> int:
 
 @durable.step("batch_failed")
 def batch_failed(order_pks: list[int], error: str) -> None:
-    current().store.orders.settle([Outcome(pk, False, f"ShipStation createorders failed: {error}")
-                               for pk in order_pks], kind="in_shipstation")
+    current().store.orders.settle(
+        [Outcome(pk, False, f"ShipStation createorders failed: {error}") for pk in order_pks],
+        kind="in_shipstation")
 
 
 @durable.workflow("push_orders")

@@ -75,9 +75,8 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
                     before.shipment.tracking_number != s.tracking_number:
                 replaced[s.shipment_id] = before
     rt.store.shipments.record_labels([(pk, s, tracking_info(s.carrier_code, s.tracking_number))
-                               for pk, s in known])
-    rt.store.parts.set([(s.order_key, {"status": PartStatus.SHIPPED.value})
-                            for _, s in known])
+                                      for pk, s in known])
+    rt.store.parts.set([(s.order_key, {"status": PartStatus.SHIPPED.value}) for _, s in known])
     orders = {so.pk: so.order for so in rt.store.orders.load([pk for pk, _ in known])}
     parts = rt.store.parts.of(orders)
     labels = []
@@ -97,37 +96,32 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
 def fulfil_in_shopify(labels: list[Label]) -> list[str]:
     """Each label's Shopify fulfillment, once; returns the shipment ids now fulfilled."""
     rt = current()
-    effects = {lb.shipment.shipment_id: lb.effect() for lb in labels}
+    effects = [lb.effect() for lb in labels]
     try:
-        sent = rt.outbox.send(list(effects.values()))
+        sent = rt.outbox.send(effects)
     except (TransientError, RateLimited):  # the step re-runs; what finished is recorded now
-        _record_fulfilled(labels, effects, rt.store.ledger.settled(e.key for e in effects.values()))
+        _record_fulfilled(labels, rt.store.ledger.settled(e.key for e in effects))
         raise
-    _record_fulfilled(labels, effects, {key: s.result for key, s in sent.items() if s.ok})
-    failed = [(lb, sent[effects[lb.shipment.shipment_id].key]) for lb in labels
-              if not sent[effects[lb.shipment.shipment_id].key].ok]
-    rt.store.orders.settle([Outcome(lb.order_pk, False, f"Shopify fulfillmentCreate failed: "
-                                f"{s.error}", lb.effect().key) for lb, s in failed],
-                       kind="fulfilled")
-    return [lb.shipment.shipment_id for lb in labels
-            if sent[effects[lb.shipment.shipment_id].key].ok]
+    _record_fulfilled(labels, {key: s.result for key, s in sent.items() if s.ok})
+    rt.store.orders.settle(
+        [Outcome(lb.order_pk, False, f"Shopify fulfillmentCreate failed: {sent[e.key].error}",
+                 e.key) for lb, e in zip(labels, effects, strict=True) if not sent[e.key].ok],
+        kind="fulfilled")
+    return [lb.shipment.shipment_id for lb, e in zip(labels, effects, strict=True)
+            if sent[e.key].ok]
 
 
-def _record_fulfilled(labels: list[Label], effects: dict[str, Fulfil | UpdateTracking],
-                      done: dict[str, dict[str, Any]]) -> None:
+def _record_fulfilled(labels: list[Label], done: dict[str, dict[str, Any]]) -> None:
     """The fulfilled labels on their orders' timelines and shipments (a re-run writes the same
     entries again, and they are kept once)."""
-    rt = current()
-    ok = [lb for lb in labels if effects[lb.shipment.shipment_id].key in done]
-    results = {lb.shipment.shipment_id: done[effects[lb.shipment.shipment_id].key] for lb in ok}
-    rt.store.orders.settle([_fulfilled(lb, results[lb.shipment.shipment_id]) for lb in ok],
-                       kind="fulfilled")
-    rt.store.shipments.set_fulfilled([(lb.shipment.shipment_id,
-                                results[lb.shipment.shipment_id].get("fulfillment_id"))
-                               for lb in ok])
-    for lb in ok:
+    store = current().store
+    ok = [(lb, done[lb.effect().key]) for lb in labels if lb.effect().key in done]
+    store.orders.settle([_fulfilled(lb, result) for lb, result in ok], kind="fulfilled")
+    store.shipments.set_fulfilled([(lb.shipment.shipment_id, result.get("fulfillment_id"))
+                                   for lb, result in ok])
+    for lb, _ in ok:
         if lb.replaces:
-            rt.store.shipments.void(lb.replaces)
+            store.shipments.void(lb.replaces)
 
 
 def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
@@ -143,7 +137,7 @@ def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
 def shipped_states(order_pks: list[int]) -> None:
     store = current().store
     store.orders.labels_out({pk: [p.status for p in parts]
-                               for pk, parts in store.parts.of(order_pks).items()})
+                             for pk, parts in store.parts.of(order_pks).items()})
 
 
 @durable.workflow("handle_ship_notify")

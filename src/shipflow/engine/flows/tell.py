@@ -44,5 +44,5 @@ def tell(items: list[tuple[int, MilestoneEvent]]) -> int:
 
 @durable.step("note_failure")
 def note_failure(order_pks: list[int], what: str, error: str) -> None:
-    current().store.orders.settle([Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks],
-                              kind=what)
+    current().store.orders.settle(
+        [Outcome(pk, False, f"{what} failed: {error}") for pk in order_pks], kind=what)
