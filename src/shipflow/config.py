@@ -44,6 +44,9 @@ class Settings:
     # shipments (a query over every parcel on its way, so less often).
     sweep_interval: float = 1.0
     delay_sweep_interval: float = 300.0
+    # A worker silent for this long (seconds) is dead for good: a live worker adopts its
+    # workflows. Long enough that a slow database or a GC pause never triggers it.
+    executor_ttl: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -50,7 +50,8 @@ class Service:
                 f"{rules.source}: policy.labels.mode is api, which buys labels through "
                 "ShipStation v2: set SHIPFLOW_SHIPSTATION_V2_API_KEY, or use mode: warehouse")
         upgrade(settings.database_url)
-        store = Store(Database.connect(settings.database_url), clock=clock or utcnow)
+        store = Store(Database.connect(settings.database_url), clock=clock or utcnow,
+                      shipping=rules.policies.shipping)
         engine = Engine(settings, store, role=role, clock=clock, rules=rules,
                         record_only=record_only)
         engine.launch()

@@ -124,7 +124,9 @@ def advance(state: OrderState, event: OrderEvent) -> Transition:
         if state in (S.RECEIVED, S.PAID):
             if event.stops:
                 return Transition(S.CANCELLED)
-            return Transition(S.PAID if event.paid else S.RECEIVED)
+            # Once it may ship it stays so: a later snapshot that still carries an older
+            # payment status (orders/updated after orders/paid) does not take that back.
+            return Transition(S.PAID if event.paid or state is S.PAID else S.RECEIVED)
         if event.stops and state not in _STOPPED:
             return Transition(S.CANCELLING, (StopPendingWork(),))
         return same

@@ -79,3 +79,24 @@ def advance(progress: ParcelProgress,
             events.append(EstimateChanged(state.estimated_delivery, estimate))
         state = replace(state, estimated_delivery=estimate)
     return state, events
+
+
+def still_news(events: list[ParcelEvent], now: ParcelProgress) -> list[ParcelEvent]:
+    """What the customer still needs to hear after one update, given where the parcel is `now`.
+
+    A history learned late (several scans at once, after missed webhooks) yields every step it
+    missed; telling them all would send `Out For Delivery` beside `Delivered`, or a `Delivery
+    Exception` the parcel has since moved past. Only the current milestone is news, and an
+    exception only while it is the parcel's current state. (The timeline keeps every step.)
+    """
+    kept: list[ParcelEvent] = []
+    for event in events:
+        if isinstance(event, MilestoneReached):
+            if event.milestone is now.milestone:
+                kept.append(event)
+        elif isinstance(event, ExceptionRaised):
+            if now.exception is event.exception and event.scan.occurred_at == now.exception_at:
+                kept.append(event)
+        else:
+            kept.append(event)
+    return kept

@@ -1,11 +1,13 @@
-"""The merchant's policies that are settings rather than per-order rules: label mode, timers,
-delay thresholds. They live in the `policy:` section of the rules file (`shipflow.rules`)."""
+"""The merchant's policies that are settings rather than per-order rules: when an order may
+ship, label mode, timers, delay thresholds. They live in the `policy:` section of the rules
+file (`shipflow.rules`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from shipflow.domain.order import Order
 from shipflow.domain.routing import BackorderPolicy
 
 
@@ -39,9 +41,40 @@ class DelayPolicy:
     no_scan_business_days: int = 3
 
 
+# Shopify financial statuses (shopify.md) under which an order may ship.
+PAID = frozenset({"paid", "partially_refunded"})
+# Merchants who capture payment at fulfilment keep every order `authorized` until it ships; for
+# merchants who capture at checkout orders are `paid` at once. Shipping either serves both.
+AUTHORIZED = PAID | {"authorized"}
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingPolicy:
+    """When an order may ship (`policy.ship_when`, `policy.ship_test_orders`)."""
+
+    financial_statuses: frozenset[str] = AUTHORIZED
+    test_orders: bool = False  # Shopify test orders (bogus gateway) never reach a warehouse
+
+
+def why_not_shipped(order: Order, policy: ShippingPolicy, topic: str | None) -> str | None:
+    """None when the order may ship now; otherwise the reason, in words for its timeline."""
+    if order.cancelled_at is not None:
+        return "cancelled in Shopify"
+    if order.test and not policy.test_orders:
+        return "a Shopify test order (policy.ship_test_orders is false)"
+    if topic == "orders/paid":
+        return None  # Shopify says it is paid, whatever status the body still carries
+    if order.financial_status in policy.financial_statuses:
+        return None
+    allowed = ", ".join(sorted(policy.financial_statuses))
+    return (f"payment is {order.financial_status or 'unknown'}; policy.ship_when ships orders "
+            f"that are {allowed}")
+
+
 @dataclass(frozen=True, slots=True)
 class Policies:
     labels: LabelPolicy = field(default_factory=LabelPolicy)
     timers: TimerPolicy = field(default_factory=TimerPolicy)
     delays: DelayPolicy = field(default_factory=DelayPolicy)
     default_backorder: BackorderPolicy = BackorderPolicy.NOTIFY
+    shipping: ShippingPolicy = field(default_factory=ShippingPolicy)

@@ -93,6 +93,12 @@ def enqueue(queue: str, workflow_id: str, func: Callable[..., Any], *args: Any) 
         DBOS.enqueue_workflow(queue, func, *args)
 
 
+def adopt(executor_ids: list[str]) -> int:
+    """Take over the pending workflows of executors that died for good (DBOS re-enqueues each
+    one; its queue's atomic dequeue admits exactly one runner). Returns how many."""
+    return len(DBOS._recover_pending_workflows(executor_ids))
+
+
 def workflow_status(workflow_id: str) -> str | None:
     status = DBOS.get_workflow_status(workflow_id)
     return None if status is None else str(status.status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Literal
 
 from shipflow.config import Settings
@@ -19,6 +19,7 @@ from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime
 from shipflow.engine.flows import cancel, holds, push, ship, timers, track
 from shipflow.engine.loops.dispatcher import Dispatcher
+from shipflow.engine.loops.keepalive import keep_alive
 from shipflow.engine.loops.sweeper import Sweeper
 from shipflow.engine.outbox import Outbox, Ports
 from shipflow.engine.runtime import Runtime
@@ -89,13 +90,14 @@ class Engine:
         self.role = role
         self.runtime = rt or build_runtime(settings, store, rules, clock=clock or utcnow,
                                            record_only=record_only)
-        self.dispatcher = Dispatcher(store.orders, self._start_batch, self._workflow_exists,
+        self.dispatcher = Dispatcher(store.orders, self._start_batch, durable.workflow_status,
                                      batch_size=MAX_ORDERS_PER_BULK)
         self.sweeper = Sweeper(
             store, clock=self.runtime.clock,
             delay_policy=lambda: self.runtime.rules.policies.delays,
             start_stop=self.start_stop, start_timers=self._start_timers,
-            start_delay=self._start_delay, batch_exists=self._workflow_exists,
+            start_delay=self._start_delay, batch_status=durable.workflow_status,
+            keepalive=self._keepalive if role == "worker" and settings.executor_id else None,
             interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval)
         self._launched = False
 
@@ -132,9 +134,6 @@ class Engine:
     def _start_batch(self, batch_id: str, order_pks: list[int]) -> None:
         durable.enqueue(durable.ORDERS_QUEUE, batch_id, push.push_orders, order_pks)
 
-    def _workflow_exists(self, workflow_id: str) -> bool:
-        return durable.workflow_status(workflow_id) is not None
-
     def start_ship_notify(self, resource_url: str) -> str:
         workflow_id = keys.ship_notify_workflow_id(resource_url)
         durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, ship.handle_ship_notify,
@@ -170,6 +169,11 @@ class Engine:
                         track.tell_delay, shipment_id, notice)
 
     # -- recovery ----------------------------------------------------------------------------
+    def _keepalive(self) -> None:
+        assert self.settings.executor_id is not None
+        keep_alive(self.store.executors, self.settings.executor_id,
+                   timedelta(seconds=self.settings.executor_ttl), durable.adopt)
+
     def redispatch_pending(self) -> int:
         """Start the work for accepted deliveries whose start was never confirmed.
 

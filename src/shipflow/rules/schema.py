@@ -18,11 +18,14 @@ from typing import TypeVar
 import yaml
 
 from shipflow.domain.policy import (
+    AUTHORIZED,
+    PAID,
     DelayPolicy,
     LabelMode,
     LabelPolicy,
     Policies,
     RateChoice,
+    ShippingPolicy,
     TimerPolicy,
 )
 from shipflow.domain.routing import BackorderPolicy, Confirmation, Hold, HoldReason, ServiceChoice
@@ -34,6 +37,9 @@ VERSION = 1
 TOP_KEYS = ("version", "vars", "policy", "rules")
 RULE_KEYS = ("name", "when", "then")
 ACTION_KEYS = ("confirmation", "hold", "backorder", "tags", "service", "escalate", "stop")
+# Shopify's order financial statuses (shopify.md, Order.financial_status).
+FINANCIAL_STATUSES = frozenset({"pending", "authorized", "partially_paid", "paid",
+                                "partially_refunded", "refunded", "voided", "expired"})
 DEFAULT_BACKORDER = "default"  # `backorder: default` means policy.default_backorder
 
 _STR, _INT, _FLOAT, _BOOL, _NULL = (STANDARD_TAG_PREFIX + t for t in ("str", "int", "float", "bool", "null"))
@@ -117,7 +123,8 @@ class _Reader:
     def policies(self, node: yaml.Node) -> Policies:
         if _is_null(node):
             return Policies()
-        entries = self.mapping(node, "policy", ("labels", "timers", "delays", "default_backorder"))
+        entries = self.mapping(node, "policy", ("labels", "timers", "delays", "default_backorder",
+                                                "ship_when", "ship_test_orders"))
         if entries is None:
             return Policies()
         labels, timers, delays = LabelPolicy(), TimerPolicy(), DelayPolicy()
@@ -134,7 +141,37 @@ class _Reader:
         if "default_backorder" in entries:
             value = self.enum(entries["default_backorder"], "policy.default_backorder", BackorderPolicy)
             default_backorder = value or default_backorder
-        return Policies(labels, timers, delays, default_backorder)
+        shipping = ShippingPolicy()
+        if "ship_when" in entries:
+            shipping = replace(shipping, financial_statuses=self.ship_when(entries["ship_when"]))
+        if "ship_test_orders" in entries:
+            flag = self.boolean(entries["ship_test_orders"], "policy.ship_test_orders")
+            shipping = replace(shipping, test_orders=bool(flag))
+        return Policies(labels, timers, delays, default_backorder, shipping)
+
+    def ship_when(self, node: yaml.Node) -> frozenset[str]:
+        """`paid`, `authorized`, or a list of Shopify financial statuses."""
+        path = "policy.ship_when"
+        if isinstance(node, yaml.ScalarNode):
+            named = {"paid": PAID, "authorized": AUTHORIZED}
+            if node.value in named:
+                return named[node.value]
+            self.error(node, f"{path}: expected paid, authorized or a list of Shopify financial "
+                             f"statuses, got {node.value!r}")
+            return AUTHORIZED
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.error(node, f"{path}: expected paid, authorized or a list of Shopify financial "
+                             f"statuses, got {_got(node)}")
+            return AUTHORIZED
+        statuses = set()
+        for item in node.value:
+            status = self.string(item, path)
+            if status is not None and status not in FINANCIAL_STATUSES:
+                self.error(item, f"{path}: {status!r} is not a Shopify financial status "
+                                 f"({', '.join(sorted(FINANCIAL_STATUSES))})")
+            elif status is not None:
+                statuses.add(status)
+        return frozenset(statuses) or AUTHORIZED
 
     def label_policy(self, node: yaml.Node) -> LabelPolicy:
         path = "policy.labels"

@@ -1,4 +1,4 @@
-"""Domain objects <-> JSON for the `snapshot` columns (Decimals and datetimes kept exact)."""
+"""Domain objects <-> JSON for the JSON columns (Decimals and datetimes kept exact)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from shipflow.domain.order import Address, Customer, LineItem, Order
+from shipflow.domain.tracking_events import TrackingScan, TrackingStatus, TrackingUpdate
 
 
 def _address(a: Address | None) -> dict[str, Any] | None:
@@ -87,3 +88,38 @@ def order_from_json(data: dict[str, Any]) -> Order:
             LineItem(**{**li, "unit_price": Decimal(li["unit_price"])}) for li in data["line_items"]
         ),
     )
+
+
+def tracking_update_to_json(update: TrackingUpdate) -> dict[str, Any]:
+    def scan(s: TrackingScan) -> dict[str, Any]:
+        return {"occurred_at": s.occurred_at.isoformat(), "status_code": s.status_code.value,
+                "description": s.description, "status_detail_code": s.status_detail_code,
+                "carrier_detail_code": s.carrier_detail_code, "city": s.city, "state": s.state,
+                "postal_code": s.postal_code, "country_code": s.country_code,
+                "signer": s.signer}
+
+    def moment(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {"tracking_number": update.tracking_number, "carrier_code": update.carrier_code,
+            "status_code": update.status_code.value, "scans": [scan(s) for s in update.scans],
+            "status_detail_code": update.status_detail_code,
+            "estimated_delivery": moment(update.estimated_delivery),
+            "actual_delivery": moment(update.actual_delivery),
+            "tracking_url": update.tracking_url, "label_id": update.label_id}
+
+
+def tracking_update_from_json(data: dict[str, Any]) -> TrackingUpdate:
+    def moment(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return TrackingUpdate(
+        tracking_number=data["tracking_number"], carrier_code=data["carrier_code"],
+        status_code=TrackingStatus(data["status_code"]),
+        scans=tuple(TrackingScan(**{**s, "occurred_at": datetime.fromisoformat(s["occurred_at"]),
+                                    "status_code": TrackingStatus(s["status_code"])})
+                    for s in data["scans"]),
+        status_detail_code=data.get("status_detail_code"),
+        estimated_delivery=moment(data.get("estimated_delivery")),
+        actual_delivery=moment(data.get("actual_delivery")),
+        tracking_url=data.get("tracking_url"), label_id=data.get("label_id"))

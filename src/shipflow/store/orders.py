@@ -30,6 +30,7 @@ from shipflow.domain.lifecycle import (
     advance,
 )
 from shipflow.domain.order import Order, OrderState
+from shipflow.domain.policy import ShippingPolicy, why_not_shipped
 from shipflow.domain.routing import Hold
 from shipflow.store.clock import Clock
 from shipflow.store.codec import order_from_json, order_to_json
@@ -37,7 +38,7 @@ from shipflow.store.db import Database
 from shipflow.store.sql import aware, insert_ignore, utc
 from shipflow.store.tables import line_items, orders, timeline
 from shipflow.store.timeline import Timeline
-from shipflow.store.timers import cancel_pending
+from shipflow.store.timers import DEAD_WORKFLOW, cancel_pending
 
 # Orders whose units Shopify still counts as committed (not shipped, not stopped).
 WAITING = (OrderState.PAID, OrderState.QUEUED, OrderState.IN_SHIPSTATION, OrderState.ON_HOLD,
@@ -65,24 +66,35 @@ class Outcome:
     entry: str | None = None  # the timeline kind, when not the step's
 
 
+def refund_key(refund_id: int) -> str:
+    """A refund's timeline entry, which also marks it applied (one refund id, once)."""
+    return f"refund:{refund_id}"
+
+
 def _stops(order: Order) -> bool:
     """Cancelled, or refunded in full: nothing more may ship or be sent for it."""
     return order.cancelled_at is not None or order.fully_refunded
 
 
-def _snapshot(order: Order) -> Snapshot:
-    return Snapshot(paid=order.is_paid, stops=_stops(order))
-
-
-def _initial_state(order: Order) -> OrderState:
-    return advance(OrderState.RECEIVED, _snapshot(order)).state
-
-
 class Orders:
-    def __init__(self, db: Database, clock: Clock, timeline: Timeline) -> None:
+    def __init__(self, db: Database, clock: Clock, timeline: Timeline,
+                 shipping: ShippingPolicy) -> None:
         self.db = db
         self.clock = clock
         self.timeline = timeline
+        self.shipping = shipping  # when an order may ship (the rules file's policy)
+
+    def _snapshot(self, order: Order, topic: str | None) -> tuple[Snapshot, str | None]:
+        """The lifecycle's view of a snapshot, and why it may not ship (None: it may)."""
+        reason = why_not_shipped(order, self.shipping, topic)
+        return Snapshot(paid=reason is None, stops=_stops(order)), reason
+
+    def _not_shipped(self, conn: sa.Connection, order_pk: int, state: OrderState,
+                     reason: str | None) -> None:
+        """A deliberate decision not to ship (yet) goes on the timeline, with its reason."""
+        if reason is not None and state in (OrderState.RECEIVED, OrderState.CANCELLED):
+            self.timeline.add(conn, order_pk, "not_shipped", f"Not shipped: {reason}", {},
+                              dedupe_key=f"not-shipped:{order_pk}:{reason}"[:255])
 
     # -- the lifecycle -------------------------------------------------------------------------
     def apply(self, events: Sequence[tuple[int, OrderEvent]],
@@ -210,21 +222,36 @@ class Orders:
         counts = {state: int(n) for state, n in rows}
         return counts.get(OrderState.PAID.value, 0), counts.get(OrderState.QUEUED.value, 0)
 
-    def release_orphans(self, batch_exists: Callable[[str], bool]) -> int:
-        """Give back orders whose batch workflow does not exist (claimed, never enqueued): the
-        lifecycle's `Unclaimed`, set-wise."""
+    def release_orphans(self, batch_status: Callable[[str], str | None]) -> tuple[int, int]:
+        """Orders whose push batch will never finish them: a batch whose workflow was never
+        enqueued (claimed, then a crash) gives its orders back (`Unclaimed`, set-wise); one whose
+        workflow ended without finishing them (an error nothing retries) hands them to a person.
+        Returns (given back, needing a person)."""
         paid = advance(OrderState.QUEUED, Unclaimed()).state
         with self.db.engine.connect() as conn:
             batches = conn.execute(sa.select(orders.c.batch_id).distinct().where(
                 orders.c.state == OrderState.QUEUED.value)).scalars().all()
-        orphans = [b for b in batches if b and not batch_exists(b)]
-        if not orphans:
-            return 0
-        with self.db.engine.begin() as conn:
-            result = conn.execute(orders.update().where(
-                orders.c.state == OrderState.QUEUED.value, orders.c.batch_id.in_(orphans)
-            ).values(state=paid.value, batch_id=None))
-        return int(result.rowcount or 0)
+        status = {b: batch_status(b) for b in batches if b}
+        orphans = [b for b, s in status.items() if s is None]
+        dead = [b for b, s in status.items() if s in DEAD_WORKFLOW]
+        released = 0
+        if orphans:
+            with self.db.engine.begin() as conn:
+                released = int(conn.execute(orders.update().where(
+                    orders.c.state == OrderState.QUEUED.value, orders.c.batch_id.in_(orphans)
+                ).values(state=paid.value, batch_id=None)).rowcount or 0)
+        stranded: list[Outcome] = []
+        if dead:
+            with self.db.engine.connect() as conn:
+                stranded = [Outcome(int(pk), False, f"The push batch {batch} ended with "
+                                    f"{status[batch]} before this order was sent; retry it",
+                                    f"dead-batch:{batch}")
+                            for pk, batch in conn.execute(
+                                sa.select(orders.c.id, orders.c.batch_id).where(
+                                    orders.c.state == OrderState.QUEUED.value,
+                                    orders.c.batch_id.in_(dead)))]
+            self.settle(stranded, kind="push")
+        return released, len(stranded)
 
     # -- reads ---------------------------------------------------------------------------------
     def load(self, order_pks: Sequence[int]) -> list[StoredOrder]:
@@ -299,8 +326,9 @@ class Orders:
                         "name": o.name, "financial_status": o.financial_status,
                         "total_price": o.total_price, "currency": o.currency,
                         "snapshot": order_to_json(o), "shopify_updated_at": utc(o.updated_at),
-                        "state": _initial_state(o).value, "created_at": now, "updated_at": now,
-                    } for o, _ in fresh], "shop_domain", "shopify_order_id").returning(
+                        "state": advance(OrderState.RECEIVED, self._snapshot(o, topic)[0]).state.value,
+                        "created_at": now, "updated_at": now,
+                    } for o, topic in fresh], "shop_domain", "shopify_order_id").returning(
                         orders.c.shop_domain, orders.c.shopify_order_id))
             }
         new = [(o, topic) for o, topic in fresh if (o.shop_domain, o.shopify_order_id) in inserted]
@@ -324,11 +352,15 @@ class Orders:
                  "dedupe_key": f"received:{o.shop_domain}:{o.shopify_order_id}"}
                 for o, topic in new
             ], "dedupe_key"))
-        for order, _ in batch:
+            for o, topic in new:
+                snapshot, reason = self._snapshot(o, topic)
+                self._not_shipped(conn, ids[(o.shop_domain, o.shopify_order_id)],
+                                  advance(OrderState.RECEIVED, snapshot).state, reason)
+        for order, topic in batch:
             if (order.shop_domain, order.shopify_order_id) not in inserted:
-                self._update(conn, order)
+                self._update(conn, order, topic)
 
-    def _update(self, conn: sa.Connection, order: Order) -> None:
+    def _update(self, conn: sa.Connection, order: Order, topic: str | None) -> None:
         """Apply a newer snapshot of a stored order; an older one is ignored (Shopify does not
         deliver in order)."""
         row = conn.execute(
@@ -341,9 +373,11 @@ class Orders:
         if stored_at is not None and order.updated_at < stored_at:
             return  # stale snapshot
         current = OrderState(row.state)
-        state = advance(current, _snapshot(order)).state
+        snapshot, reason = self._snapshot(order, topic)
+        state = advance(current, snapshot).state
         if order.updated_at == stored_at and state is current:
             return  # the same snapshot again (orders/create then orders/paid)
+        self._not_shipped(conn, int(row.id), state, reason)
         conn.execute(orders.update().where(orders.c.id == row.id).values(
             name=order.name, financial_status=order.financial_status,
             total_price=order.total_price, currency=order.currency,
@@ -364,14 +398,18 @@ class Orders:
                                .where(*where)).first()
             if row is None:
                 return None
+            current = OrderState(row.state)
+            seen = conn.execute(sa.select(timeline.c.id).where(
+                timeline.c.dedupe_key == refund_key(refund_id))).first()
+            if seen is not None:  # the same refund delivered again: its units count once
+                return current
             order = order_from_json(row.snapshot)
             order = replace(order, refunded=order.refunded + tuple(lines))
-            current = OrderState(row.state)
-            state = advance(current, _snapshot(order)).state
+            state = advance(current, self._snapshot(order, "refunds/create")[0]).state
             conn.execute(orders.update().where(orders.c.id == row.id).values(
                 snapshot=order_to_json(order), state=state.value, updated_at=self.clock()))
             units = sum(q for _, q in lines)
             self.timeline.add(conn, row.id, "refunded", f"Refunded in Shopify: {units} unit(s)"
                               + ("; stopping what is pending" if state != current else ""),
-                              {"refund_id": refund_id}, dedupe_key=f"refund:{refund_id}")
+                              {"refund_id": refund_id}, dedupe_key=refund_key(refund_id))
         return state

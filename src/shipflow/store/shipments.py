@@ -19,10 +19,11 @@ from shipflow.domain.parcel import (
 from shipflow.domain.shipment import Shipment, ShipmentItem, TrackingInfo
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
 from shipflow.store.clock import Clock
+from shipflow.store.codec import tracking_update_from_json, tracking_update_to_json
 from shipflow.store.db import Database
 from shipflow.store.orders import STOPPED
 from shipflow.store.sql import aware, insert_ignore, utc
-from shipflow.store.tables import orders, shipments
+from shipflow.store.tables import early_tracking, orders, shipments
 from shipflow.store.timeline import Timeline
 
 
@@ -211,3 +212,30 @@ class Shipments:
                                   dedupe_key=f"track:{row.shipment_id}:{kind}:{scan_key}")
         return TrackingApplied(order_pk=int(row.order_id), shipment_id=row.shipment_id,
                                progress=after, events=tuple(events))
+
+    # -- tracking that came before its label ---------------------------------------------------
+    def park(self, update_key: str, update: TrackingUpdate) -> None:
+        """Keep an update for a tracking number no label has yet (its SHIP_NOTIFY is late)."""
+        with self.db.engine.begin() as conn:
+            conn.execute(insert_ignore(self.db.dialect, early_tracking, {
+                "update_key": update_key[:255], "tracking_number": update.tracking_number,
+                "update": tracking_update_to_json(update), "received_at": self.clock()},
+                "update_key"))
+
+    def parked_for(self, tracking_numbers: Iterable[str]) -> list[tuple[int, TrackingUpdate]]:
+        """Updates kept for these tracking numbers and not applied yet, oldest first."""
+        wanted = sorted(set(tracking_numbers))
+        if not wanted:
+            return []
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(early_tracking.c.id, early_tracking.c.update).where(
+                early_tracking.c.tracking_number.in_(wanted),
+                early_tracking.c.applied_at.is_(None)).order_by(early_tracking.c.id)).all()
+        return [(int(r.id), tracking_update_from_json(r.update)) for r in rows]
+
+    def unpark(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self.db.engine.begin() as conn:
+            conn.execute(early_tracking.update().where(early_tracking.c.id.in_(list(ids)))
+                         .values(applied_at=self.clock()))

@@ -4,8 +4,10 @@ objects, never rows."""
 
 from __future__ import annotations
 
+from shipflow.domain.policy import ShippingPolicy
 from shipflow.store.clock import Clock, utcnow
 from shipflow.store.db import Database
+from shipflow.store.executors import Executors
 from shipflow.store.inbox import Inbox
 from shipflow.store.ledger import Ledger
 from shipflow.store.orders import Orders
@@ -16,13 +18,16 @@ from shipflow.store.timers import Timers
 
 
 class Store:
-    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, clock: Clock = utcnow,
+                 shipping: ShippingPolicy | None = None) -> None:
         self.db = db
         self.clock = clock
         self.timeline = Timeline(db, clock)
-        self.orders = Orders(db, clock, self.timeline)
+        self.orders = Orders(db, clock, self.timeline, shipping or ShippingPolicy())
         self.parts = Parts(db, clock, self.orders, self.timeline)
         self.shipments = Shipments(db, clock, self.timeline)
         self.timers = Timers(db, clock, self.timeline)
         self.inbox = Inbox(db, clock, self.orders)
         self.ledger = Ledger(db, clock)
+        # Heartbeats run on the wall clock, whatever calendar the lifecycle runs on.
+        self.executors = Executors(db, utcnow)

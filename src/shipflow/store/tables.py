@@ -188,3 +188,28 @@ rate_log = sa.Table(
     sa.Column("at", sa.Float, nullable=False),  # epoch seconds a request was let through
 )
 sa.Index("ix_rate_log_name_at", rate_log.c.name, rate_log.c.at)
+
+# A carrier update for a tracking number no label of ours has yet (the label's SHIP_NOTIFY is
+# late): kept, and applied when the label lands.
+early_tracking = sa.Table(
+    "early_tracking",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("update_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("tracking_number", sa.String(128), nullable=False),
+    sa.Column("update", sa.JSON, nullable=False),  # the TrackingUpdate (store/codec.py)
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True)),
+)
+sa.Index("ix_early_tracking_number", early_tracking.c.tracking_number)
+
+# The engine's executors (worker processes) and when each was last alive: a live worker adopts
+# the workflows of one whose heartbeat expired, once (`adopted_at` after its last heartbeat).
+executors = sa.Table(
+    "executors",
+    metadata,
+    sa.Column("executor_id", sa.String(128), primary_key=True),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("adopted_by", sa.String(128)),
+    sa.Column("adopted_at", sa.DateTime(timezone=True)),
+)

@@ -17,6 +17,9 @@ from shipflow.store.sql import aware, insert_ignore
 from shipflow.store.tables import timers
 from shipflow.store.timeline import Timeline
 
+# Workflow outcomes after which nothing will run a batch again (DBOS statuses).
+DEAD_WORKFLOW = frozenset({"ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
+
 
 @dataclass(frozen=True)
 class DueTimer:
@@ -80,17 +83,27 @@ class Timers:
                                 .returning(timers.c.timer_key)).scalars().all()
         return sorted(keys)
 
-    def release_orphans(self, batch_exists: Callable[[str], bool]) -> int:
+    def release_orphans(self, batch_status: Callable[[str], str | None]) -> tuple[int, int]:
+        """Timers claimed by a batch that never started go back to `pending`; those of a batch
+        that ended in error are `failed` (firing them again would fail again). Returns (given
+        back, failed)."""
         with self.db.engine.connect() as conn:
             batches = conn.execute(sa.select(timers.c.batch_id).distinct().where(
                 timers.c.state == "firing")).scalars().all()
-        orphans = [b for b in batches if b and not batch_exists(b)]
-        if not orphans:
-            return 0
-        with self.db.engine.begin() as conn:
-            return int(conn.execute(timers.update().where(
-                timers.c.state == "firing", timers.c.batch_id.in_(orphans))
-                .values(state="pending", batch_id=None)).rowcount or 0)
+        status = {b: batch_status(b) for b in batches if b}
+        counts = []
+        for wanted, values in (([b for b, s in status.items() if s is None],
+                                {"state": "pending", "batch_id": None}),
+                               ([b for b, s in status.items() if s in DEAD_WORKFLOW],
+                                {"state": "failed"})):
+            if not wanted:
+                counts.append(0)
+                continue
+            with self.db.engine.begin() as conn:
+                counts.append(int(conn.execute(timers.update().where(
+                    timers.c.state == "firing", timers.c.batch_id.in_(wanted))
+                    .values(**values, updated_at=self.clock())).rowcount or 0))
+        return counts[0], counts[1]
 
     def by_key(self, keys: Sequence[str]) -> list[DueTimer]:
         with self.db.engine.connect() as conn:

@@ -25,7 +25,7 @@ from shipflow.domain.order import OrderState as S
 
 @pytest.mark.parametrize(("state", "event", "after"), [
     (S.RECEIVED, Snapshot(paid=True, stops=False), S.PAID),
-    (S.PAID, Snapshot(paid=False, stops=False), S.RECEIVED),
+    (S.PAID, Snapshot(paid=False, stops=False), S.PAID),  # a stale status never un-pays
     (S.PAID, Snapshot(paid=True, stops=True), S.CANCELLED),  # nothing pending yet
     (S.IN_SHIPSTATION, Snapshot(paid=True, stops=False), S.IN_SHIPSTATION),
     (S.PAID, Claimed(), S.QUEUED),

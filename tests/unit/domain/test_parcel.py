@@ -83,3 +83,31 @@ def test_a_later_estimate_is_news_and_the_same_one_is_not() -> None:
     assert EstimateChanged(ETA, later) in events
     assert [e.exception for e in events if isinstance(e, ExceptionRaised)] == [ExceptionType.DELAYED]
     assert advance(p2, update(ACCEPTED, scan(30, "EX", "CARRIER_DELAYS"), eta=later))[1] == []
+
+
+def test_a_history_learned_late_tells_only_the_current_state() -> None:
+    from shipflow.domain.parcel import still_news
+    attempt = scan(40, "EX", "ATTEMPTED_DELIVERY")
+    now, events = advance(ParcelProgress(), update(ACCEPTED, TRANSIT, attempt, OUT, DELIVERED))
+    assert milestones(events) == [TrackingMilestone.ACCEPTED, TrackingMilestone.IN_TRANSIT,
+                                  TrackingMilestone.OUT_FOR_DELIVERY, TrackingMilestone.DELIVERED]
+    news = still_news(events, now)
+    assert milestones(news) == [TrackingMilestone.DELIVERED]
+    assert not [e for e in news if isinstance(e, ExceptionRaised)]  # moved past it
+
+
+def test_a_late_history_ending_in_an_exception_tells_that_exception_once() -> None:
+    from shipflow.domain.parcel import still_news
+    first = scan(30, "EX", "ATTEMPTED_DELIVERY")
+    second = scan(50, "EX", "ATTEMPTED_DELIVERY_2ND")
+    now, events = advance(ParcelProgress(), update(ACCEPTED, TRANSIT, first, second))
+    news = still_news(events, now)
+    assert [e.scan for e in news if isinstance(e, ExceptionRaised)] == [second]
+    assert milestones(news) == [TrackingMilestone.IN_TRANSIT]
+
+
+def test_one_new_scan_at_a_time_is_all_news() -> None:
+    from shipflow.domain.parcel import still_news
+    now, events = advance(ParcelProgress(milestone=TrackingMilestone.IN_TRANSIT,
+                                         last_scan_at=TRANSIT.occurred_at), update(OUT))
+    assert still_news(events, now) == events

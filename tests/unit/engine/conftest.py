@@ -19,14 +19,15 @@ def engine(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     started: list[Harness] = []
 
     def make(ruleset: RuleSet = EMPTY, *, record_only: bool = False,
-             same_database: bool = False) -> Harness:
+             same_database: bool = False, executor_id: str | None = None) -> Harness:
         """A second engine in one test stops the first (DBOS is one per process); with
         `same_database` it is a restart, and DBOS recovers what the first left pending."""
         while started:
             stop(started.pop())
         count = len(list(tmp_path.iterdir()))
         folder = tmp_path / str(count - 1 if same_database else count)
-        h = start(folder, ruleset, record_only=record_only, listen=same_database)
+        h = start(folder, ruleset, record_only=record_only, listen=same_database,
+                  executor_id=executor_id)
         started.append(h)
         return h
 

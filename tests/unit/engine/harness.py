@@ -46,6 +46,7 @@ class Harness:
     shipstation: FakeShipStation
     rates: FakeRates
     klaviyo: FakeKlaviyo
+    batch: str = ""
 
     def run(self, func: Callable[..., Any], *args: Any, workflow_id: str | None = None) -> Any:
         return durable.run(workflow_id or f"test:{next(_runs)}", func, *args)
@@ -56,7 +57,8 @@ class Harness:
             self.store.inbox.accept(Delivery("shopify", f"d-{order.shopify_order_id}",
                                                 "orders/paid", order.shop_domain, {}, b"{}", 2),
                                        order, dispatched=True)
-        return self.store.orders.claim_paid(f"push:{next(_runs)}", 100)
+        self.batch = f"push:{next(_runs)}"  # the workflow id a dispatcher would give it
+        return self.store.orders.claim_paid(self.batch, 100)
 
     def wait(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
         """For work DBOS runs in its own threads (a recovered workflow)."""
@@ -78,19 +80,19 @@ def order(n: int, **overrides: Any) -> Order:
 
 
 def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False,
-          listen: bool = False) -> Harness:
+          listen: bool = False, executor_id: str | None = None) -> Harness:
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{tmp_path / 'shipflow.db'}"
     upgrade(url)
     clock = Clock()
-    store = Store(Database.connect(url), clock=clock)
+    store = Store(Database.connect(url), clock=clock, shipping=rules.policies.shipping)
     fakes = FakeShopify(), FakeShipStation(), FakeRates(), FakeKlaviyo()
     ports = Ports(orders=fakes[0], labels=fakes[1], messaging=fakes[3], purchasing=fakes[2])
     rt = Runtime(store=store, outbox=Outbox(store.ledger, ports, record_only=record_only),
                  shopify=fakes[0], shipstation=fakes[1], rates=fakes[2], clock=clock,
                  rules=rules, retry_delays=(0.0, 0.0))
     runtime.bind(rt)
-    durable.configure(url, executor_id=None, listen=listen, log_level="WARNING")
+    durable.configure(url, executor_id=executor_id, listen=listen, log_level="WARNING")
     durable.launch(1)
     return Harness(store, rt, clock, *fakes)
 

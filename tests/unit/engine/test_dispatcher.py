@@ -23,8 +23,8 @@ class FakeOrders:
         self.paid -= taken
         return list(range(taken))
 
-    def release_orphans(self, exists: object) -> int:
-        return 0
+    def release_orphans(self, status: object) -> tuple[int, int]:
+        return 0, 0
 
 
 def dispatcher(pipeline: FakeOrders, **kw: float) -> Dispatcher:

@@ -256,3 +256,39 @@ def test_a_worker_killed_mid_workflow_resumes_on_restart_without_repeating_a_wri
     assert [n for n, _ in restarted.shopify.writes] == ["fulfil"]
     assert restarted.state(pk) is OrderState.SHIPPED
     assert restarted.shipstation.writes == []  # the push was done before the crash
+
+
+def test_a_dead_workers_workflow_is_adopted_once_by_a_live_one(engine) -> None:
+    from shipflow.engine import durable
+    from shipflow.engine.loops.keepalive import keep_alive
+    h = engine(executor_id="worker-1")
+    [pk] = h.paid(order(1))
+    h.run(push.push_orders, [pk])
+    h.store.executors.beat("worker-1")
+    h.shopify.fail("fulfil", Crash())  # worker-1 dies here and never comes back
+    try:
+        h.run(ship.handle_ship_notify, shipped(h, 1), workflow_id="ship-notify:orphan")
+    except Crash:
+        pass
+    live = engine(same_database=True, executor_id="worker-2")  # recovers only its own at start
+    live.shipstation.labels = h.shipstation.labels
+    assert live.klaviyo.writes == []
+    assert keep_alive(live.store.executors, "worker-2", timedelta(0), durable.adopt) \
+        == ["worker-1"]
+    assert keep_alive(live.store.executors, "worker-2", timedelta(0), durable.adopt) == []
+    live.wait(lambda: live.klaviyo.metrics() == ["Order Shipped"])
+    assert [n for n, _ in live.shopify.writes] == ["fulfil"]
+
+
+def test_tracking_before_its_label_is_kept_and_applied_when_the_label_lands(engine) -> None:
+    h = engine()
+    [pk] = h.paid(order(1))
+    h.run(push.push_orders, [pk])
+    early = scans("1Zearly", (0, "AC", None), (30, "IT", "OUT_FOR_DELIVERY"),
+                  (34, "DE", "DELIVERED"))
+    assert h.run(track.track_parcel, early) == "parked"
+    assert h.klaviyo.metrics() == []
+    h.run(ship.handle_ship_notify, shipped(h, 1, tracking="1Zearly"))
+    # the label's Order Shipped first, then only what is still news: delivered
+    assert h.klaviyo.metrics() == ["Order Delivered", "Order Shipped"]
+    assert h.state(pk) is OrderState.DELIVERED

@@ -82,3 +82,17 @@ def test_a_crash_after_the_push_resumes_from_the_ledger_on_restart(engine) -> No
     assert restarted.shipstation.writes == []  # the push is not made again
     assert [restarted.state(pk) for pk in pks] == [OrderState.IN_SHIPSTATION] * 2
     assert restarted.ledger() == {"shipstation_order:done": 2, "shopify_tags:done": 2}
+
+
+def test_a_batch_whose_workflow_failed_hands_its_orders_to_a_person(engine) -> None:
+    from shipflow.engine import durable
+    h = engine()
+    pks = h.paid(order(1), order(2))
+    h.shipstation.fail("push", RuntimeError("a bug, not a provider error"))
+    try:
+        h.run(push.push_orders, pks, workflow_id=h.batch)
+    except RuntimeError:
+        pass
+    assert [h.state(pk) for pk in pks] == [OrderState.QUEUED] * 2  # held: the old failure
+    h.store.orders.release_orphans(durable.workflow_status)
+    assert [h.state(pk) for pk in pks] == [OrderState.NEEDS_ATTENTION] * 2

@@ -298,3 +298,16 @@ def test_a_value_that_contains_itself() -> None:
         """)
     assert (error.line, error.column) == (5, 10)
     assert "cannot contain itself" in error.message
+
+
+def test_ship_when_takes_a_name_or_financial_statuses() -> None:
+    from shipflow.domain.policy import AUTHORIZED, PAID
+
+    from .helpers import rules as compiled
+    assert compiled("version: 1\nrules: []\n").policies.shipping.financial_statuses == AUTHORIZED
+    assert compiled("version: 1\npolicy: {ship_when: paid}\nrules: []\n"
+                    ).policies.shipping.financial_statuses == PAID
+    assert compiled("version: 1\npolicy: {ship_when: [paid, partially_paid]}\nrules: []\n"
+                    ).policies.shipping.financial_statuses == {"paid", "partially_paid"}
+    error = one_error("version: 1\npolicy: {ship_when: [paid, settled]}\nrules: []\n")
+    assert error.line == 2 and "'settled' is not a Shopify financial status" in error.message

@@ -105,7 +105,7 @@ def route(rt: Runtime, order_pk: int, order: Order, missing: dict[int, int]) -> 
 def load_batch(order_pks: list[int]) -> list[tuple[int, Order]]:
     """The batch's orders still waiting for it (a cancelled one has left the batch)."""
     stored = current().store.orders.load(order_pks)
-    return [(s.pk, s.order) for s in stored if s.state is OrderState.QUEUED and s.order.is_paid]
+    return [(s.pk, s.order) for s in stored if s.state is OrderState.QUEUED]
 
 
 @durable.step("skip_unshippable")
@@ -121,7 +121,13 @@ def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
     rt = current()
     # An empty rules file routes nothing; otherwise short SKUs meet the backorder policy.
     missing = missing_stock(rt, [o for _, o in batch]) if len(rt.rules) else {}
-    routed = [route(rt, pk, order, missing) for pk, order in batch]
+    routed, broken = [], []
+    for pk, order in batch:
+        try:
+            routed.append(route(rt, pk, order, missing))
+        except Exception as exc:  # a value the rules or the planning cannot take: this order only
+            broken.append(Outcome(pk, False, f"Routing failed: {type(exc).__name__}: {exc}"))
+    rt.store.orders.settle(broken, kind="routing")
     rt.store.parts.record_routing([RoutedOrder(r.order_pk, r.order.shopify_order_id, r.decisions,
                                                r.errors, r.fulfilment, r.plan) for r in routed])
     return routed
@@ -173,6 +179,8 @@ def push_orders(order_pks: list[int]) -> int:
     if not shippable:
         return 0
     routed = with_durable_retries(route_batch, shippable)
+    if not routed:
+        return 0
     try:
         pushed = with_durable_retries(push_batch, routed)
     except ProviderError as exc:

@@ -17,7 +17,9 @@ from shipflow.domain.fulfilment import PartLine, PartStatus
 from shipflow.domain.order import Order
 from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.tracking import tracking_info
+from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable
+from shipflow.engine.flows import track
 from shipflow.engine.flows.tell import note_failure, tell
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
@@ -164,4 +166,23 @@ def ship_labels(shipments: list[Shipment]) -> int:
     told = tell([(lb.order_pk, messages.order_shipped(
         lb.order, lb.shipment, lb.tracking, now)) for lb in to_tell])
     shipped_states(sorted({lb.order_pk for lb in to_tell}))
+    follow_early_tracking([lb.shipment.tracking_number for lb in to_tell])
     return told
+
+
+@durable.step("early_tracking")
+def early_tracking(tracking_numbers: list[str]) -> list[tuple[int, TrackingUpdate]]:
+    return current().store.shipments.parked_for(tracking_numbers)
+
+
+@durable.step("early_tracking_followed")
+def early_tracking_followed(ids: list[int]) -> None:
+    current().store.shipments.unpark(ids)
+
+
+def follow_early_tracking(tracking_numbers: list[str]) -> None:
+    """Carrier updates that came before these labels, followed now, oldest first."""
+    parked = early_tracking(tracking_numbers)
+    for _, update in parked:
+        track.follow(update)
+    early_tracking_followed([pk for pk, _ in parked])

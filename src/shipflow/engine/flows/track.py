@@ -12,12 +12,12 @@ import logging
 from datetime import datetime
 from typing import Sequence
 
-from shipflow.domain import messages
+from shipflow.domain import keys, messages
 from shipflow.domain.delays import DelayNotice
 from shipflow.domain.lifecycle import Delivered
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
-from shipflow.domain.parcel import ExceptionRaised, MilestoneReached, ParcelEvent
+from shipflow.domain.parcel import ExceptionRaised, MilestoneReached, ParcelEvent, still_news
 from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.domain.timers import plan_after_delivery
 from shipflow.domain.tracking import tracking_info
@@ -36,13 +36,26 @@ def apply_tracking(update: TrackingUpdate) -> TrackingApplied | None:
     return current().store.shipments.apply_tracking(update)
 
 
+@durable.step("park_tracking")
+def park_tracking(update: TrackingUpdate) -> None:
+    current().store.shipments.park(keys.tracking_workflow_id(update), update)
+
+
 @durable.workflow("track_parcel")
 def track_parcel(update: TrackingUpdate) -> str:
+    return follow(update)
+
+
+def follow(update: TrackingUpdate) -> str:
+    """Inside a workflow: apply a carrier update and tell the customer what is news. An update
+    for a label not recorded yet (its SHIP_NOTIFY is late) is kept, and followed when the label
+    lands (`ship.ship_labels`)."""
     applied = apply_tracking(update)
     if applied is None:
-        log.info("tracking update for a parcel shipflow did not ship; ignored")
-        return "unknown_parcel"
-    tell_milestones(list(applied.events), applied.shipment_id)
+        park_tracking(update)
+        log.info("tracking update before its label; kept until the label is recorded")
+        return "parked"
+    tell_milestones(still_news(list(applied.events), applied.progress), applied.shipment_id)
     milestone = applied.progress.milestone
     return milestone.value if milestone is not None else "no_milestone"
 

@@ -20,7 +20,7 @@ log = logging.getLogger("shipflow.dispatcher")
 
 class Dispatcher:
     def __init__(self, orders: Orders, start_batch: Callable[[str, list[int]], None],
-                 batch_exists: Callable[[str], bool], *, batch_size: int,
+                 batch_status: Callable[[str], str | None], *, batch_size: int,
                  poll_interval: float = 0.25,
                  gather: float = 0.02, max_hold: float = 5.0, quiet: float = 0.5) -> None:
         self.batch_size = batch_size  # one bulk push to the label platform per batch
@@ -31,7 +31,7 @@ class Dispatcher:
         self._last_growth = 0.0
         self.orders = orders
         self.start_batch = start_batch
-        self.batch_exists = batch_exists
+        self.batch_status = batch_status  # a batch workflow's status; None: never enqueued
         self.poll_interval = poll_interval
         self.gather = gather  # wait this long after a wake-up so a burst lands in one batch
         self._wake = threading.Event()
@@ -39,9 +39,10 @@ class Dispatcher:
         self._thread = threading.Thread(target=self._run, name="shipflow-dispatcher", daemon=True)
 
     def start(self) -> None:
-        released = self.orders.release_orphans(self.batch_exists)
-        if released:
-            log.info("released %d orders from batches that never started", released)
+        released, stranded = self.orders.release_orphans(self.batch_status)
+        if released or stranded:
+            log.info("orders of unfinished batches: %d given back, %d need a person",
+                     released, stranded)
         self._thread.start()
 
     def wake(self) -> None:

@@ -29,7 +29,8 @@ class Sweeper:
                  start_stop: Callable[[int], None],
                  start_timers: Callable[[str, list[str]], None],
                  start_delay: Callable[[str, DelayNotice], None],
-                 batch_exists: Callable[[str], bool],
+                 batch_status: Callable[[str], str | None],
+                 keepalive: Callable[[], None] | None = None,
                  interval: float = 1.0, delay_interval: float = 60.0) -> None:
         self.store = store
         self.clock = clock
@@ -37,7 +38,8 @@ class Sweeper:
         self.start_stop = start_stop
         self.start_timers = start_timers
         self.start_delay = start_delay
-        self.batch_exists = batch_exists
+        self.batch_status = batch_status
+        self.keepalive = keepalive  # this worker's heartbeat, and adopting dead ones' work
         self.interval = interval
         self.delay_interval = delay_interval
         self._last_delay_sweep = 0.0
@@ -45,9 +47,7 @@ class Sweeper:
         self._thread = threading.Thread(target=self._run, name="shipflow-sweeper", daemon=True)
 
     def start(self) -> None:
-        released = self.store.timers.release_orphans(self.batch_exists)
-        if released:
-            log.info("released %d timers from batches that never started", released)
+        self.recover_batches()
         self._thread.start()
 
     def stop(self) -> None:
@@ -55,6 +55,8 @@ class Sweeper:
         self._thread.join(timeout=10)
 
     def sweep_once(self, *, delays: bool = True) -> dict[str, int]:
+        if self.keepalive is not None:
+            self.keepalive()
         stopped = self.store.orders.to_stop()
         for order_pk in stopped:
             self.start_stop(order_pk)
@@ -66,8 +68,20 @@ class Sweeper:
                 break
             self.start_timers(batch_id, due)
             fired += len(due)
+        if delays:  # as rarely as the delay sweep: it asks the engine about every open batch
+            self.recover_batches()
         delayed = self.sweep_delays() if delays else 0
         return {"stopping": len(stopped), "timers": fired, "delays": delayed}
+
+    def recover_batches(self) -> None:
+        """Batches whose workflow never started or ended without finishing them: their
+        orders and timers are given back, or handed to a person, never held."""
+        released, stranded = self.store.orders.release_orphans(self.batch_status)
+        timers_back, timers_failed = self.store.timers.release_orphans(self.batch_status)
+        if released or stranded or timers_back or timers_failed:
+            log.warning("unfinished batches: %d orders given back, %d need a person; "
+                        "%d timers given back, %d failed", released, stranded, timers_back,
+                        timers_failed)
 
     def sweep_delays(self) -> int:
         now = self.clock()

@@ -54,9 +54,17 @@ class ShipStationLabelPlatform:
     def push(self, parts: Sequence[PushPart]) -> dict[str, PushResult]:
         """One bulk createorders (the client sends 100 a call); upserts by orderKey, so a
         repeat is safe."""
-        by_key = self.client.create_orders([order_body(p) for p in parts]).by_order_key()
-        results = {}
+        results: dict[str, PushResult] = {}
+        bodies = []
         for p in parts:
+            try:
+                bodies.append(order_body(p))
+            except (ValueError, ArithmeticError) as exc:  # one bad value refuses its order only
+                results[p.order_key] = PushResult(False, None, f"cannot be sent: {exc}")
+        by_key = self.client.create_orders(bodies).by_order_key() if bodies else {}
+        for p in parts:
+            if p.order_key in results:
+                continue
             res = by_key.get(p.order_key)
             results[p.order_key] = PushResult(
                 ok=res is not None and res.success,
