@@ -84,12 +84,20 @@ class Delivered:
 
 
 @dataclass(frozen=True, slots=True)
+class Retried:
+    """A person (or the automatic retry of a transient failure) sends a failed order through
+    again; only an order ShipStation never took can be pushed again."""
+
+    pushed: bool  # some part of it is in ShipStation already
+
+
+@dataclass(frozen=True, slots=True)
 class Stopped:
     """What a cancellation left pending is cancelled."""
 
 
 OrderEvent = Union[Snapshot, Claimed, Unclaimed, Pushed, NothingToShip, Failed, Released,
-                   Shipped, Delivered, Stopped]
+                   Shipped, Delivered, Retried, Stopped]
 
 
 # -- effects -----------------------------------------------------------------------------------
@@ -152,4 +160,6 @@ def advance(state: OrderState, event: OrderEvent) -> Transition:
         return Transition(S.PARTIALLY_SHIPPED if event.partially else S.SHIPPED)
     if isinstance(event, Delivered):
         return Transition(S.DELIVERED) if state is S.SHIPPED else same
+    if isinstance(event, Retried):
+        return Transition(S.PAID) if state is S.NEEDS_ATTENTION and not event.pushed else same
     raise TypeError(f"not an order event: {event!r}")

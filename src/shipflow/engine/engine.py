@@ -14,7 +14,7 @@ from typing import Callable, Literal
 from shipflow.config import Settings
 from shipflow.domain import keys
 from shipflow.domain.delays import DelayNotice
-from shipflow.domain.order import Order
+from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime
 from shipflow.engine.flows import cancel, holds, push, ship, timers, track
@@ -98,6 +98,7 @@ class Engine:
             start_stop=self.start_stop, start_timers=self._start_timers,
             start_delay=self._start_delay, batch_status=durable.workflow_status,
             keepalive=self._keepalive if role == "worker" and settings.executor_id else None,
+            wake_dispatcher=self.dispatcher.wake,
             interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval)
         self._launched = False
 
@@ -155,6 +156,15 @@ class Engine:
         workflow_id = keys.restock_workflow_id(inventory_item_id, webhook_id)
         durable.enqueue(durable.ORDERS_QUEUE, workflow_id, holds.restock, inventory_item_id)
         return workflow_id
+
+    def retry(self, order_pk: int, who: str) -> OrderState | None:
+        """Send an order that needs attention through again (a person asked): back to the
+        dispatcher when ShipStation never took it. Returns its state."""
+        pushed = any(p.shipstation_order_id for p in self.store.parts.of([order_pk])[order_pk])
+        state = self.store.orders.retry(order_pk, pushed, f"retried by {who}")
+        if state is OrderState.PAID:
+            self.dispatcher.wake()
+        return state
 
     def start_stop(self, order_pk: int) -> None:
         durable.enqueue(durable.ORDERS_QUEUE, keys.stop_workflow_id(order_pk), cancel.stop_order,

@@ -11,6 +11,7 @@ never got enqueued is given back by `release_orphans`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from shipflow.domain.lifecycle import (
     Failed,
     OrderEvent,
     Released,
+    Retried,
     Shipped,
     Snapshot,
     Stopped,
@@ -44,6 +46,10 @@ from shipflow.store.timers import DEAD_WORKFLOW, cancel_pending
 WAITING = (OrderState.PAID, OrderState.QUEUED, OrderState.IN_SHIPSTATION, OrderState.ON_HOLD,
            OrderState.BACKORDERED, OrderState.PARTIALLY_SHIPPED)
 STOPPED = (OrderState.CANCELLING.value, OrderState.CANCELLED.value)
+# How long an order whose push failed for a transient cause waits before each automatic retry;
+# after the last one it waits for a person (POST /api/orders/{id}/retry).
+RETRY_BACKOFF = (timedelta(minutes=10), timedelta(minutes=30), timedelta(hours=1),
+                 timedelta(hours=3), timedelta(hours=6))
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class Outcome:
     detail: dict[str, Any] | None = None
     event: OrderEvent | None = None  # overrides the step's `on_ok` for this order
     entry: str | None = None  # the timeline kind, when not the step's
+    transient: bool = False  # a failure that may pass: retried automatically, with backoff
 
 
 def refund_key(refund_id: int) -> str:
@@ -142,12 +149,48 @@ class Orders:
         with self.db.engine.begin() as conn:
             events = [(o.order_pk, (o.event or on_ok) if o.ok else Failed(o.message))
                       for o in outcomes]
-            self.apply([(pk, e) for pk, e in events if e is not None], conn)
+            moved = self.apply([(pk, e) for pk, e in events if e is not None], conn)
+            self._plan_retries(conn, [o.order_pk for o in outcomes if not o.ok and o.transient
+                                      and (t := moved.get(o.order_pk)) is not None
+                                      and t.state is OrderState.NEEDS_ATTENTION])
             for o in outcomes:
                 entry = (o.entry or kind) if o.ok else "attention"
                 self.timeline.add(conn, o.order_pk, entry, o.message, o.detail or {},
                                   dedupe_key=f"{kind}:{o.key or o.order_pk}:"
                                              f"{'ok' if o.ok else 'failed'}")
+
+    def _plan_retries(self, conn: sa.Connection, order_pks: list[int]) -> None:
+        """Transient failures come back on their own, later each time, a few times."""
+        now = self.clock()
+        for pk in order_pks:
+            retries = int(conn.execute(sa.select(orders.c.retries)
+                                       .where(orders.c.id == pk)).scalar_one())
+            if retries < len(RETRY_BACKOFF):
+                conn.execute(orders.update().where(orders.c.id == pk).values(
+                    retry_at=now + RETRY_BACKOFF[retries], retries=retries + 1))
+                self.timeline.add(conn, pk, "retry_planned",
+                                  f"Retried automatically at {(now + RETRY_BACKOFF[retries])}"
+                                  f" (attempt {retries + 1} of {len(RETRY_BACKOFF)})", {},
+                                  dedupe_key=f"retry-planned:{pk}:{retries}")
+
+    def retry(self, order_pk: int, pushed: bool, why: str) -> OrderState | None:
+        """Send a failed order through again (`why`: who or what asked); returns its state."""
+        with self.db.engine.begin() as conn:
+            moved = self.apply([(order_pk, Retried(pushed))], conn).get(order_pk)
+            if moved is None:
+                return None
+            conn.execute(orders.update().where(orders.c.id == order_pk).values(retry_at=None))
+            if moved.state is OrderState.PAID:
+                self.timeline.add(conn, order_pk, "retried", f"Sent through again: {why}", {},
+                                  dedupe_key=f"retried:{order_pk}:{self.clock().isoformat()}")
+            return moved.state
+
+    def retries_due(self, now: datetime) -> list[int]:
+        with self.db.engine.connect() as conn:
+            return [int(pk) for pk in conn.execute(sa.select(orders.c.id).where(
+                orders.c.state == OrderState.NEEDS_ATTENTION.value,
+                orders.c.retry_at.is_not(None), orders.c.retry_at <= now)
+                .order_by(orders.c.id).limit(100)).scalars()]
 
     def labels_out(self, parts: Mapping[int, Sequence[PartStatus]]) -> None:
         """After labels: shipped when no part waits any more, partially shipped otherwise."""

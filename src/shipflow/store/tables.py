@@ -21,6 +21,9 @@ orders = sa.Table(
     sa.Column("batch_id", sa.String(64)),  # the push workflow that claimed it (state queued)
     sa.Column("hold_reason", sa.String(32)),  # domain.routing.HoldReason while on hold
     sa.Column("hold_note", sa.String(512)),
+    # A push that failed for a transient cause is tried again at `retry_at` (`retries` so far).
+    sa.Column("retry_at", sa.DateTime(timezone=True)),
+    sa.Column("retries", sa.Integer, nullable=False, server_default="0"),
     sa.Column("shopify_updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

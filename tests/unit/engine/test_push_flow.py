@@ -96,3 +96,36 @@ def test_a_batch_whose_workflow_failed_hands_its_orders_to_a_person(engine) -> N
     assert [h.state(pk) for pk in pks] == [OrderState.QUEUED] * 2  # held: the old failure
     h.store.orders.release_orphans(durable.workflow_status)
     assert [h.state(pk) for pk in pks] == [OrderState.NEEDS_ATTENTION] * 2
+
+
+def test_a_push_that_keeps_failing_transiently_is_retried_later_on_its_own(engine) -> None:
+    from shipflow.domain.policy import DelayPolicy
+    from shipflow.engine.loops.sweeper import Sweeper
+    h = engine()
+    pks = h.paid(order(1))
+    h.shipstation.fail("push", *[TransientError("503")] * 3)  # every durable retry fails
+    assert h.run(push.push_orders, pks) == 0
+    assert h.state(pks[0]) is OrderState.NEEDS_ATTENTION
+    sweeper = Sweeper(h.store, clock=h.clock, delay_policy=DelayPolicy,
+                      start_stop=lambda pk: None, start_timers=lambda b, k: None,
+                      start_delay=lambda s, n: None, batch_status=lambda b: None)
+    assert sweeper.retry_due() == 0  # not yet: it waits its backoff
+    h.clock.advance(minutes=11)
+    assert sweeper.retry_due() == 1
+    assert h.state(pks[0]) is OrderState.PAID  # back to the dispatcher
+    assert sweeper.retry_due() == 0
+    batch = h.store.orders.claim_paid("push:again", 100)
+    assert h.run(push.push_orders, batch) == 1
+    assert h.state(pks[0]) is OrderState.IN_SHIPSTATION
+
+
+def test_a_person_retries_an_order_shipstation_refused(engine) -> None:
+    h = engine()
+    [pk] = h.paid(order(1))
+    h.shipstation.refuse["1001"] = "The address is invalid"
+    h.run(push.push_orders, [pk])
+    assert h.state(pk) is OrderState.NEEDS_ATTENTION
+    assert h.store.orders.retries_due(h.clock().replace(year=2030)) == []  # no auto retry
+    del h.shipstation.refuse["1001"]
+    assert h.store.orders.retry(pk, pushed=False, why="ops") is OrderState.PAID
+    assert h.store.orders.retry(pk, pushed=False, why="ops") is OrderState.PAID  # idempotent

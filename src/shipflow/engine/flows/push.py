@@ -27,7 +27,7 @@ from shipflow.engine import durable
 from shipflow.engine.flows import holds, labels, ship
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
-from shipflow.providers.errors import ProviderError
+from shipflow.providers.errors import ProviderError, TransientError
 from shipflow.store.orders import Outcome
 from shipflow.store.parts import RoutedOrder
 
@@ -163,10 +163,10 @@ def push_batch(routed: list[Routed]) -> int:
 
 
 @durable.step("batch_failed")
-def batch_failed(order_pks: list[int], error: str) -> None:
+def batch_failed(order_pks: list[int], error: str, transient: bool) -> None:
     current().store.orders.settle(
-        [Outcome(pk, False, f"ShipStation createorders failed: {error}") for pk in order_pks],
-        kind="in_shipstation")
+        [Outcome(pk, False, f"ShipStation createorders failed: {error}", transient=transient)
+         for pk in order_pks], kind="in_shipstation")
 
 
 @durable.workflow("push_orders")
@@ -184,7 +184,8 @@ def push_orders(order_pks: list[int]) -> int:
     try:
         pushed = with_durable_retries(push_batch, routed)
     except ProviderError as exc:
-        batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}")
+        batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}",
+                     isinstance(exc, TransientError))
         return 0
     holds.after_push([(r.order_pk, r.order, r.fulfilment, r.plan.tags) for r in routed])
     if labels.api_mode(current()):

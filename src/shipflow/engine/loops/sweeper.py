@@ -17,6 +17,7 @@ from typing import Callable
 
 from shipflow.domain import keys
 from shipflow.domain.delays import DelayNotice, detect_delay
+from shipflow.domain.order import OrderState
 from shipflow.domain.policy import DelayPolicy
 from shipflow.store import Store
 
@@ -31,6 +32,7 @@ class Sweeper:
                  start_delay: Callable[[str, DelayNotice], None],
                  batch_status: Callable[[str], str | None],
                  keepalive: Callable[[], None] | None = None,
+                 wake_dispatcher: Callable[[], None] = lambda: None,
                  interval: float = 1.0, delay_interval: float = 60.0) -> None:
         self.store = store
         self.clock = clock
@@ -40,6 +42,7 @@ class Sweeper:
         self.start_delay = start_delay
         self.batch_status = batch_status
         self.keepalive = keepalive  # this worker's heartbeat, and adopting dead ones' work
+        self.wake_dispatcher = wake_dispatcher
         self.interval = interval
         self.delay_interval = delay_interval
         self._last_delay_sweep = 0.0
@@ -57,6 +60,7 @@ class Sweeper:
     def sweep_once(self, *, delays: bool = True) -> dict[str, int]:
         if self.keepalive is not None:
             self.keepalive()
+        retried = self.retry_due()
         stopped = self.store.orders.to_stop()
         for order_pk in stopped:
             self.start_stop(order_pk)
@@ -71,7 +75,22 @@ class Sweeper:
         if delays:  # as rarely as the delay sweep: it asks the engine about every open batch
             self.recover_batches()
         delayed = self.sweep_delays() if delays else 0
-        return {"stopping": len(stopped), "timers": fired, "delays": delayed}
+        return {"stopping": len(stopped), "timers": fired, "delays": delayed,
+                "retried": retried}
+
+    def retry_due(self) -> int:
+        """Orders whose push failed for a transient cause, sent through again when due."""
+        due = self.store.orders.retries_due(self.clock())
+        parts = self.store.parts.of(due)
+        again = 0
+        for pk in due:
+            pushed = any(p.shipstation_order_id for p in parts[pk])
+            state = self.store.orders.retry(pk, pushed, "automatic retry after a transient "
+                                                        "failure")
+            again += state is OrderState.PAID
+        if again:
+            self.wake_dispatcher()
+        return again
 
     def recover_batches(self) -> None:
         """Batches whose workflow never started or ended without finishing them: their

@@ -1,4 +1,5 @@
-"""tracking that arrives before its label, and the engine's executors' heartbeats
+"""orders retried after a transient failure, tracking that arrives before its label, and the
+engine's executors' heartbeats
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retry_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('retries', sa.Integer(), nullable=False,
+                                      server_default='0'))
     op.create_table(
         'early_tracking',
         sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -38,6 +43,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('retries')
+        batch_op.drop_column('retry_at')
     op.drop_table('executors')
     op.drop_index('ix_early_tracking_number', table_name='early_tracking')
     op.drop_table('early_tracking')
