@@ -166,10 +166,11 @@ class Orders:
             retries = int(conn.execute(sa.select(orders.c.retries)
                                        .where(orders.c.id == pk)).scalar_one())
             if retries < len(RETRY_BACKOFF):
-                conn.execute(orders.update().where(orders.c.id == pk).values(
-                    retry_at=now + RETRY_BACKOFF[retries], retries=retries + 1))
+                due = now + RETRY_BACKOFF[retries]
+                conn.execute(orders.update().where(orders.c.id == pk)
+                             .values(retry_at=due, retries=retries + 1))
                 self.timeline.add(conn, pk, "retry_planned",
-                                  f"Retried automatically at {(now + RETRY_BACKOFF[retries])}"
+                                  f"Retried automatically at {due.isoformat(timespec='minutes')}"
                                   f" (attempt {retries + 1} of {len(RETRY_BACKOFF)})", {},
                                   dedupe_key=f"retry-planned:{pk}:{retries}")
 
