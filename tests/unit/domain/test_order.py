@@ -32,3 +32,19 @@ def test_shipment_knows_its_shopify_order_only_from_our_order_keys() -> None:
 
 def test_states_are_stable_strings() -> None:
     assert OrderState("in_shipstation") is OrderState.IN_SHIPSTATION
+
+
+def test_when_an_order_may_ship() -> None:
+    from shipflow.domain.policy import PAID, ShippingPolicy, why_not_shipped
+    default, strict = ShippingPolicy(), ShippingPolicy(PAID)
+    authorized = an_order(financial_status="authorized")
+    assert why_not_shipped(authorized, default, "orders/create") is None
+    assert why_not_shipped(authorized, strict, "orders/create") is not None
+    assert why_not_shipped(authorized, strict, "orders/paid") is None  # the topic says paid
+    assert why_not_shipped(an_order(financial_status="pending"), default, None) == (
+        "payment is pending; policy.ship_when ships orders that are authorized, paid, "
+        "partially_refunded")
+    assert why_not_shipped(an_order(test=True), default, "orders/paid") is not None
+    assert why_not_shipped(an_order(test=True), ShippingPolicy(test_orders=True), None) is None
+    cancelled = an_order(cancelled_at=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    assert why_not_shipped(cancelled, default, "orders/paid") == "cancelled in Shopify"
