@@ -3,7 +3,10 @@
 Checks, in order: `Authorization: Klaviyo-API-Key <key>` (401 `not_authenticated`), the
 `revision` header, the endpoint's burst/steady windows (429 `throttled` with `Retry-After`),
 `Content-Type` (415), body size (5 MB), JSON, the official schema, then the data limits.
-Success: events 202 with an empty body; profile-import 201 (created) / 200 (updated).
+Success: events 202 with an empty body; profile-import 201 (created) / 200 (updated);
+profiles (create) 201. Both profile endpoints answer 409 `duplicate_profile` (with
+`meta.duplicate_profile_id`) when an identifier belongs to another profile: create, whenever
+one is already taken; the upsert, when its identifiers belong to two different profiles.
 Non-429 responses carry `RateLimit-Limit/Remaining/Reset` for the steady window.
 """
 
@@ -19,10 +22,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from shipflow_sandbox.klaviyo.errors import JSONAPI, NOT_AUTHENTICATED, KlaviyoError, invalid
+from shipflow_sandbox.klaviyo.errors import (
+    JSONAPI,
+    NOT_AUTHENTICATED,
+    KlaviyoError,
+    duplicate_profile,
+    invalid,
+)
 from shipflow_sandbox.klaviyo.revisions import parse_revision
 from shipflow_sandbox.klaviyo.spec import load_spec
-from shipflow_sandbox.klaviyo.validation import schema_error, validate_bulk, validate_create_event
+from shipflow_sandbox.klaviyo.validation import (
+    check_profile,
+    schema_error,
+    validate_bulk,
+    validate_create_event,
+)
 from shipflow_sandbox.routing import counted, json_response
 
 if TYPE_CHECKING:
@@ -109,14 +123,28 @@ def routes(state: SandboxState) -> list[Route]:
             attributes.get(k) for k in ("email", "phone_number", "external_id")
         ):
             raise invalid("One or more identifiers is required", "/data/attributes")
+        conflict = state.klaviyo.store.conflicting_profile(data.get("id"), attributes)
+        if conflict is not None:
+            raise duplicate_profile(conflict)
         profile, created = state.klaviyo.store.upsert_profile(data.get("id"), attributes, now)
         document = state.klaviyo.profile_document(profile, request_base(state))
         return json_response(document, 201 if created else 200, media_type=JSONAPI)
+
+    def create_profile(body: dict[str, Any], revision: date, now: datetime) -> Response:
+        data = body["data"]
+        check_profile(data, "/data")
+        owners = state.klaviyo.store.owners(data.get("attributes") or {})
+        if owners:
+            raise duplicate_profile(owners[0][1])
+        profile, _ = state.klaviyo.store.upsert_profile(None, data.get("attributes") or {}, now)
+        document = state.klaviyo.profile_document(profile, request_base(state), "profiles/")
+        return json_response(document, 201, media_type=JSONAPI)
 
     return [
         endpoint("events", create_event),
         endpoint("event-bulk-create-jobs", bulk_create),
         endpoint("profile-import", profile_import),
+        endpoint("profiles", create_profile),
     ]
 
 

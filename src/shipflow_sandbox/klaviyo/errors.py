@@ -25,6 +25,7 @@ TITLES = {
     "not_found": "Not found.",
     "unsupported_media_type": "Unsupported media type.",
     "throttled": "Request was throttled.",
+    "duplicate_profile": "Conflict.",
     "error": "A server error occurred.",
 }
 
@@ -38,9 +39,11 @@ class KlaviyoError(Exception):
         pointer: str | None = None,
         parameter: str | None = None,
         headers: dict[str, str] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.headers = headers
+        self.meta = meta
         self.status = status
         self.code = code
         self.detail = detail
@@ -60,7 +63,7 @@ class KlaviyoError(Exception):
         elif self.parameter is not None:
             error["source"] = {"parameter": self.parameter}
         error["links"] = {"type": RATE_LIMIT_DOCS} if self.code == "throttled" else {}
-        error["meta"] = {}
+        error["meta"] = dict(self.meta or {})
         return {"errors": [error]}
 
     def response(self, headers: dict[str, str] | None = None) -> Response:
@@ -70,6 +73,17 @@ class KlaviyoError(Exception):
 
 def invalid(detail: str, pointer: str | None = "/data") -> KlaviyoError:
     return KlaviyoError(400, "invalid", detail, pointer=pointer)
+
+
+def duplicate_profile(profile_id: str) -> KlaviyoError:
+    """409 for an identifier another profile holds, naming that profile (klaviyo.md §2a, §6)."""
+    return KlaviyoError(
+        409,
+        "duplicate_profile",
+        "A profile already exists with one of these identifiers.",
+        pointer="/data/attributes",
+        meta={"duplicate_profile_id": profile_id},
+    )
 
 
 NOT_AUTHENTICATED = KlaviyoError(

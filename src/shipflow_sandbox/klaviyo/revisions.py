@@ -18,11 +18,12 @@ from shipflow_sandbox.klaviyo.errors import KlaviyoError
 _FORMAT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[A-Za-z0-9]+)?$")
 
 # First GA revision of each endpoint (bulk create events: changelog 2024-05-15; profile-import:
-# assumption 2023-02-22; create event: the first GA revision).
+# assumption 2023-02-22; create event and create profile: the first GA revision).
 FIRST_REVISION = {
     "create_event": date(2022, 10, 17),
     "bulk_create_events": date(2024, 5, 15),
     "create_or_update_profile": date(2023, 2, 22),
+    "create_profile": date(2022, 10, 17),
 }
 BACKFILL_SINCE = date(2026, 4, 15)
 

@@ -84,8 +84,10 @@ class KlaviyoSim:
             "RateLimit-Reset": str(math.ceil(state.reset_real_seconds)),
         }
 
-    def profile_document(self, profile: Profile, base: str) -> dict[str, Any]:
-        """The `PostProfileResponse` document for a profile."""
+    def profile_document(
+        self, profile: Profile, base: str, endpoint: str = "profile-import"
+    ) -> dict[str, Any]:
+        """The `PostProfileResponse` document for a profile, answered at `/api/<endpoint>`."""
         attributes: dict[str, Any] = {k: profile.attributes.get(k) for k in _ATTRIBUTES}
         events = [e.time for e in self.store.events if e.profile_id == profile.id]
         location = {k: None for k in _LOCATION}
@@ -114,7 +116,7 @@ class KlaviyoSim:
                 },
                 "links": {"self": f"{url}/"},
             },
-            "links": {"self": f"{base}/api/profile-import"},
+            "links": {"self": f"{base}/api/{endpoint}"},
         }
 
     def counts(self) -> dict[str, Any]:

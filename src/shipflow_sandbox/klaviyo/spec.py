@@ -28,7 +28,9 @@ _LOCK = threading.Lock()
 _SPEC: KlaviyoSpec | None = None
 
 
-SERVED_PATHS = ("/api/events", "/api/event-bulk-create-jobs", "/api/profile-import")
+SERVED_PATHS = (
+    "/api/events", "/api/event-bulk-create-jobs", "/api/profile-import", "/api/profiles"
+)
 BUNDLED = Path(__file__).with_name("openapi-subset.json")
 
 

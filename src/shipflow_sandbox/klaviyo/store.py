@@ -97,6 +97,33 @@ class KlaviyoStore:
                 return self.profiles[self._index[f"{key}:{_norm(key, value)}"]]
         return None
 
+    def owners(self, attributes: dict[str, Any]) -> list[tuple[str, str]]:
+        """(identifier, id of the profile that holds it) for each identifier in `attributes`
+        that an existing profile holds, in precedence order (email, phone, external id)."""
+        found = []
+        for key in IDENTIFIERS:
+            value = attributes.get(key)
+            if value and f"{key}:{_norm(key, value)}" in self._index:
+                found.append((key, self._index[f"{key}:{_norm(key, value)}"]))
+        return found
+
+    def conflicting_profile(
+        self, profile_id: str | None, attributes: dict[str, Any]
+    ) -> str | None:
+        """The profile an upsert would collide with, or None.
+
+        The upsert updates the profile named by `profile_id`, else the one its first identifier
+        (email, then phone, then external id) finds. If another of its identifiers belongs to
+        a different profile, Klaviyo refuses (409 `duplicate_profile`) rather than merging the
+        two (klaviyo.md §6); the id returned is the other profile's (assumption: the captured
+        409s name "a profile [that] already exists with one of these identifiers").
+        """
+        owners = self.owners(attributes)
+        target = profile_id if profile_id in self.profiles else None
+        if target is None and owners:
+            target = owners[0][1]
+        return next((owner for _, owner in owners if owner != target), None)
+
     def upsert_profile(
         self, profile_id: str | None, attributes: dict[str, Any], now: datetime
     ) -> tuple[Profile, bool]:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from shipflow_sandbox.routing import counted, json_response, read_json
 from shipflow_sandbox.shopify.cost import CostCalculator, CostError, operation_and_fragments
 from shipflow_sandbox.shopify.inventory_resolvers import INVENTORY_RESOLVERS
+from shipflow_sandbox.shopify.order_resolvers import ORDER_RESOLVERS
 from shipflow_sandbox.shopify.resolvers import ShopContext, bind
 from shipflow_sandbox.shopify.schema import base_schema
 
@@ -71,7 +72,7 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
 
 
 def routes(state: SandboxState) -> list[Route]:
-    schema = bind(base_schema(), INVENTORY_RESOLVERS)
+    schema = bind(base_schema(), INVENTORY_RESOLVERS, ORDER_RESOLVERS)
 
     def cost_extension(token: str, requested: int, actual: int | None) -> dict[str, Any]:
         bucket = state.shopify.bucket(token)

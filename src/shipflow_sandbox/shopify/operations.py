@@ -123,6 +123,8 @@ class ShopifyOperations(HoldOperations):
             quantities,
         )
         store.fulfillments[fulfillment.id] = fulfillment
+        for line_item_id in quantities:
+            store.fulfillment_line_item_id(fulfillment, line_item_id)  # numbered in creation order
         order.fulfillment_ids.append(fulfillment.id)
         store.on_fulfilled(order, quantities)
         self._refresh(order)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from graphql import GraphQLSchema, build_schema
 
 from shipflow_sandbox.shopify.inventory_schema import INVENTORY_SDL
+from shipflow_sandbox.shopify.order_schema import ORDER_SDL
 
 SDL = '''
 """An ISO-8601 encoded UTC date time string."""
@@ -271,4 +272,4 @@ input FulfillmentOrderHoldInput {
 @lru_cache(maxsize=1)
 def base_schema() -> GraphQLSchema:
     """The parsed schema without resolvers (shared; resolvers read state from the context)."""
-    return build_schema(SDL + INVENTORY_SDL)
+    return build_schema(SDL + INVENTORY_SDL + ORDER_SDL)

@@ -16,6 +16,9 @@ from shipflow_sandbox.shopify.ids import IdAllocator, gid
 from shipflow_sandbox.shopify.rest import shop_time
 
 LOCATION_ID = 68_120_000_001
+# `FulfillmentLineItem` ids: numbered apart from `IdAllocator`, whose one random stream every
+# other kind shares, so reading a fulfillment's line items never shifts any other id.
+FULFILLMENT_LINE_ITEM_BASE = 10_400_000_000_000
 
 # Webhook topic -> payload; `emit` gets every topic produced by one merchant/app action.
 Emit = Callable[[list[tuple[str, dict[str, Any]]]], None]
@@ -106,6 +109,7 @@ class ShopifyStore:
         self.fulfillment_orders: dict[int, FulfillmentOrder] = {}
         self.fo_line_owner: dict[int, int] = {}
         self.fulfillments: dict[int, Fulfillment] = {}
+        self.fulfillment_line_items: dict[tuple[int, int], int] = {}
         self.emit: Emit = lambda deliveries: None
         # Called with (order, {line item id: quantity}) after each fulfillment (inventory).
         self.on_fulfilled: Callable[[ShopOrder, dict[int, int]], None] = lambda o, q: None
@@ -153,6 +157,14 @@ class ShopifyStore:
 
     def order_fulfillments(self, order: ShopOrder) -> list[Fulfillment]:
         return [self.fulfillments[i] for i in order.fulfillment_ids]
+
+    def fulfillment_line_item_id(self, fulfillment: Fulfillment, line_item_id: int) -> int:
+        """The stable id of the `FulfillmentLineItem` for one line item of a fulfillment."""
+        key = (fulfillment.id, line_item_id)
+        if key not in self.fulfillment_line_items:
+            count = len(self.fulfillment_line_items)
+            self.fulfillment_line_items[key] = FULFILLMENT_LINE_ITEM_BASE + 1 + count * 37
+        return self.fulfillment_line_items[key]
 
     def display_fulfillment_status(self, order: ShopOrder) -> str:
         """`Order.displayFulfillmentStatus` derived from the FOs and fulfillments."""
