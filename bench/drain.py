@@ -166,6 +166,8 @@ def main() -> None:
     sandbox = env.sandbox_url
     shipflow = f"http://127.0.0.1:{port}"
     proc_env = {**env.sandbox_config.orchestrator_env(sandbox),
+                "SHIPFLOW_SHOPIFY_SHOP_DOMAIN": env.sandbox_config.shop_domain,
+                "SHIPFLOW_API_INSECURE": "1",  # the benchmark reads /api/summary
                 "SHIPFLOW_DATABASE_URL": env.settings.database_url,
                 "SHIPFLOW_RULES": env.settings.rules or "",
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": env.settings.shipstation_rate_limit,

@@ -72,6 +72,8 @@ def main() -> None:
         database_url, drop = fresh_postgres_database()
 
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
+                "SHIPFLOW_SHOPIFY_SHOP_DOMAIN": env.sandbox_config.shop_domain,
+                "SHIPFLOW_API_INSECURE": "1",  # the benchmark reads /api/summary
                 "SHIPFLOW_RULES": str(env.settings.rules),
                 "SHIPFLOW_DATABASE_URL": database_url,
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": "1000000/1",  # the sandbox enforces none

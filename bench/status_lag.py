@@ -35,6 +35,8 @@ def main() -> None:
     port = free_port()
     env = make_environment(work, port, free_port(), rules=NO_RULES)
     proc_env = {**env.sandbox_config.orchestrator_env(env.sandbox_url),
+                "SHIPFLOW_SHOPIFY_SHOP_DOMAIN": env.sandbox_config.shop_domain,
+                "SHIPFLOW_API_INSECURE": "1",  # the benchmark reads /api/summary
                 "SHIPFLOW_RULES": str(env.settings.rules),
                 "SHIPFLOW_DATABASE_URL": env.settings.database_url,
                 "SHIPFLOW_SHIPSTATION_RATE_LIMIT": env.settings.shipstation_rate_limit,

@@ -17,6 +17,28 @@ app = typer.Typer(help="shipflow: Shopify -> ShipStation -> Klaviyo fulfillment 
                   no_args_is_help=True, add_completion=False)
 
 
+# How `shipflow serve` runs uvicorn, sized for webhook senders (not browsers):
+# - timeout_keep_alive 75 s: Shopify and ShipStation reuse connections between deliveries; a
+#   short keep-alive (uvicorn's default is 5 s) makes them reconnect (1 s connect timeout at
+#   Shopify) under a flash sale, a long one lets idle or hostile clients hold sockets. 75 s is
+#   above common load-balancer idle timeouts (60 s), so the proxy, not us, closes first.
+# - h11_max_incomplete_event_size 64 KiB: the request line and headers of a webhook are a few
+#   KiB; this caps what a slow or hostile client can make us buffer before the body starts
+#   (the body itself is capped at MAX_WEBHOOK_BYTES while it is read).
+# - limit_concurrency 512: past that many open connections/tasks uvicorn answers 503 at once
+#   (Shopify and ShipStation retry a 5xx) instead of queueing until memory or the database
+#   pool gives out; a flash sale's burst is far below it on one process.
+# - backlog 2048: bursts of new connections wait in the kernel rather than being refused.
+# - timeout_graceful_shutdown 10 s: in-flight deliveries finish on restart; not forever.
+# uvicorn has no body-read timeout: the app gives up on a body not received within
+# BODY_READ_TIMEOUT (web/app.py) and answers 408.
+KEEP_ALIVE_SECONDS = 75
+MAX_HEADER_BYTES = 64 * 1024
+MAX_CONCURRENCY = 512
+BACKLOG = 2048
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
 def _settings(**overrides: object) -> Settings:
     settings = Settings.from_env()
     changes = {k: v for k, v in overrides.items() if v is not None}
@@ -56,7 +78,11 @@ def serve(
         _fail(str(exc))
     try:
         # No access log: ShipStation webhook URLs carry a secret token in the path.
-        uvicorn.run(service.app, host=host, port=port, access_log=False, log_level="warning")
+        uvicorn.run(service.app, host=host, port=port, access_log=False, log_level="warning",
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                    h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                    limit_concurrency=MAX_CONCURRENCY, backlog=BACKLOG,
+                    timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     finally:
         service.stop()
 

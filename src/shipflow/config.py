@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
+from urllib.parse import urlsplit
 
 REAL_SHIPSTATION = "https://ssapi.shipstation.com"
 REAL_SHIPSTATION_V2 = "https://api.shipstation.com"
@@ -15,6 +16,9 @@ KLAVIYO_REVISION = "2026-07-15"
 # Shopify retries a failed delivery and the body is the whole order; 1 MiB is far above any real
 # order (a 250-line order is ~400 KB) and keeps a hostile sender from filling memory.
 MAX_WEBHOOK_BYTES = 1024 * 1024
+# A bearer token shorter than this is refused at start-up: it could be guessed.
+MIN_API_TOKEN_LENGTH = 32
+_TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,13 @@ class Settings:
     database_url: str = "sqlite:///shipflow.db"
     rules: str | None = None
     api_token: str | None = field(default=None, repr=False)
+    # `/api` without a token is refused unless the operator says so (SHIPFLOW_API_INSECURE=1),
+    # e.g. behind a proxy that authenticates, or on a laptop.
+    api_insecure: bool = False
     shopify_shop_url: str = ""
+    # The shop whose webhooks are accepted (`X-Shopify-Shop-Domain`); default: the host of
+    # SHIPFLOW_SHOPIFY_SHOP_URL. Set it when that URL is not the shop's myshopify.com address.
+    shopify_shop_domain: str = ""
     shopify_access_token: str = field(default="", repr=False)
     shopify_webhook_secret: str = field(default="", repr=False)
     shipstation_base_url: str = REAL_SHIPSTATION
@@ -47,6 +57,9 @@ class Settings:
     # A worker silent for this long (seconds) is dead for good: a live worker adopts its
     # workflows. Long enough that a slow database or a GC pause never triggers it.
     executor_ttl: float = 60.0
+    # Unauthenticated webhook rejections (bad signature or token) kept for inspection, as
+    # metadata only; beyond this many, they are counted and not stored.
+    unauthenticated_rejections_max: int = 10_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -57,7 +70,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[f.name] = (int(raw) if f.type == "int" else float(raw) if f.type == "float"
-                              else raw)
+                              else raw.strip().lower() in _TRUE if f.type == "bool" else raw)
         return cls(**values)  # type: ignore[arg-type]
 
     def with_overrides(self, **changes: object) -> "Settings":
@@ -80,6 +93,31 @@ class Settings:
     def rules_path(self) -> str | None:
         """SHIPFLOW_RULES: the merchant's rules file; None means the shipped default rules."""
         return self.rules or None
+
+    @property
+    def expected_shop_domain(self) -> str:
+        """The shop domain deliveries must name: SHIPFLOW_SHOPIFY_SHOP_DOMAIN, else the host of
+        SHIPFLOW_SHOPIFY_SHOP_URL ("" when neither is set: then every delivery is refused)."""
+        if self.shopify_shop_domain.strip():
+            return self.shopify_shop_domain.strip().lower()
+        url = self.shopify_shop_url.strip()
+        if not url:
+            return ""
+        if "://" not in url:
+            url = "https://" + url
+        return (urlsplit(url).hostname or "").lower()
+
+    def api_access_problem(self) -> str | None:
+        """Why `/api` cannot be served as configured (a start-up error), or None."""
+        if self.api_token is not None and self.api_token != "":
+            if len(self.api_token) < MIN_API_TOKEN_LENGTH:
+                return (f"SHIPFLOW_API_TOKEN is {len(self.api_token)} characters; use at least "
+                        f"{MIN_API_TOKEN_LENGTH} random ones (e.g. `openssl rand -hex 32`)")
+            return None
+        if self.api_insecure:
+            return None
+        return ("set SHIPFLOW_API_TOKEN (at least 32 characters) to protect /api, or "
+                "SHIPFLOW_API_INSECURE=1 to serve it without authentication")
 
     def missing_credentials(self) -> list[str]:
         """The variables a worker cannot run without, for a clear start-up error."""

@@ -60,6 +60,7 @@ def make_environment(workdir: Path, port: int, sandbox_port: int,
         rules_path = workdir / "rules.yaml"
         rules_path.write_text(rules)
     settings = Settings(
+        api_token=_token(n=40),  # /api is closed without one (see README, Configuration)
         rules=str(rules_path) if rules_path else None,
         database_url=f"sqlite:///{workdir / 'shipflow.db'}",
         shopify_shop_url=f"{sandbox_url}/shopify",
@@ -91,6 +92,8 @@ def make_environment(workdir: Path, port: int, sandbox_port: int,
         enforce_rate_limits=True,
         time_scale=time_scale,
     )
+    # The sandbox's shop signs its webhooks as this domain; shipflow accepts no other.
+    settings = settings.with_overrides(shopify_shop_domain=sandbox_config.shop_domain)
     return DemoEnvironment(settings, sandbox_config, sandbox_url, shipflow_url)
 
 
@@ -125,6 +128,7 @@ def run_demo(*, orders: int, headless: bool, port: int, sandbox_port: int, timeo
             with BackgroundServer(service.app, port=port), httpx.Client(timeout=30) as http:
                 typer.echo(f"  sandbox  {env.sandbox_url}  (/_sandbox/summary)")
                 typer.echo(f"  shipflow {env.shipflow_url}  (/api/orders/<id>, /healthz)")
+                typer.echo(f"  API token (Authorization: Bearer ...) {env.settings.api_token}")
                 http.post(f"{env.sandbox_url}/_sandbox/shopify/orders",
                           json={"count": orders}).raise_for_status()
                 done = _wait_for_settled(service, orders, timeout)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import logging
 
+# Libraries that log what they handle, whatever shipflow's level is:
+# - cel-python ("celpy") logs every rule evaluation at DEBUG with its activation, i.e. the
+#   order: customers' names, emails and addresses;
+# - httpx/httpcore log every request URL (ShipStation webhook URLs and queries carry secrets);
+# - the others describe SQL, workflows or the event loop in detail nobody needs at DEBUG.
+QUIET_LOGGERS = ("celpy", "lark", "httpx", "httpcore", "sqlalchemy", "alembic", "asyncio",
+                 "multipart", "python_multipart", "urllib3", "hpack", "watchfiles")
+
+
+def quiet_third_party() -> None:
+    """Third-party loggers at WARNING, whatever the app's level (shipflow's own DEBUG lines
+    carry no payloads; theirs do)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 def configure(level: str = "INFO") -> None:
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    # httpx logs every request URL at INFO; ShipStation webhook URLs and queries are not for logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_third_party()

@@ -9,6 +9,7 @@ from typing import Callable
 
 from fastapi import FastAPI
 
+from shipflow import logs
 from shipflow.config import Settings
 from shipflow.domain.policy import LabelMode
 from shipflow.engine import Engine, Role
@@ -38,6 +39,7 @@ class Service:
         """`clock` replaces the wall clock for the lifecycle's timers and delays (the sandbox's
         simulated calendar, in time-accelerated runs). `record_only`: every provider write is
         recorded in the outbound ledger and never sent (the seam shadow mode uses)."""
+        logs.quiet_third_party()
         missing = settings.missing_credentials()
         if missing:
             raise ConfigurationError("set " + ", ".join(missing) + " (see README, Configuration)")
@@ -49,6 +51,9 @@ class Service:
             raise ConfigurationError(
                 f"{rules.source}: policy.labels.mode is api, which buys labels through "
                 "ShipStation v2: set SHIPFLOW_SHIPSTATION_V2_API_KEY, or use mode: warehouse")
+        problem = settings.api_access_problem() if role in ("all", "web") else None
+        if problem:  # /api shares the port with the public webhooks: never open by accident
+            raise ConfigurationError(problem)
         upgrade(settings.database_url)
         store = Store(Database.connect(settings.database_url), clock=clock or utcnow,
                       shipping=rules.policies.shipping)

@@ -46,6 +46,8 @@ class Cluster:
             "SHIPFLOW_DATABASE_URL": pg_url,
             "SHIPFLOW_RULES": str(env.settings.rules),
             "SHIPFLOW_SHOPIFY_SHOP_URL": env.settings.shopify_shop_url,
+            "SHIPFLOW_SHOPIFY_SHOP_DOMAIN": env.settings.shopify_shop_domain,
+            "SHIPFLOW_API_INSECURE": "1",  # the test reads /api/summary
             "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": env.settings.shopify_access_token,
             "SHIPFLOW_SHOPIFY_WEBHOOK_SECRET": env.settings.shopify_webhook_secret,
             "SHIPFLOW_SHIPSTATION_BASE_URL": env.settings.shipstation_base_url,

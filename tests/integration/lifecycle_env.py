@@ -16,7 +16,7 @@ from shipflow.netutil import BackgroundServer, free_port
 from shipflow.service import Service
 from shipflow_sandbox.app import create_app as create_sandbox_app
 
-TOKEN = "t0k"
+TOKEN = "t0k-lifecycle-" + "x" * 32
 
 
 class Scenario:

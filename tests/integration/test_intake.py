@@ -18,12 +18,16 @@ from tests.integration.conftest import RecordingStarter
 from tests.integration.webhooks import SECRET, body_of, paid_order, shopify_headers
 
 SS_BASE = "http://127.0.0.1:8100/shipstation"
+SHOP_URL = "https://demo.myshopify.com"
+API_TOKEN = "api-secret-" + "x" * 32
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 @pytest.fixture
 def client(store: Store, starter: RecordingStarter) -> Iterator[TestClient]:
     settings = Settings(shopify_webhook_secret=f"{SECRET}", shipstation_base_url=SS_BASE,
-                        shipstation_webhook_token="tok-123", api_token="api-secret")
+                        shipstation_webhook_token="tok-123", api_token=API_TOKEN,
+                        shopify_shop_url=SHOP_URL)
     with TestClient(create_app(settings, store, starter)) as c:
         yield c
 
@@ -43,7 +47,7 @@ def test_valid_signature_is_stored_and_starts_the_order(client, store, starter) 
     assert row.status == "accepted" and row.body == body and row.dispatched_at is not None
     assert "x-shopify-hmac-sha256" not in row.headers
     view = client.get("/api/orders/820982911946154508",
-                      headers={"Authorization": "Bearer api-secret"}).json()
+                      headers=AUTH).json()
     assert view["state"] == "paid" and view["name"] == "#9999"
     assert view["timeline"][0]["kind"] == "received"
 
@@ -78,7 +82,7 @@ def test_signature_of_another_secret_or_tampered_body_is_rejected(client, starte
 
 
 def test_rotated_secrets_are_both_accepted(store, starter) -> None:
-    settings = Settings(shopify_webhook_secret=f"new-secret,{SECRET}")
+    settings = Settings(shopify_webhook_secret=f"new-secret,{SECRET}", shopify_shop_url=SHOP_URL)
     with TestClient(create_app(settings, store, starter)) as c:
         body = body_of(paid_order())
         assert c.post("/webhooks/shopify", content=body,
@@ -135,14 +139,14 @@ def test_unpaid_order_is_stored_but_not_started(client, store, starter) -> None:
                        headers=shopify_headers(body, "orders/create")).status_code == 200
     assert starter.orders == []
     assert client.get("/api/orders/820982911946154508",
-                      headers={"Authorization": "Bearer api-secret"}).json()["state"] == "received"
+                      headers=AUTH).json()["state"] == "received"
 
 
 def test_api_requires_the_token_when_set(client) -> None:
     assert client.get("/api/orders/1").status_code == 401
     assert client.get("/api/orders/1", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert client.get("/api/orders/1",
-                      headers={"Authorization": "Bearer api-secret"}).status_code == 404
+                      headers=AUTH).status_code == 404
 
 
 def test_healthz(client, store) -> None:
@@ -196,7 +200,7 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(client) -> None:
         assert client.post("/webhooks/shopify", content=body,
                            headers=shopify_headers(body, "orders/updated")).status_code == 200
     view = client.get("/api/orders/820982911946154508",
-                      headers={"Authorization": "Bearer api-secret"}).json()
+                      headers=AUTH).json()
     assert view["state"] == "paid" and view["financial_status"] == "paid"
 
 
@@ -226,7 +230,7 @@ def test_full_refund_stops_the_order_and_a_malformed_one_is_400(client, store, s
                            headers=shopify_headers(refund, "refunds/create"))
     assert response.status_code == 200
     view = client.get(f"/api/orders/{order['id']}",
-                      headers={"Authorization": "Bearer api-secret"}).json()
+                      headers=AUTH).json()
     assert view["state"] == "cancelling"  # the sweeper cancels what is pending, then cancelled
     assert any(e["kind"] == "refunded" for e in view["timeline"])
     bad = body_of({"id": 5002, "order_id": order["id"], "refund_line_items": [{"quantity": 1}]})

@@ -19,11 +19,13 @@ from shipflow.store.tables import orders
 from shipflow_sandbox.app import create_app as create_sandbox_app
 from tests.integration.webhooks import body_of, shopify_headers
 
+TOKEN = "t0k-slice-" + "x" * 32
+
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> DemoEnvironment:
     env = make_environment(tmp_path, free_port(), free_port(), rules=NO_RULES)
-    env.settings = env.settings.with_overrides(database_url=database_url, api_token="t0k")
+    env.settings = env.settings.with_overrides(database_url=database_url, api_token=TOKEN)
     return env
 
 
@@ -65,7 +67,7 @@ def test_orders_go_all_the_way_to_order_shipped(env, running) -> None:
     event = events[0] if isinstance(events, list) else events["events"][0]
     order_id = int(event["properties"]["OrderId"])
     view = http.get(f"{env.shipflow_url}/api/orders/{order_id}",
-                    headers={"Authorization": "Bearer t0k"}).json()
+                    headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert view["state"] == "shipped"
     [shipment] = view["shipments"]
     assert shipment["tracking_number"] == event["properties"]["TrackingNumber"]

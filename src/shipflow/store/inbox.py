@@ -1,20 +1,28 @@
 """The webhook inbox: every delivery as received, accepted or rejected, unique on the
-provider's delivery id (that is how a duplicate webhook is recognised). An order delivery
-stores its order in the same transaction."""
+provider's delivery id, and for Shopify also on (topic, event id) and on a hash of topic + body
+(that is how a duplicate webhook is recognised, even one replayed under a new webhook id). An
+order delivery stores its order in the same transaction.
+
+Rejections made before the sender was authenticated keep metadata only (headers, body hash and
+size) and at most a configured number of rows; past that they are only counted
+(`intake_counters`), so forged requests cannot fill the disk."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shipflow.domain.order import Order
 from shipflow.store.clock import Clock
 from shipflow.store.db import Database
 from shipflow.store.orders import Orders
-from shipflow.store.sql import insert_ignore
-from shipflow.store.tables import webhook_inbox
+from shipflow.store.tables import intake_counters, webhook_inbox
+
+NOT_STORED_PREFIX = "not_stored:"
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,10 @@ class Delivery:
     headers: Mapping[str, str]
     body: bytes
     body_size: int
+    event_key: str | None = None  # Shopify: "<topic> <X-Shopify-Event-Id>"
+    content_key: str | None = None  # sha256 of topic + body (hex)
+    authenticated: bool = True  # False: refused before the sender was authenticated
+    body_sha256: str | None = None  # when `body` is not the whole body received
 
 
 class Inbox:
@@ -44,7 +56,26 @@ class Inbox:
             "reason": None, "http_status": 200, "headers": dict(delivery.headers),
             "body": delivery.body, "body_size": delivery.body_size, "received_at": now,
             "dispatched_at": now if dispatched else None,
+            "body_sha256": delivery.body_sha256 or hashlib.sha256(delivery.body).hexdigest(),
+            "event_key": delivery.event_key, "content_key": delivery.content_key,
+            "authenticated": delivery.authenticated,
         }
+
+    def _insert_new(self, rows: dict[str, Any] | list[dict[str, Any]]) -> sa.Insert:
+        """INSERT ... ON CONFLICT DO NOTHING on any of the inbox's unique keys."""
+        module = postgresql if self.db.dialect == "postgresql" else sqlite
+        stmt = module.insert(webhook_inbox)
+        stmt = stmt.values(rows) if isinstance(rows, list) else stmt.values(**rows)
+        return cast(sa.Insert, stmt.on_conflict_do_nothing())
+
+    @staticmethod
+    def _keys(delivery: Delivery) -> list[tuple[str, str]]:
+        keys = [("delivery_id", delivery.delivery_id)]
+        if delivery.event_key:
+            keys.append(("event_key", delivery.event_key))
+        if delivery.content_key:
+            keys.append(("content_key", delivery.content_key))
+        return keys
 
     def accept(self, delivery: Delivery, order: Order | None,
                dispatched: bool = False) -> tuple[bool, int | None]:
@@ -56,9 +87,8 @@ class Inbox:
         order waits in `orders` for the dispatcher, so the delivery has nothing left to start.
         """
         with self.db.engine.begin() as conn:
-            inbox_id = conn.execute(insert_ignore(
-                self.db.dialect, webhook_inbox, self._row(delivery, dispatched),
-                "provider", "delivery_id").returning(webhook_inbox.c.id)).scalar_one_or_none()
+            inbox_id = conn.execute(self._insert_new(self._row(delivery, dispatched))
+                                    .returning(webhook_inbox.c.id)).scalar_one_or_none()
             if inbox_id is None:
                 return False, None
             if order is not None:
@@ -68,45 +98,83 @@ class Inbox:
     def accept_many(self, items: Sequence[tuple[Delivery, Order | None, bool]]
                     ) -> list[tuple[bool, int | None]]:
         """`accept` for many deliveries in one transaction (group commit), with set-wise
-        statements: one look-up of known delivery ids, one multi-row insert, one look-up of
-        known orders. Returns (new, None) per delivery: inbox ids are not needed by the callers
-        that batch."""
+        statements: a look-up of known keys (delivery id, event key, content key), one
+        multi-row insert, one look-up of known orders. Returns (new, None) per delivery: inbox
+        ids are not needed by the callers that batch."""
         if not items:
             return []
         with self.db.engine.begin() as conn:
-            keys = [(d.provider, d.delivery_id) for d, _, _ in items]
-            seen = {(r.provider, r.delivery_id) for r in conn.execute(
-                sa.select(webhook_inbox.c.provider, webhook_inbox.c.delivery_id).where(
-                    sa.tuple_(webhook_inbox.c.provider, webhook_inbox.c.delivery_id).in_(keys)))}
-            results: list[tuple[bool, int | None]] = []
-            rows: list[dict[str, Any]] = []
-            latest: dict[tuple[str, int], tuple[Order, str]] = {}
-            for delivery, order, dispatched in items:
-                key = (delivery.provider, delivery.delivery_id)
-                if key in seen:
-                    results.append((False, None))
+            seen: set[tuple[str, str, str]] = set()
+            for column in ("delivery_id", "event_key", "content_key"):
+                wanted = {(d.provider, value) for d, _, _ in items
+                          for name, value in self._keys(d) if name == column}
+                if not wanted:
                     continue
-                seen.add(key)
-                results.append((True, None))
+                col = webhook_inbox.c[column]
+                seen |= {(column, r.provider, r.key) for r in conn.execute(
+                    sa.select(webhook_inbox.c.provider, col.label("key")).where(
+                        sa.tuple_(webhook_inbox.c.provider, col).in_(sorted(wanted))))}
+            candidates: dict[int, tuple[Delivery, Order | None]] = {}  # by position in items
+            rows: list[dict[str, Any]] = []
+            for index, (delivery, order, dispatched) in enumerate(items):
+                keys = {(name, delivery.provider, value) for name, value in self._keys(delivery)}
+                if keys & seen:
+                    continue
+                seen |= keys
+                candidates[index] = (delivery, order)
                 rows.append(self._row(delivery, dispatched))
-                if order is not None:
-                    okey = (order.shop_domain, order.shopify_order_id)
-                    known = latest.get(okey)
-                    if known is None or order.updated_at >= known[0].updated_at:
-                        latest[okey] = (order, delivery.topic or "")
+            inserted: set[tuple[str, str]] = set()
             if rows:
-                conn.execute(insert_ignore(self.db.dialect, webhook_inbox, rows,
-                                           "provider", "delivery_id"))
+                # Another process may store the same delivery in between: RETURNING names the
+                # rows this statement inserted; the others are duplicates.
+                inserted = {(r.provider, r.delivery_id) for r in conn.execute(
+                    self._insert_new(rows).returning(webhook_inbox.c.provider,
+                                                     webhook_inbox.c.delivery_id))}
+            latest: dict[tuple[str, int], tuple[Order, str]] = {}
+            for delivery, order in candidates.values():
+                if order is None or (delivery.provider, delivery.delivery_id) not in inserted:
+                    continue
+                okey = (order.shop_domain, order.shopify_order_id)
+                known = latest.get(okey)
+                if known is None or order.updated_at >= known[0].updated_at:
+                    latest[okey] = (order, delivery.topic or "")
             if latest:
                 self.orders.upsert(conn, list(latest.values()))
-        return results
+        return [(index in candidates and (d.provider, d.delivery_id) in inserted, None)
+                for index, (d, _, _) in enumerate(items)]
 
-    def reject(self, delivery: Delivery, http_status: int, reason: str) -> None:
-        """Keep a rejected delivery for inspection; it never starts anything."""
+    def reject(self, delivery: Delivery, http_status: int, reason: str,
+               keep_at_most: int | None = None) -> bool:
+        """Keep a rejected delivery for inspection; it never starts anything.
+
+        An unauthenticated one (`delivery.authenticated` False) is kept only while fewer than
+        `keep_at_most` such rows exist; otherwise it is counted under
+        `not_stored:<provider>` and False is returned."""
         with self.db.engine.begin() as conn:
-            conn.execute(insert_ignore(self.db.dialect, webhook_inbox, {
+            if not delivery.authenticated and keep_at_most is not None:
+                kept = conn.execute(sa.select(sa.func.count()).select_from(webhook_inbox).where(
+                    webhook_inbox.c.authenticated.is_(False))).scalar_one()
+                if kept >= keep_at_most:
+                    self._count(conn, f"{NOT_STORED_PREFIX}{delivery.provider}")
+                    return False
+            conn.execute(self._insert_new({
                 **self._row(delivery, False), "status": "rejected", "reason": reason[:1024],
-                "http_status": http_status}, "provider", "delivery_id"))
+                "http_status": http_status}))
+        return True
+
+    def _count(self, conn: sa.Connection, name: str) -> None:
+        module = postgresql if self.db.dialect == "postgresql" else sqlite
+        stmt = module.insert(intake_counters).values(name=name, count=1, updated_at=self.clock())
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"count": intake_counters.c.count + 1, "updated_at": self.clock()}))
+
+    def not_stored(self) -> dict[str, int]:
+        """Rejections counted but not stored, by provider."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(intake_counters.c.name, intake_counters.c.count).where(
+                intake_counters.c.name.startswith(NOT_STORED_PREFIX))).all()
+        return {str(name).removeprefix(NOT_STORED_PREFIX): int(count) for name, count in rows}
 
     def mark_dispatched(self, inbox_id: int, workflow_id: str | None) -> None:
         with self.db.engine.begin() as conn:

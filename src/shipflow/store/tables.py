@@ -152,9 +152,31 @@ webhook_inbox = sa.Table(
     sa.Column("workflow_id", sa.String(255)),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("dispatched_at", sa.DateTime(timezone=True)),
+    # SHA-256 of the body as received (hex); an unauthenticated rejection keeps only this.
+    sa.Column("body_sha256", sa.String(64)),
+    # Further duplicate keys of an accepted delivery: Shopify's event id with the topic, and a
+    # hash of topic + body (a replayed body under a new webhook id is the same delivery).
+    sa.Column("event_key", sa.String(255)),
+    sa.Column("content_key", sa.String(64)),
+    # False: refused before the sender was authenticated (signature, token); no body is kept.
+    sa.Column("authenticated", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.UniqueConstraint("provider", "delivery_id", name="uq_inbox_provider_delivery"),
 )
 sa.Index("ix_inbox_undispatched", webhook_inbox.c.status, webhook_inbox.c.dispatched_at)
+sa.Index("uq_inbox_event_key", webhook_inbox.c.provider, webhook_inbox.c.event_key, unique=True)
+sa.Index("uq_inbox_content_key", webhook_inbox.c.provider, webhook_inbox.c.content_key,
+         unique=True)
+sa.Index("ix_inbox_authenticated", webhook_inbox.c.authenticated, webhook_inbox.c.id)
+
+# What intake counted but did not store (e.g. unauthenticated rejections over the cap), by
+# reason; `GET /api/summary` shows it as `rejected_not_stored`.
+intake_counters = sa.Table(
+    "intake_counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 outbound_ledger = sa.Table(
     "outbound_ledger",

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
-from typing import Any, AsyncIterator, Callable
+from typing import Annotated, Any, AsyncIterator, Callable
 
 import sqlalchemy as sa
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 
-from shipflow import __version__
-from shipflow.config import MAX_WEBHOOK_BYTES, Settings
+from shipflow import __version__, logs
+from shipflow.config import MAX_WEBHOOK_BYTES, MIN_API_TOKEN_LENGTH, Settings
 from shipflow.domain.order import OrderState
 from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
 from shipflow.providers.shipstation_v2.webhooks import JwksCache, jwks_fetcher
@@ -27,22 +31,56 @@ class BodyTooLarge(Exception):
     pass
 
 
+# A webhook body (at most MAX_WEBHOOK_BYTES) arrives in well under a second; a sender that
+# trickles it for longer is holding a connection open, not delivering (uvicorn has no body
+# timeout of its own).
+BODY_READ_TIMEOUT = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class IntakeSummary(Summary):
+    """`Summary` plus the webhook rejections intake counted but did not store, by provider
+    (unauthenticated ones over SHIPFLOW_UNAUTHENTICATED_REJECTIONS_MAX)."""
+
+    rejected_not_stored: int = 0
+    rejected_not_stored_by_provider: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+# Declared in the OpenAPI document for the /api routes; checked by `authorize` in create_app.
+BEARER = HTTPBearer(auto_error=False, scheme_name="SHIPFLOW_API_TOKEN",
+                    description="`Authorization: Bearer <SHIPFLOW_API_TOKEN>`")
+RETRY_LATER = {"error": "the delivery could not be stored right now; deliver it again"}
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"body of {declared} bytes is over the {limit}-byte limit")
+
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"body is over the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        async with asyncio.timeout(BODY_READ_TIMEOUT):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge(f"body is over the {limit}-byte limit")
+                chunks.append(chunk)
+        return b"".join(chunks)
+    except TimeoutError:
+        raise HTTPException(408, f"the body was not received within {BODY_READ_TIMEOUT:g}s") \
+            from None
 
 
 def create_app(settings: Settings, store: Store, starter: intake.Starter) -> FastAPI:
+    """The app. `/api` (and `/docs`, `/redoc`) need `Authorization: Bearer
+    <SHIPFLOW_API_TOKEN>`; without a token they are closed unless SHIPFLOW_API_INSECURE=1.
+    `/openapi.json` stays public: it describes the routes and holds no data."""
+    if settings.api_token and len(settings.api_token) < MIN_API_TOKEN_LENGTH:
+        raise ValueError(settings.api_access_problem())
+    logs.quiet_third_party()  # cel-python logs orders (customers' data) at DEBUG
     writer = IntakeWriter(store)
+    keep_at_most = settings.unauthenticated_rejections_max
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -53,13 +91,14 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
             writer.stop()
 
     app = FastAPI(title="shipflow", version=__version__, lifespan=lifespan,
-                  description="Fulfillment orchestrator for Shopify, ShipStation and Klaviyo")
+                  description="Fulfillment orchestrator for Shopify, ShipStation and Klaviyo",
+                  docs_url=None, redoc_url=None)
 
     async def _too_large(request: Request, provider: str, exc: BodyTooLarge) -> JSONResponse:
         declared = request.headers.get("content-length", "")
         verdict = await run_in_threadpool(
             intake.reject, store, provider, {}, b"", 413, str(exc), None, None,
-            int(declared) if declared.isdigit() else None,
+            int(declared) if declared.isdigit() else None, keep_at_most=keep_at_most,
         )
         return JSONResponse(verdict.body, status_code=verdict.status_code)
 
@@ -69,8 +108,12 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
             body = await _read_body(request, MAX_WEBHOOK_BYTES)
         except BodyTooLarge as exc:
             return await _too_large(request, provider, exc)
-        verdict = await run_in_threadpool(judge, settings, store, starter, *args,
-                                          dict(request.headers), body)
+        try:
+            verdict = await run_in_threadpool(judge, settings, store, starter, *args,
+                                              dict(request.headers), body)
+        except SQLAlchemyError:
+            intake.log.exception("storing a %s webhook failed", provider)
+            return JSONResponse(RETRY_LATER, status_code=503)
         return JSONResponse(verdict.body, status_code=verdict.status_code)
 
     @app.post("/webhooks/shopify", summary="Shopify webhook deliveries (HMAC-verified)")
@@ -83,12 +126,18 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         if isinstance(judged, intake.Rejection):
             verdict = await run_in_threadpool(
                 intake.reject, store, "shopify", judged.headers, body, judged.status_code,
-                judged.reason, judged.topic, judged.shop)
-        else:
+                judged.reason, judged.topic, judged.shop, authenticated=judged.authenticated,
+                keep_at_most=keep_at_most)
+            return JSONResponse(verdict.body, status_code=verdict.status_code)
+        try:
             new, _ = await asyncio.wrap_future(writer.accept(judged.delivery, judged.order, True))
             if new and judged.refund is not None:
                 await run_in_threadpool(intake.apply_refund, store, judged)
-            verdict = intake.settle_shopify(starter, judged, new)
+        except (RuntimeError, SQLAlchemyError):
+            # The database refused or is away: 503 says "again later" (Shopify retries a 5xx,
+            # and removes the subscription after 8 failures: never a 500 for a good delivery).
+            return JSONResponse(RETRY_LATER, status_code=503)
+        verdict = intake.settle_shopify(starter, judged, new)
         return JSONResponse(verdict.body, status_code=verdict.status_code)
 
     keys = JwksCache(v2_webhooks.jwks_url(settings.shipstation_v2_base_url), jwks_fetcher())
@@ -102,27 +151,31 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
     async def shipstation_webhook(token: str, request: Request) -> JSONResponse:
         return await _webhook(request, "shipstation", intake.accept_ship_notify, token)
 
-    def _authorize(request: Request) -> None:
+    def authorize(
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> None:
+        """Fail closed: no token configured and no SHIPFLOW_API_INSECURE=1 means no access."""
         if not settings.api_token:
-            return
-        given = request.headers.get("authorization", "")
-        expected = f"Bearer {settings.api_token}"
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+            if settings.api_insecure:
+                return
+            raise HTTPException(403, "the API is closed: set SHIPFLOW_API_TOKEN (or "
+                                     "SHIPFLOW_API_INSECURE=1 to open it without authentication)")
+        given = credentials.credentials if credentials is not None else ""
+        if not hmac.compare_digest(given.encode(), settings.api_token.encode()):
             raise HTTPException(401, "a valid 'Authorization: Bearer <SHIPFLOW_API_TOKEN>' is required",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    @app.get("/api/orders/{shopify_order_id}", summary="An order's state, shipments and timeline")
-    async def get_order(shopify_order_id: int, request: Request) -> OrderView:
-        _authorize(request)
+    api = APIRouter(dependencies=[Depends(authorize)])
+
+    @api.get("/api/orders/{shopify_order_id}", summary="An order's state, shipments and timeline")
+    async def get_order(shopify_order_id: int) -> OrderView:
         view = await run_in_threadpool(order_view, store.db, shopify_order_id)
         if view is None:
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
         return view
 
-    @app.post("/api/orders/{shopify_order_id}/release", status_code=202,
+    @api.post("/api/orders/{shopify_order_id}/release", status_code=202,
               summary="Release a rule's hold (address review) in ShipStation and Shopify")
-    async def release_order(shopify_order_id: int, request: Request) -> dict[str, Any]:
-        _authorize(request)
+    async def release_order(shopify_order_id: int) -> dict[str, Any]:
         found = await run_in_threadpool(store.orders.by_shopify_id, shopify_order_id)
         if found is None:
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
@@ -135,10 +188,27 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         workflow_id = await run_in_threadpool(starter.start_release, stored.pk)
         return {"status": "releasing", "hold_reason": reason, "workflow_id": workflow_id}
 
-    @app.get("/api/summary", summary="Counts of orders by state, shipments and webhooks")
-    async def get_summary(request: Request) -> Summary:
-        _authorize(request)
-        return await run_in_threadpool(summary, store.db)
+    @api.get("/api/summary", summary="Counts of orders by state, shipments and webhooks")
+    async def get_summary() -> IntakeSummary:
+        def read() -> IntakeSummary:
+            counts = summary(store.db)
+            not_stored = store.inbox.not_stored()
+            return IntakeSummary(**{f.name: getattr(counts, f.name)
+                                    for f in dataclasses.fields(counts)},
+                                 rejected_not_stored=sum(not_stored.values()),
+                                 rejected_not_stored_by_provider=not_stored)
+
+        return await run_in_threadpool(read)
+
+    @api.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="shipflow API")
+
+    @api.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="shipflow API")
+
+    app.include_router(api)
 
     @app.get("/healthz", summary="Liveness and database reachability")
     async def healthz() -> JSONResponse:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from shipflow.config import Settings
 from shipflow.domain.order import Order
 from shipflow.domain.tracking_events import TrackingUpdate
@@ -26,6 +28,7 @@ from shipflow.providers.shopify.topics import Refund, parse_refund
 from shipflow.providers.shopify.webhooks import MalformedWebhook
 from shipflow.store import Store
 from shipflow.store.inbox import Delivery
+from shipflow.web import limits
 
 log = logging.getLogger("shipflow.intake")
 
@@ -37,7 +40,8 @@ KEPT_SHOPIFY_HEADERS = (
 )
 KEPT_V2_HEADERS = ("x-shipengine-rsa-sha256-key-id", "x-shipengine-timestamp", "content-type",
                    "user-agent")
-REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for inspection
+REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected (signed) body, for inspection
+KEPT_HEADER_CHARS = 512  # what is kept of each header value of a rejected delivery
 
 
 class Starter(Protocol):
@@ -72,16 +76,42 @@ def _secrets(value: str) -> list[str]:
     return [s.strip() for s in value.split(",") if s.strip()]
 
 
+def content_key(topic: str | None, body: bytes) -> str:
+    """The hash a replayed body is recognised by, whatever webhook id it comes with."""
+    return hashlib.sha256((topic or "").encode() + b"\n" + body).hexdigest()
+
+
 def reject(store: Store, provider: str, headers: Mapping[str, str], body: bytes, status: int,
            reason: str, topic: str | None = None, shop: str | None = None,
-           size: int | None = None) -> Verdict:
-    """Keep what was refused (its first 64 KiB) so an operator can see why; answer the reason."""
-    store.inbox.reject(
-        Delivery(provider=provider, delivery_id=f"rejected:{uuid.uuid4()}", topic=topic,
-                 shop_domain=shop, headers=headers, body=body[:REJECTED_BODY_LIMIT],
-                 body_size=size if size is not None else len(body)),
-        status, reason,
-    )
+           size: int | None = None, *, authenticated: bool = False,
+           keep_at_most: int | None = None) -> Verdict:
+    """Keep what was refused so an operator can see why; answer the reason.
+
+    Unauthenticated (bad or missing signature or token, too large to read): metadata only (the
+    kept headers, the body's SHA-256 and size), at most `keep_at_most` such rows, the rest
+    counted. Authenticated (signed but malformed): its first 64 KiB too, one row per distinct
+    body (Shopify's retries and replays of it are not stored again); if that cannot be stored
+    the answer is 503, so the sender delivers it again."""
+    digest = hashlib.sha256(body).hexdigest()
+    # What a sender put in headers is theirs to size: keep a bounded prefix of each.
+    headers = {k: v[:KEPT_HEADER_CHARS] for k, v in headers.items()}
+    topic, shop = (topic[:128] if topic else topic), (shop[:255] if shop else shop)
+    if authenticated:
+        delivery = Delivery(provider=provider, delivery_id=f"rejected:{content_key(topic, body)}",
+                            topic=topic, shop_domain=shop, headers=headers,
+                            body=body[:REJECTED_BODY_LIMIT],
+                            body_size=size if size is not None else len(body), body_sha256=digest)
+    else:
+        delivery = Delivery(provider=provider, delivery_id=f"rejected:{uuid.uuid4()}",
+                            topic=topic, shop_domain=shop, headers=headers, body=b"",
+                            body_size=size if size is not None else len(body),
+                            authenticated=False, body_sha256=digest)
+    try:
+        store.inbox.reject(delivery, status, reason, keep_at_most)
+    except SQLAlchemyError:
+        log.exception("storing a rejected %s webhook failed", provider)
+        if authenticated:
+            return Verdict(503, {"error": "the delivery could not be stored; deliver it again"})
     log.warning("rejected %s webhook (%d): %s", provider, status, reason)
     return Verdict(status, {"error": reason})
 
@@ -103,48 +133,67 @@ class Rejection:
     headers: Mapping[str, str]
     topic: str | None = None
     shop: str | None = None
+    authenticated: bool = True  # False: the signature did not verify
 
 
 def judge_shopify(settings: Settings, headers: Mapping[str, str],
                   body: bytes) -> Judged | Rejection:
-    """Verify and parse a Shopify delivery; no I/O, so the web layer runs it inline."""
+    """Verify and parse a Shopify delivery; no I/O, so the web layer runs it inline.
+
+    Only the configured shop's deliveries are accepted: `X-Shopify-Shop-Domain` is not covered
+    by the signature, so a captured body replayed under another domain must not make a second
+    order. Signed input that would not fit the tables is refused here (400, the field's path),
+    never at the database."""
     lowered = _lower(headers)
     kept = {k: v for k, v in lowered.items() if k in KEPT_SHOPIFY_HEADERS}
     signature = lowered.get("x-shopify-hmac-sha256")
     if not signature:
-        return Rejection(401, "missing X-Shopify-Hmac-Sha256 header", kept)
+        return Rejection(401, "missing X-Shopify-Hmac-Sha256 header", kept, authenticated=False)
     if not shopify_webhooks.verify_hmac(body, signature, _secrets(settings.shopify_webhook_secret)):
         return Rejection(401, "X-Shopify-Hmac-Sha256 does not match the body and the webhook secret",
-                         kept)
+                         kept, authenticated=False)
     try:
         meta = shopify_webhooks.parse_headers(lowered)
     except MalformedWebhook as exc:
         return Rejection(400, str(exc), kept)
+    if len(meta.webhook_id) > 255 or len(meta.topic) > 128:
+        return Rejection(400, "X-Shopify-Webhook-Id or X-Shopify-Topic is too long", kept)
+    expected_shop = settings.expected_shop_domain
+    if not expected_shop or meta.shop_domain != expected_shop:
+        return Rejection(403, "X-Shopify-Shop-Domain is not the shop this shipflow serves "
+                         "(SHIPFLOW_SHOPIFY_SHOP_DOMAIN, else SHIPFLOW_SHOPIFY_SHOP_URL's host)",
+                         kept, meta.topic, None)
     try:
         payload = json.loads(body)
+    except RecursionError:
+        return Rejection(400, "body: nested too deeply", kept, meta.topic, meta.shop_domain)
     except ValueError as exc:
         return Rejection(400, f"body is not valid JSON: {exc}", kept, meta.topic, meta.shop_domain)
     order: Order | None = None
-    if meta.topic in ORDER_TOPICS:
-        try:
-            order = shopify_webhooks.parse_order(payload, meta.shop_domain)
-        except MalformedWebhook as exc:
-            return Rejection(400, f"{meta.topic}: {exc}", kept, meta.topic, meta.shop_domain)
     stock_change: tuple[int, str] | None = None
-    if meta.topic == "inventory_levels/update":
-        item_id = payload.get("inventory_item_id") if isinstance(payload, dict) else None
-        if not isinstance(item_id, int) or isinstance(item_id, bool):
-            return Rejection(400, f"{meta.topic}: inventory_item_id: expected an integer id",
-                             kept, meta.topic, meta.shop_domain)
-        stock_change = (item_id, meta.webhook_id)  # one restock run per delivery
     refund: Refund | None = None
-    if meta.topic == "refunds/create":
-        try:
+    try:
+        if meta.topic in ORDER_TOPICS:
+            order = shopify_webhooks.parse_order(payload, meta.shop_domain)
+            limits.check_order(order)
+        if meta.topic == "inventory_levels/update":
+            item_id = payload.get("inventory_item_id") if isinstance(payload, dict) else None
+            if not isinstance(item_id, int) or isinstance(item_id, bool):
+                raise MalformedWebhook("inventory_item_id: expected an integer id")
+            limits.check_inventory_item(item_id)
+            stock_change = (item_id, meta.webhook_id)  # one restock run per delivery
+        if meta.topic == "refunds/create":
             refund = parse_refund(payload)
-        except MalformedWebhook as exc:
-            return Rejection(400, f"{meta.topic}: {exc}", kept, meta.topic, meta.shop_domain)
+            limits.check_refund(refund)
+    except (MalformedWebhook, limits.OutOfRange) as exc:
+        return Rejection(400, f"{meta.topic}: {exc}", kept, meta.topic, meta.shop_domain)
+    except RecursionError:
+        return Rejection(400, f"{meta.topic}: body: nested too deeply", kept, meta.topic,
+                         meta.shop_domain)
+    event_key = f"{meta.topic} {meta.event_id}"[:255] if meta.event_id else None
     delivery = Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
-                        shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body))
+                        shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body),
+                        event_key=event_key, content_key=content_key(meta.topic, body))
     return Judged(delivery, order, stock_change, refund)
 
 
@@ -179,16 +228,20 @@ def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token
     kept = {k: v for k, v in _lower(headers).items() if k in ("content-type", "user-agent")}
     expected = settings.shipstation_webhook_token
     if not expected or not shipstation_webhooks.verify_token(token, expected):
-        return reject(store, "shipstation", kept, body, 401, "unknown webhook token in the URL")
+        return reject(store, "shipstation", kept, body, 401, "unknown webhook token in the URL",
+                      keep_at_most=settings.unauthenticated_rejections_max)
     try:
         pointer = shipstation_webhooks.parse_pointer(body)
     except (MalformedWebhook, ValueError) as exc:
-        return reject(store, "shipstation", kept, body, 400, str(exc))
+        return reject(store, "shipstation", kept, body, 400, str(exc), authenticated=True)
+    except RecursionError:
+        return reject(store, "shipstation", kept, body, 400, "body: nested too deeply",
+                      authenticated=True)
     if not shipstation_webhooks.is_allowed_resource_url(pointer.resource_url,
                                                         settings.shipstation_base_url):
         return reject(store, "shipstation", kept, body, 400,
-                       "resource_url is not on the configured ShipStation host",
-                       pointer.resource_type)
+                      "resource_url is not on the configured ShipStation host",
+                      pointer.resource_type, authenticated=True)
     if pointer.resource_type not in ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY"):
         # ORDER_NOTIFY and the rest carry nothing the lifecycle needs yet; keep, do nothing.
         # Stored as dispatched: nothing is to start for it, now or at the next restart.
@@ -217,7 +270,8 @@ def accept_shipstation_v2(settings: Settings, store: Store, starter: Starter, ke
     try:
         v2_webhooks.verify_signature(body, lowered, keys, now=datetime.now(timezone.utc))
     except SignatureError as exc:
-        return reject(store, "shipstation-v2", kept, body, exc.status_code or 401, exc.reason)
+        return reject(store, "shipstation-v2", kept, body, exc.status_code or 401, exc.reason,
+                      keep_at_most=settings.unauthenticated_rejections_max)
     except TransientError:
         # The signing keys cannot be fetched right now: not the sender's fault. 503 makes
         # ShipStation deliver again later; nothing is stored because nothing was verified.
@@ -226,7 +280,10 @@ def accept_shipstation_v2(settings: Settings, store: Store, starter: Starter, ke
     try:
         hook = v2_webhooks.parse_webhook(body)
     except (MalformedWebhook, ValueError) as exc:
-        return reject(store, "shipstation-v2", kept, body, 400, str(exc))
+        return reject(store, "shipstation-v2", kept, body, 400, str(exc), authenticated=True)
+    except RecursionError:
+        return reject(store, "shipstation-v2", kept, body, 400, "body: nested too deeply",
+                      authenticated=True)
     delivery = Delivery(provider="shipstation-v2",
                         delivery_id="sha256:" + hashlib.sha256(body).hexdigest(),
                         topic=hook.resource_type, shop_domain=None, headers=kept, body=body,

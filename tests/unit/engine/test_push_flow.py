@@ -78,7 +78,8 @@ def test_a_crash_after_the_push_resumes_from_the_ledger_on_restart(engine) -> No
         pass
     assert h.shipstation.names() == ["push"]
     restarted = engine(TAGGED, same_database=True)
-    restarted.wait(lambda: len(restarted.shopify.writes) == 2)
+    restarted.wait(lambda: len(restarted.shopify.writes) == 2
+                   and restarted.ledger()["shopify_tags:done"] == 2)
     assert restarted.shipstation.writes == []  # the push is not made again
     assert [restarted.state(pk) for pk in pks] == [OrderState.IN_SHIPSTATION] * 2
     assert restarted.ledger() == {"shipstation_order:done": 2, "shopify_tags:done": 2}

@@ -117,6 +117,15 @@ class JwksCache:
     cannot make us hammer the JWKS URL. When a refresh fails the keys already known keep
     working; with no keys at all the failure is a `TransientError` (answer 5xx, ShipStation
     retries), never a rejection. Thread-safe.
+
+    Forged deliveries must not stall the service while the key set is unreachable:
+
+    - one fetch at a time (single flight), made outside the lock; a request that would need
+      the keys while that fetch is in flight does not queue behind it: it is answered at once
+      (`TransientError`, i.e. 503 "try later") unless the keys it needs are already known;
+    - after a failed fetch no other is made for `failure_backoff` seconds, doubling with each
+      failure in a row up to `max_backoff` (a negative cache); meanwhile requests that need
+      keys we do not have fail fast the same way.
     """
 
     def __init__(
@@ -126,51 +135,84 @@ class JwksCache:
         *,
         ttl: float = 3600.0,
         refetch_interval: float = 60.0,
+        failure_backoff: float = 1.0,
+        max_backoff: float = 300.0,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.url = url
         self.http_get = http_get
         self.ttl = ttl
         self.refetch_interval = refetch_interval
+        self.failure_backoff = failure_backoff
+        self.max_backoff = max_backoff
         self.clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, rsa.RSAPublicKey] = {}
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
+        self._in_flight = False
+        self._failures = 0
+        self._retry_at = float("-inf")
 
     @property
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
     def key(self, kid: str) -> rsa.RSAPublicKey:
-        """The public key for `kid`; `SignatureError(401)` when ShipStation has no such key."""
+        """The public key for `kid`; `SignatureError(401)` when ShipStation has no such key,
+        `TransientError` when the key set cannot be had right now."""
+        now = self.clock.monotonic()
         with self._lock:
-            now = self.clock.monotonic()
-            if self._fetched_at is None or now - self._fetched_at > self.ttl:
-                self._refresh(now, keep_stale=True)
-            if kid not in self._keys and (
-                    self._attempted_at is None or now - self._attempted_at
-                    >= self.refetch_interval):
+            expired = self._fetched_at is None or now - self._fetched_at > self.ttl
+            unknown = kid not in self._keys and (
+                self._attempted_at is None or now - self._attempted_at >= self.refetch_interval)
+            busy = self._in_flight
+            fetch = (expired or unknown) and not busy and now >= self._retry_at
+            if fetch:
+                self._in_flight = True
+                self._attempted_at = now
+            backing_off = now < self._retry_at
+        if fetch:
+            if unknown and not expired:
                 log.info("unknown webhook key id; refetching the JWKS")
-                self._refresh(now, keep_stale=True)
+            self._fetch(now)
+        with self._lock:
             key = self._keys.get(kid)
-        if key is None:
-            raise SignatureError(401, "unknown signing key id")
-        return key
+            have_keys = bool(self._keys)
+        if key is not None:
+            return key
+        if not have_keys or (busy and unknown):
+            # Nothing to verify with yet, or the set that may hold this key is being fetched.
+            why = ("being fetched" if busy else "unavailable; backing off" if backing_off
+                   or fetch else "unavailable")
+            raise TransientError(f"webhook signing keys {why}", provider="shipstation")
+        raise SignatureError(401, "unknown signing key id")
 
-    def _refresh(self, now: float, *, keep_stale: bool) -> None:
-        self._attempted_at = now
+    def _fetch(self, now: float) -> None:
+        """One fetch (the caller holds the flight); failures back off, known keys stay."""
         try:
             keys = parse_jwks(self.http_get(self.url))
-        except (TransientError, UnexpectedResponse) as exc:
-            if keep_stale and self._keys:
-                log.warning("JWKS refresh failed (%s); keeping %d known keys",
-                            type(exc).__name__, len(self._keys))
-                return
-            raise TransientError("cannot fetch the webhook signing keys",
-                                 provider="shipstation") from exc
-        self._keys = keys
-        self._fetched_at = now
+        except Exception as exc:  # noqa: BLE001 - any failure is "not now", never a crash
+            with self._lock:
+                self._failures += 1
+                delay = min(self.max_backoff,
+                            self.failure_backoff * 2 ** min(self._failures - 1, 30))
+                self._retry_at = self.clock.monotonic() + delay
+                self._in_flight = False
+                known = len(self._keys)
+            log.warning("JWKS fetch failed (%s); %s; next attempt in %.0fs", type(exc).__name__,
+                        f"keeping {known} known keys" if known else "no keys yet", delay)
+            return
+        except BaseException:
+            with self._lock:
+                self._in_flight = False
+            raise
+        with self._lock:
+            self._keys = keys
+            self._fetched_at = now
+            self._failures = 0
+            self._retry_at = float("-inf")
+            self._in_flight = False
 
 
 # -- verification ------------------------------------------------------------------------------
