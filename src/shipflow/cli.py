@@ -164,6 +164,8 @@ def sandbox(
         typer.echo("credentials (export these for shipflow):")
         for name, value in generated.items():
             typer.echo(f"  export {name}={value}")  # printed once for the user, never logged
+    typer.echo(f"the simulated shop is {config.shop_domain}: point shipflow at it with "
+               f"export SHIPFLOW_SHOPIFY_SHOP_DOMAIN={config.shop_domain}")
     typer.echo(f"sandbox on http://{host}:{port} (/shopify, /shipstation, /klaviyo, /_sandbox)")
     serve_sandbox(config, host=host, port=port)
 

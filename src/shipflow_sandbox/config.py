@@ -222,6 +222,8 @@ class SandboxConfig:
         base = (base_url or self.public_base_url or "http://127.0.0.1:8100").rstrip("/")
         return {
             "SHIPFLOW_SHOPIFY_SHOP_URL": f"{base}/shopify",
+            # Webhooks say they come from the simulated shop; shipflow accepts only its own.
+            "SHIPFLOW_SHOPIFY_SHOP_DOMAIN": self.shop_domain,
             "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": self.shopify_access_token,
             "SHIPFLOW_SHOPIFY_WEBHOOK_SECRET": self.shopify_webhook_secret,
             "SHIPFLOW_SHIPSTATION_BASE_URL": f"{base}/shipstation",

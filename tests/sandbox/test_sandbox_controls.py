@@ -88,6 +88,7 @@ def test_from_env_reads_credentials_and_generates_the_rest():
     env = config.orchestrator_env("http://127.0.0.1:8100")
     assert env["SHIPFLOW_KLAVIYO_BASE_URL"] == "http://127.0.0.1:8100/klaviyo"
     assert env["SHIPFLOW_SHOPIFY_ACCESS_TOKEN"] == "shpat_given"
+    assert env["SHIPFLOW_SHOPIFY_SHOP_DOMAIN"] == config.shop_domain
 
 
 def test_from_env_reads_the_v2_carrier_and_fault_knobs():
