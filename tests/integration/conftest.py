@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from shipflow.domain.order import Order
+from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.store import Database, Store, upgrade
 
@@ -27,6 +27,7 @@ class RecordingStarter:
         self.tracking: list[TrackingUpdate] = []
         self.restocks: list[int] = []
         self.releases: list[int] = []
+        self.retries: list[int] = []
 
     def start_order(self, order: Order) -> str:
         self.orders.append(order.shopify_order_id)
@@ -47,6 +48,10 @@ class RecordingStarter:
     def start_release(self, order_pk: int) -> str:
         self.releases.append(order_pk)
         return f"release:{order_pk}"
+
+    def retry(self, order_pk: int, who: str) -> OrderState | None:
+        self.retries.append(order_pk)
+        return OrderState.PAID
 
 
 @pytest.fixture

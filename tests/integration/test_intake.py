@@ -237,3 +237,21 @@ def test_full_refund_stops_the_order_and_a_malformed_one_is_400(client, store, s
     response = client.post("/webhooks/shopify", content=bad,
                            headers=shopify_headers(bad, "refunds/create"))
     assert response.status_code == 400
+
+
+def test_an_order_that_needs_attention_can_be_retried_from_the_api(client, store,
+                                                                   starter) -> None:
+    from shipflow.store.orders import Outcome
+    body = body_of(paid_order())
+    assert client.post("/webhooks/shopify", content=body,
+                       headers=shopify_headers(body)).status_code == 200
+    order_id = 820982911946154508
+    pk = store.orders.pks_by_shopify_id([order_id])[order_id]
+    retry = f"/api/orders/{order_id}/retry"
+    assert client.post(retry, headers=AUTH).status_code == 409  # paid: nothing to retry
+    store.orders.settle([Outcome(pk, False, "ShipStation refused the order")], kind="push")
+    assert client.post(retry).status_code in (401, 403)  # people and machines sign in
+    response = client.post(retry, headers=AUTH)
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert starter.retries == [pk]
+    assert client.post("/api/orders/1/retry", headers=AUTH).status_code == 404

@@ -188,6 +188,23 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         workflow_id = await run_in_threadpool(starter.start_release, stored.pk)
         return {"status": "releasing", "hold_reason": reason, "workflow_id": workflow_id}
 
+    @api.post("/api/orders/{shopify_order_id}/retry", status_code=202,
+              summary="Send an order that needs attention through again")
+    async def retry_order(shopify_order_id: int) -> dict[str, Any]:
+        found = await run_in_threadpool(store.orders.by_shopify_id, shopify_order_id)
+        if found is None:
+            raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
+        stored, _ = found
+        if stored.state is not OrderState.NEEDS_ATTENTION:
+            raise HTTPException(409, f"order {shopify_order_id} is {stored.state.value}; only "
+                                "an order that needs attention can be retried")
+        state = await run_in_threadpool(starter.retry, stored.pk, "the API")
+        if state is not OrderState.PAID:
+            raise HTTPException(409, f"order {shopify_order_id} is already in ShipStation: what "
+                                "failed came after the push (see its timeline and outbound "
+                                "calls); fix it there, shipflow will not push it twice")
+        return {"status": "queued", "state": state.value}
+
     @api.get("/api/summary", summary="Counts of orders by state, shipments and webhooks")
     async def get_summary() -> IntakeSummary:
         def read() -> IntakeSummary:

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from shipflow.config import Settings
-from shipflow.domain.order import Order
+from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.providers.errors import SignatureError, TransientError
 from shipflow.providers.shipstation import webhooks as shipstation_webhooks
@@ -59,6 +59,9 @@ class Starter(Protocol):
 
     def start_release(self, order_pk: int) -> str:
         """Release a rule's hold (address review) on both sides; returns the workflow id."""
+
+    def retry(self, order_pk: int, who: str) -> OrderState | None:
+        """Send an order that needs attention through again; returns its state."""
 
 
 @dataclass(frozen=True)
