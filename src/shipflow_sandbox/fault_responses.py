@@ -4,7 +4,11 @@
   developers report; not in shopify.md, assumption); 429 = HTTP 429 + `Retry-After` (the REST
   limiter's header, shopify.md §5.2) with the THROTTLED error document (§5.1 says clients must
   handle both a 200 and a 429 carrying it).
-- ShipStation v1: 5xx = HTTP 500 with the ASP.NET exception body (shipstation.md §1.3); 429 =
+- ShipStation v1: 5xx = HTTP 500 with the ASP.NET exception body (shipstation.md §1.3) of a
+  server-side failure, not a validation error: a database timeout (`SqlException`; the exact
+  text of ShipStation's own failures is not published, assumption). Validation errors are
+  `System.Exception` (§1.3) and a client must not retry them, so a fault must not look like one;
+  429 =
   `{"message": "Too Many Requests"}` + `X-Rate-Limit-Limit/Remaining/Reset` (§1.2).
 - ShipStation v2: the `{request_id, errors[]}` envelope (§2.2): 500 `system`/`unspecified`,
   429 `rate_limit_exceeded` + `Retry-After`.
@@ -84,7 +88,11 @@ def _shipstation_v1(state: SandboxState, kind: str) -> Response:
     }
     if kind == "429":
         return json_response({"message": "Too Many Requests"}, 429, headers)
-    body = exception_body("An unexpected error occurred while processing the request.")
+    body = exception_body(
+        "Execution Timeout Expired.  The timeout period elapsed prior to completion of the "
+        "operation or the server is not responding.",
+        "System.Data.SqlClient.SqlException",
+    )
     return json_response(body, 500, headers)
 
 

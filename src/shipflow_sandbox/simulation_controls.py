@@ -20,7 +20,8 @@ INDEX = {
     "GET /_sandbox/faults": "current fault switches per scope and how often each fired",
     "POST /_sandbox/faults": '{"<scope>": {"error_rate": 0.1, "force_429": 2, "slow": 0.5, '
     '"slow_fraction": 0.2, "drop_webhooks": 0.1, "duplicate_webhooks": 0.1, '
-    '"reorder_tracking": 0.2}}; scopes: *, shopify, shipstation, shipstation_v1, '
+    '"reorder_tracking": 0.2, "lose_response": 1.0, "lose_response_after": 0, '
+    '"lose_response_only": ["/orders/createorder"]}}; scopes: *, shopify, shipstation, shipstation_v1, '
     "shipstation_v2, klaviyo (merged into the current switches)",
     "DELETE /_sandbox/faults": "clear every fault switch",
     "GET /_sandbox/carrier/plans": "tracking plans with emitted/pending scans "

@@ -20,9 +20,9 @@ from shipflow_sandbox.carrier.tracker import CarrierSim
 from shipflow_sandbox.clock import Clock
 from shipflow_sandbox.config import SandboxConfig
 from shipflow_sandbox.fault_responses import fault_response
-from shipflow_sandbox.faults import Faults
+from shipflow_sandbox.faults import Faults, write_names
 from shipflow_sandbox.klaviyo.sim import KlaviyoSim
-from shipflow_sandbox.routing import FaultGate
+from shipflow_sandbox.routing import FaultGate, LoseResponse
 from shipflow_sandbox.scheduler import Scheduler
 from shipflow_sandbox.shipstation.sim import ShipStationSim
 from shipflow_sandbox.shipstation_v2.sim import ShipStationV2Sim
@@ -58,7 +58,14 @@ class SandboxState:
             if delay > 0:
                 await asyncio.sleep(delay)
             kind = self.faults.request_fault(api)
-            return fault_response(self, api, kind) if kind else None
+            if kind:
+                return fault_response(self, api, kind)
+            if self.faults.loses_responses(api):
+                names = write_names(api, request.method, request.url.path, await request.body())
+                after = self.faults.lose_response(api, names) if names else None
+                if after is not None:
+                    return LoseResponse(after)
+            return None
 
         return gate
 

@@ -371,3 +371,32 @@ def test_api_label_mode_rates_buys_marks_shipped_and_tracks(
     final = wait_until(delivered)
     assert final.tracking.label_id == label.label_id
     assert len(box.on("/shipstation")) == ship_notify_before  # markasshipped: no SHIP_NOTIFY
+
+
+def test_stock_of_many_skus_in_one_search_matches_single_reads(
+        sandbox: Any, clients: Any) -> None:
+    """Issue 10, finding 4: the sandbox answers `sku:"A" OR sku:"B"…` searches, paged, and the
+    batched read gives what the single-SKU read gives, per SKU; unknown SKUs are absent."""
+    from shipflow.providers.shopify.order_source import ShopifyOrderSource
+    from shipflow_sandbox.shopify.catalog import CATALOG
+
+    shop, _, _ = clients
+    inventory = sandbox.url("/_sandbox/shopify/inventory")
+    httpx.post(inventory, json={"sku": "BEAN-ETH-340", "available": -3, "policy": "continue",
+                                "deliver": False})
+    skus = [p.sku for p in CATALOG]
+    assert len(skus) > 12  # more than one page
+    count = "shopify graphql query productVariants"
+    before = httpx.get(sandbox.url("/_sandbox/summary")).json()["requests"].get(count, 0)
+    found = shop.variant_stocks([*skus, "NOT-A-SKU", "BUNDLE-GIFT"])
+    after = httpx.get(sandbox.url("/_sandbox/summary")).json()["requests"][count]
+    assert after - before == -(-len(skus) // 12)  # one search, paged by 12
+    assert sorted(found) == sorted(set(skus))
+    for sku in skus:
+        single = shop.variant_stock(sku)
+        assert (found[sku].variant_id, found[sku].available, found[sku].tracked,
+                found[sku].policy) == (single.variant_id, single.available, single.tracked,
+                                       single.policy), sku
+    assert found["BEAN-ETH-340"].available == -3
+    stock = ShopifyOrderSource(shop).stock(["BEAN-ETH-340", "NOT-A-SKU"])
+    assert list(stock) == ["BEAN-ETH-340"] and stock["BEAN-ETH-340"].available == -3

@@ -194,6 +194,8 @@ INVENTORY_EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
         ["gid://shopify/InventoryItem/271878346596884015"])),
     (inventory.VARIANT_STOCK_BY_SKU, {"query": inventory.sku_query('SKU "2006" 001')}),
     (inventory.VARIANT_STOCK, {"id": "gid://shopify/ProductVariant/642667041472713922"}),
+    (inventory.VARIANT_STOCK_BY_SKUS, {"query": 'sku:"SKU2006-001" OR sku:"A B"', "after": None}),
+    (inventory.VARIANT_STOCK_BY_SKUS, {"query": 'sku:"A"', "after": "eyJsYXN0X2lkIjoxfQ=="}),
     (products.PRODUCT_CATEGORIES, products.product_ids_variables(
         range(632910392, 632910392 + products.PRODUCTS_PER_CALL))),
 ]

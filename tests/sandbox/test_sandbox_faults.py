@@ -136,3 +136,62 @@ def test_reorder_tracking_sends_history_backwards(make_sandbox, receiver):
     summary = httpx.get(sandbox.url("/_sandbox/summary")).json()
     assert summary["faults"]["shipstation_v2"]["reorder_tracking"] >= 1
     assert summary["shipstation_v2"]["webhooks_reordered"] >= 1
+
+
+# -- lose_response: the write is done, the answer is lost (issue 10, finding 6) ----------------
+def test_lose_response_from_the_environment_acts_then_drops_the_connection(make_sandbox):
+    from test_sandbox_shipstation import auth, order_body
+
+    sandbox = make_sandbox(faults={"shipstation_v1": {
+        "lose_response": 1.0, "lose_response_only": ["/orders/createorder"]}})
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.post(sandbox.url("/shipstation/orders/createorder"), json=order_body(),
+                   auth=auth(sandbox))
+    listed = httpx.get(sandbox.url("/shipstation/orders"), auth=auth(sandbox)).json()
+    assert [o["orderKey"] for o in listed["orders"]] == ["gid://shopify/Order/1"]  # acted
+    bulk = httpx.post(sandbox.url("/shipstation/orders/createorders"),
+                      json=[order_body("1002", "k2")], auth=auth(sandbox))
+    assert bulk.status_code == 200  # another endpoint: not in lose_response_only
+    assert faults(sandbox, method="GET").json()["fired"] == {
+        "shipstation_v1": {"lose_response": 1}}
+
+
+def test_lose_response_after_answers_late_and_spares_reads(sandbox):
+    requests = calls(sandbox)
+    faults(sandbox, {"*": {"lose_response": 1.0, "lose_response_after": 0.4}})
+    started = time.perf_counter()
+    assert requests["shopify"]().status_code == 200  # a GraphQL query is not a write
+    assert requests["shipstation_v1"]().status_code == 200  # a GET
+    assert time.perf_counter() - started < 0.4
+    started = time.perf_counter()
+    klaviyo = requests["klaviyo"]()  # a write: done, answered 0.4 s late
+    assert klaviyo.status_code == 202 and time.perf_counter() - started >= 0.4
+    assert faults(sandbox, method="GET").json()["fired"] == {"*": {"lose_response": 1}}
+
+
+def test_shopify_mutations_only_are_lost(sandbox):
+    token = {"X-Shopify-Access-Token": sandbox.config.shopify_access_token}
+    faults(sandbox, {"shopify": {"lose_response": 1.0, "lose_response_only": ["tagsAdd"]}})
+    query = httpx.post(sandbox.url(API), headers=token,
+                       json={"query": '{ order(id: "gid://shopify/Order/1") { id } }'})
+    assert query.status_code == 200
+    placed = ShopifyClient(sandbox).place_orders(1)[0]
+    gid = f"gid://shopify/Order/{placed['id']}"
+    mutation = ("mutation tagsAdd($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags)"
+                " { node { id } userErrors { field message } } }")
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.post(sandbox.url(API), headers=token,
+                   json={"query": mutation, "variables": {"id": gid, "tags": ["lost"]}})
+    tags = httpx.post(sandbox.url(API), headers=token, json={
+        "query": f'{{ order(id: "{gid}") {{ tags }} }}'}).json()["data"]["order"]["tags"]
+    assert "lost" in tags  # the mutation ran
+
+
+@pytest.mark.parametrize("body", [
+    {"*": {"lose_response_only": "/orders/createorder"}},
+    {"*": {"lose_response_only": [""]}},
+    {"*": {"lose_response": 1.5}},
+    {"*": {"lose_response_after": -1}},
+])
+def test_bad_lose_response_switches_are_refused(sandbox, body):
+    assert faults(sandbox, body).status_code == 400

@@ -3,7 +3,8 @@
 ```
 ProviderError                     something went wrong talking to, or reading from, a provider
 ├── TransientError                5xx, timeouts, connection errors: the same call may work later
-│   └── RateLimited               429 or Shopify THROTTLED: wait `retry_after` seconds, then retry
+│   ├── RateLimited               429 or Shopify THROTTLED: wait `retry_after` seconds, then retry
+│   └── DeadlineExceeded          the response was not complete within the client's deadline
 ├── AuthenticationError           401/403: the credentials are wrong, revoked or lack a scope
 ├── NotFound                      404, or a GraphQL lookup that returned null
 ├── RejectedRequest               4xx validation: the provider refused what we sent
@@ -11,6 +12,7 @@ ProviderError                     something went wrong talking to, or reading fr
 ├── MalformedPayload              a body we received is not the shape we rely on (also ValueError)
 │   ├── MalformedWebhook          an inbound webhook delivery: answer 400, never retry it
 │   └── UnexpectedResponse        a 2xx response we cannot read: the provider changed, not us
+│       └── ResponseTooLarge      a body over the session's byte cap (never read in full)
 └── SignatureError                an inbound webhook failed verification: answer `status_code`
 ```
 
@@ -72,6 +74,11 @@ class RateLimited(TransientError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class DeadlineExceeded(TransientError):
+    """A response did not arrive in full within the client's overall deadline
+    (`providers.http`); like a timeout, the provider may or may not have acted."""
 
 
 class AuthenticationError(ProviderError):
@@ -147,6 +154,11 @@ class MalformedWebhook(MalformedPayload):
 
 class UnexpectedResponse(MalformedPayload):
     """A successful response whose body is not the documented shape."""
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """A response body over the client's byte cap (`providers.http`): it was not read in full,
+    and asking again would return the same; the message names the path and the cap."""
 
 
 class SignatureError(ProviderError):

@@ -13,6 +13,13 @@ A client builds an `HttpSession` around its `httpx.Client` (real transport, or a
   is retried either way, because nothing reached the provider.
 - anything else is raised at once.
 
+Every response is read under two bounds, whatever the client (`HttpSession(max_bytes=,
+deadline=)`): at most `max_bytes` of (decoded) body, else `ResponseTooLarge` without reading
+the rest (a `Content-Length` over the cap is refused before any byte is read); and at most
+`deadline` seconds from sending the request to the body's last byte, else a `TransientError`
+(code `DeadlineExceeded`), retried like a timeout. httpx's own read timeout bounds each wait
+for the next chunk; the deadline bounds a body that trickles in, chunk after chunk.
+
 Each failed attempt logs one line: provider, method, path (never the query string, which can hold
 names), attempt, error type, status and the provider's error code (never its message or our body).
 """
@@ -35,11 +42,13 @@ import httpx
 from shipflow import __version__
 from shipflow.providers.errors import (
     AuthenticationError,
+    DeadlineExceeded,
     ErrorDetail,
     NotFound,
     ProviderError,
     RateLimited,
     RejectedRequest,
+    ResponseTooLarge,
     TransientError,
 )
 
@@ -344,6 +353,53 @@ def short_text(response: httpx.Response, limit: int = 200) -> str:
     return text[:limit] + ("…" if len(text) > limit else "") or response.reason_phrase
 
 
+# Bounds on every response (see the module docstring). 16 MiB holds a 500-shipment SHIP_NOTIFY
+# page with its items many times over; 120 s is twice the label calls' read timeout.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+DEFAULT_DEADLINE = 120.0
+
+
+def read_bounded(
+    response: httpx.Response,
+    *,
+    provider: str,
+    max_bytes: int,
+    deadline_at: float | None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> bytes:
+    """Read a streamed response's body, at most `max_bytes` of it and until `deadline_at`
+    (`clock.monotonic()` time); the response is closed either way. Raises `ResponseTooLarge`
+    or `DeadlineExceeded`; the body read so far is dropped."""
+    status = response.status_code
+    path = response.request.url.path
+    try:
+        declared = header_float(response.headers, "Content-Length")
+        if declared is not None and declared > max_bytes:
+            raise ResponseTooLarge(
+                f"response to {path} declares {int(declared)} bytes, over the cap of "
+                f"{max_bytes}", provider=provider, status_code=status, code="ResponseTooLarge")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise ResponseTooLarge(
+                    f"response to {path} is over the cap of {max_bytes} bytes",
+                    provider=provider, status_code=status, code="ResponseTooLarge")
+            if deadline_at is not None and clock.monotonic() > deadline_at:
+                raise DeadlineExceeded(
+                    f"response to {path} still incomplete at the deadline ({size} bytes read)",
+                    provider=provider, status_code=status, code="DeadlineExceeded")
+            chunks.append(chunk)
+        if deadline_at is not None and clock.monotonic() > deadline_at:
+            raise DeadlineExceeded(f"response to {path} completed after the deadline",
+                                   provider=provider, status_code=status,
+                                   code="DeadlineExceeded")
+        return b"".join(chunks)
+    finally:
+        response.close()
+
+
 # Errors raised by httpx before any byte of the request reached the provider.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -362,7 +418,13 @@ class HttpSession:
         budget: RateBudget | None = None,
         rng: random.Random | None = None,
         content_type: str = "application/json",
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
+        if max_bytes <= 0 or (deadline is not None and deadline <= 0):
+            raise ValueError("max_bytes and deadline must be positive")
+        self.max_bytes = max_bytes
+        self.deadline = deadline
         self.provider = provider
         self.client = client
         self.check = check
@@ -400,16 +462,31 @@ class HttpSession:
                 method, url, content=content, params=params, headers=headers
             )
             path = request.url.path
+            error: ProviderError
+            cause: BaseException
+            started = self.clock.monotonic()
             try:
-                response = self.client.send(request)
+                response = self.client.send(request, stream=True)
+                body = read_bounded(
+                    response, provider=self.provider, max_bytes=self.max_bytes,
+                    deadline_at=None if self.deadline is None else started + self.deadline,
+                    clock=self.clock,
+                )
+                response._content = body  # what `Response.read()` itself sets
+            except DeadlineExceeded as exc:
+                error, cause, retryable = exc, exc, idempotent
+                delay = policy.backoff(attempt, self.rng)
+            except ResponseTooLarge as exc:
+                self._log(method, path, attempt, exc, None)
+                raise
             except httpx.TransportError as exc:
-                error: ProviderError = TransientError(
+                error = TransientError(
                     f"{type(exc).__name__} calling {method} {path}",
                     provider=self.provider, code=type(exc).__name__,
                 )
                 retryable = idempotent or isinstance(exc, _NOT_SENT)
                 delay = policy.backoff(attempt, self.rng)
-                cause: BaseException = exc
+                cause = exc
             else:
                 if self.budget is not None:
                     self.budget.observe(response)

@@ -56,8 +56,9 @@ class LabelQuote:
 class OrderSourceReads(Protocol):
     """Shopify, read side: stock, products and inventory items."""
 
-    def stock(self, sku: str) -> Stock | None:
-        """None when the SKU is not the store's (a bundle, a service)."""
+    def stock(self, skus: Sequence[str]) -> dict[str, Stock]:
+        """Stock per SKU, read in as few calls as the provider allows; a SKU that is not the
+        store's (a bundle, a service) is simply absent."""
 
     def sku_of_inventory_item(self, inventory_item_id: int) -> str | None: ...
 

@@ -27,6 +27,7 @@ from starlette.responses import Response
 
 from shipflow_sandbox.routing import Endpoint, json_response, read_json
 from shipflow_sandbox.shipstation import pricing
+from shipflow_sandbox.shipstation.binding import COMMAND, bind
 from shipflow_sandbox.shipstation.carriers import CARRIERS, SERVICES
 from shipflow_sandbox.shipstation.orders import UPDATABLE, ounces
 
@@ -56,7 +57,7 @@ def handlers(state: SandboxState) -> list[tuple[str, Endpoint, str]]:
         body, ok = await read_json(request)
         if not ok or not isinstance(body, dict):
             raise ActionError("The request is invalid.")
-        return body
+        return dict(bind(body, COMMAND))  # numbers as strings bind as numbers (binding.py)
 
     def order_of(body: dict[str, Any]) -> dict[str, Any]:
         raw = body.get("orderId")

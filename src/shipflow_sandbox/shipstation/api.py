@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from shipflow_sandbox.routing import Endpoint, counted, json_response, read_json
 from shipflow_sandbox.shipstation import actions
+from shipflow_sandbox.shipstation.binding import COMMAND, bind
 from shipflow_sandbox.shipstation.carriers import CARRIERS, SERVICES
 from shipflow_sandbox.shipstation.orders import OrderError
 from shipflow_sandbox.shipstation.queries import list_fulfillments, list_orders, list_shipments
@@ -146,7 +147,7 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def create_label(request: Request) -> Response:
         body, _ = await read_json(request)
-        body = body if isinstance(body, dict) else {}
+        body = bind(body, COMMAND) if isinstance(body, dict) else {}
         missing = [
             f
             for f in ("orderId", "carrierCode", "serviceCode", "confirmation", "shipDate")

@@ -5,16 +5,22 @@ use 7 fractional digits and no offset (items: 3 digits), `shipDate` is a date (s
 §1.4). Like the real service, the order weight is recomputed from the items when they carry
 weights, and `orderTotal` = items + tax + shipping. Validation failures raise `OrderError`;
 only "Ship To: Postal Code must be provided." is a verified wording, the others follow its
-pattern (assumption). Aware input timestamps are converted to UTC and the offset dropped;
-`createDate`/`modifyDate` are UTC too (assumption: the real service's zone is undocumented).
+pattern (assumption). Timestamps are ShipStation's US Pacific wall time without an offset
+(shipstation.md §1.4; the zone is the one ShipStation's documentation and integrators use, and
+shipflow's client reads them so): `createDate`/`modifyDate` are written in Pacific time, and
+aware input timestamps (`...Z`, `+02:00`) are converted to Pacific and the offset dropped.
+Numbers sent as JSON strings are bound as numbers, as ASP.NET's binder does (`binding.py`).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
 
 STATUSES = (
     "awaiting_payment",
@@ -70,6 +76,10 @@ class OrderError(Exception):
 
 
 def ss_timestamp(moment: datetime, digits: int = 7) -> str:
+    """ShipStation's timestamp text: an aware `moment` in Pacific wall time, a naive one as it
+    is (already Pacific), no offset."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(PACIFIC).replace(tzinfo=None)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
     return text + "0" if digits == 7 else text[: len(text) - 3]
 
@@ -81,8 +91,6 @@ def parse_timestamp(value: Any, field: str) -> str | None:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as exc:
         raise OrderError(f"{field} is not a valid date.") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return ss_timestamp(moment)
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shipflow_sandbox.shipstation.binding import ORDER as ORDER_MODEL
+from shipflow_sandbox.shipstation.binding import bind
 from shipflow_sandbox.shipstation.orders import UPDATABLE, OrderError, build_order, validate
 
 WAREHOUSE_ID = 24079
@@ -75,6 +77,7 @@ class ShipStationStore:
 
     def upsert(self, body: Any, now: datetime, sim_now: float) -> dict[str, Any]:
         """createorder: create, or update the order with the same orderKey."""
+        body = bind(body, ORDER_MODEL)
         validate(body)
         existing_id = self.by_key.get(body.get("orderKey") or "")
         previous = self.orders.get(existing_id) if existing_id else None

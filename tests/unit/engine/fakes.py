@@ -58,15 +58,16 @@ class FakeShopify(Script):
     def __init__(self) -> None:
         super().__init__()
         self.stock_by_sku: dict[str, int] = {}
+        self.stock_reads: list[list[str]] = []  # the SKUs of each `stock` call
         self.fulfillments: dict[str, tuple[int, str]] = {}  # id -> (order id, tracking number)
         self.held: set[int] = set()
         self.categories: dict[int, tuple[str, ...]] = {}
         self.inventory_items: dict[int, str] = {}
 
-    def stock(self, sku: str) -> Stock | None:
-        if sku not in self.stock_by_sku:
-            return None
-        return Stock(True, self.stock_by_sku[sku])
+    def stock(self, skus: Sequence[str]) -> dict[str, Stock]:
+        self.stock_reads.append(list(skus))
+        return {sku: Stock(True, self.stock_by_sku[sku]) for sku in skus
+                if sku in self.stock_by_sku}
 
     def sku_of_inventory_item(self, inventory_item_id: int) -> str | None:
         return self.inventory_items.get(inventory_item_id)

@@ -114,6 +114,7 @@ def test_a_split_backorder_resumes_on_restock_and_the_customer_hears_both(engine
     h.run(push.push_orders, [pk])
     assert h.shipstation.orders["1001"]["status"] == "awaiting_shipment"
     assert h.shipstation.orders["1001-2"]["status"] == "on_hold"
+    assert h.shopify.stock_reads == [["MUG-01", "TEE-02"]]  # one read for the batch's SKUs
     h.shopify.stock_by_sku["MUG-01"] = 3
     assert h.run(holds.restock, 77) == 1
     assert h.run(holds.restock, 77, workflow_id="again") == 0

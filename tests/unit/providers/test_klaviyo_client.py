@@ -198,13 +198,24 @@ def test_profile_429_with_and_without_retry_after() -> None:
     assert len(script.requests) == 2 and 0.25 <= bare.slept <= 0.75
 
 
-def test_duplicate_profile_is_a_rejection() -> None:
-    body = {"errors": [{"id": "d1", "status": 409, "code": "duplicate_profile",
-                        "title": "Conflict.",
+def duplicate(meta: dict) -> dict:
+    # The real body (klaviyo/klaviyo-api-node#75, klaviyo.md §2a).
+    return {"errors": [{"id": "bf03176f-c362-4731-8c90-3f5da9c30fc7", "status": 409,
+                        "code": "duplicate_profile", "title": "Conflict.",
                         "detail": "A profile already exists with one of these identifiers.",
-                        "source": {"pointer": "/data/attributes"},
-                        "meta": {"duplicate_profile_id": PROFILE_ID}}]}
-    script = Script([respond(409, body)])
+                        "source": {"pointer": "/data/attributes"}, "links": {},
+                        "meta": meta}]}
+
+
+def test_duplicate_profile_resolves_to_the_existing_profile() -> None:
+    script = Script([respond(409, duplicate({"duplicate_profile_id": PROFILE_ID}))])
+    found = client(script).upsert_profile(
+        KlaviyoProfile(email="a@x.org", phone_number="+15005550006"))
+    assert found == PROFILE_ID and len(script.requests) == 1
+
+
+def test_duplicate_profile_without_an_id_is_a_rejection() -> None:
+    script = Script([respond(409, duplicate({}))])
     with pytest.raises(RejectedRequest, match="already exists") as caught:
         client(script).upsert_profile(KlaviyoProfile(email="a@x.org", phone_number="+15005550006"))
     assert caught.value.code == "duplicate_profile" and len(script.requests) == 1

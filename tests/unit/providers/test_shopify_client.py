@@ -438,3 +438,59 @@ def test_variant_stock_by_id_and_untracked_items() -> None:
         ss.variant_stock("NOPE")
     with pytest.raises(ValueError):
         ss.variant_stock(" ")
+
+
+# -- stock of many SKUs in one search (issue 10, finding 4) ------------------------------------
+def test_stock_of_many_skus_is_one_or_search_per_chunk_and_paged() -> None:
+    from shipflow.providers.shopify import inventory
+
+    skus = [f"SKU-{n:03d}" for n in range(120)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        variables = json.loads(request.content)["variables"]
+        asked = [term.split('"')[1] for term in variables["query"].split(" OR ")]
+        start = int(variables["after"] or 0)
+        page = asked[start:start + inventory.STOCK_PAGE]
+        nodes = [stock_node(1000 + int(sku[4:]), sku, "CONTINUE", True,
+                            [(1, int(sku[4:]) - 5), (2, 1)])
+                 for sku in page if sku != "SKU-007"]  # not the store's
+        nodes.insert(0, stock_node(9, page[0] + "-X", "DENY", True, [(1, 99)]))  # tokenized
+        end = start + len(page)
+        return ok({"productVariants": {"nodes": nodes, "pageInfo": {
+            "hasNextPage": end < len(asked), "endCursor": str(end) if end < len(asked) else None}}})
+
+    script = Script([answer])
+    found = client(script).variant_stocks(skus + ["SKU-001", " ", "SKU-002 "])
+    searches = [script.body(i)["variables"]["query"] for i in range(len(script.requests))]
+    assert len(set(searches)) == 3  # 120 SKUs: chunks of 50, 50 and 20
+    assert searches[0].startswith('sku:"SKU-000" OR sku:"SKU-001" OR ')
+    assert len(script.requests) == 5 + 5 + 2  # pages of 12
+    assert script.body(0)["operationName"] == "variantStockBySkus"
+    assert all(len(q) <= inventory.MAX_SEARCH_CHARS for q in searches)
+    assert len(found) == 119 and "SKU-007" not in found and "SKU-000-X" not in found
+    assert found["SKU-010"].available == 10 - 5 + 1  # summed over locations
+    assert found["SKU-002"].variant_id == 1002
+
+
+def test_sku_searches_respect_the_length_limit() -> None:
+    from shipflow.providers.shopify import inventory
+
+    long = ["L" * 900 + str(n) for n in range(5)]
+    chunks = inventory.sku_searches(long)
+    assert [len(c) for c, _ in chunks] == [2, 2, 1]
+    assert all(len(q) <= inventory.MAX_SEARCH_CHARS for _, q in chunks)
+    assert inventory.sku_searches(['a "b"']) == [(('a "b"',), 'sku:"a \\"b\\""')]
+
+
+def test_order_source_stock_is_keyed_by_the_skus_given() -> None:
+    from shipflow.providers.shopify.order_source import ShopifyOrderSource
+
+    script = Script([ok({"productVariants": {"nodes": [
+        stock_node(1, "A", "CONTINUE", True, [(1, -3), (2, 1)]),
+        stock_node(2, "B", "DENY", False, [])],
+        "pageInfo": {"hasNextPage": False, "endCursor": None}}})])
+    stock = ShopifyOrderSource(client(script)).stock(["A", "B", "BUNDLE"])
+    assert len(script.requests) == 1
+    assert script.body()["variables"]["query"] == 'sku:"A" OR sku:"B" OR sku:"BUNDLE"'
+    assert {k: (v.tracked, v.available) for k, v in stock.items()} == {
+        "A": (True, -2), "B": (False, 0)}

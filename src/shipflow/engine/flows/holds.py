@@ -141,7 +141,7 @@ def resume_restocked(inventory_item_id: int) -> list[tuple[int, list[str]]]:
     waiting = rt.store.parts.backordered([sku])
     if not waiting:
         return []
-    stock = rt.shopify.stock(sku)
+    stock = rt.shopify.stock([sku]).get(sku)
     deficit = ({sku: -stock.available} if stock is not None and stock.tracked
                and stock.available is not None and stock.available < 0 else {})
     still_short = backordered_units(rt.store.orders.waiting_lines([sku]), deficit) if deficit else {}

@@ -66,16 +66,16 @@ class Routed:
 
 # -- routing -----------------------------------------------------------------------------------
 def missing_stock(rt: Runtime, batch: list[Order]) -> dict[int, int]:
-    """Units without stock, by line item id, for the orders of a batch (one stock read per SKU).
+    """Units without stock, by line item id, for the orders of a batch (one stock read for all
+    the batch's SKUs).
 
     Shopify's `available` already has every unshipped order's units taken out, so a negative
     value is the shortfall, which falls on the most recent orders (`backordered_units`)."""
     skus = sorted({li.sku for o in batch for li in o.shippable_items if li.sku})
     deficit: dict[str, int] = {}
-    for sku in skus:
-        stock = rt.shopify.stock(sku)
-        if stock is not None and stock.tracked and stock.available is not None \
-                and stock.available < 0:
+    stocks = rt.shopify.stock(skus) if skus else {}
+    for sku, stock in stocks.items():
+        if stock.tracked and stock.available is not None and stock.available < 0:
             deficit[sku] = -stock.available
     if not deficit:
         return {}

@@ -8,6 +8,7 @@ profile, metric and unique_id, so sending an event again is always safe: 5xx, ti
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any, Mapping, Sequence
 
@@ -15,8 +16,10 @@ import httpx
 
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.providers import http
-from shipflow.providers.errors import ErrorDetail
+from shipflow.providers.errors import ErrorDetail, RejectedRequest
 from shipflow.providers.klaviyo import wire
+
+log = logging.getLogger("shipflow.providers.klaviyo")
 
 DEFAULT_REVISION = "2026-07-15"
 JSON_API = "application/vnd.api+json"
@@ -115,12 +118,30 @@ class KlaviyoClient:
 
     def upsert_profile(self, profile: wire.KlaviyoProfile) -> str:
         """`POST /api/profile-import`: create (201) or update (200) the profile matched by its
-        identifiers; returns Klaviyo's profile id. A 409 `duplicate_profile` (email and phone
-        belong to two different profiles) is a `RejectedRequest`: send one identifier."""
-        response = self._profiles.request("POST", "api/profile-import",
-                                          json=wire.profile_import_request(profile),
-                                          idempotent=True)
+        identifiers; returns Klaviyo's profile id.
+
+        A 409 `duplicate_profile` means a profile already exists with one of these identifiers
+        (typically email and phone of two different profiles, klaviyo.md §6). Klaviyo names
+        that existing profile in the error's `meta.duplicate_profile_id` (klaviyo.md §2a; the
+        real body in klaviyo/klaviyo-api-node#75), and its id is returned: the customer has a
+        profile, and events find it by the same identifiers. The attributes sent are not
+        written to it. A 409 without the id stays a `RejectedRequest`."""
+        try:
+            response = self._profiles.request("POST", "api/profile-import",
+                                              json=wire.profile_import_request(profile),
+                                              idempotent=True)
+        except DuplicateProfile as exc:
+            log.info("profile-import: 409 duplicate_profile; using the existing profile")
+            return exc.profile_id
         return wire.parse_profile_id(http.response_json(response))
+
+
+class DuplicateProfile(RejectedRequest):
+    """409 `duplicate_profile`, naming the existing profile (`profile_id`)."""
+
+    def __init__(self, message: str, *, profile_id: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.profile_id = profile_id
 
 
 def _check(response: httpx.Response) -> None:
@@ -129,6 +150,11 @@ def _check(response: httpx.Response) -> None:
     errors = wire.parse_errors(http.response_json(response))
     message = "; ".join(str(e) for e in errors) or http.short_text(response)
     details = tuple(ErrorDetail(e.detail, e.pointer or e.parameter, e.code) for e in errors)
+    duplicate = wire.duplicate_profile_id(errors) if response.status_code == 409 else None
+    if duplicate is not None:
+        raise DuplicateProfile(message, profile_id=duplicate, provider="klaviyo",
+                               status_code=409, code="duplicate_profile", details=details,
+                               request_id=errors[0].id if errors else None)
     extra: dict[str, Any] = {}
     if response.status_code == 429:
         # The 2023 capture had no Retry-After at all (klaviyo.md §4): then back off.

@@ -218,6 +218,7 @@ class KlaviyoError:
     id: str | None = None
     pointer: str | None = None
     parameter: str | None = None
+    meta: Mapping[str, Any] | None = None
 
     def __str__(self) -> str:
         where = self.pointer or (f"?{self.parameter}" if self.parameter else None)
@@ -251,8 +252,23 @@ def parse_errors(body: Any) -> list[KlaviyoError]:
             id=_text(raw.get("id")),
             pointer=_text(source.get("pointer")),
             parameter=_text(source.get("parameter")),
+            meta=raw["meta"] if isinstance(raw.get("meta"), dict) else None,
         ))
     return errors
+
+
+def duplicate_profile_id(errors: Sequence[KlaviyoError]) -> str | None:
+    """The existing profile's id that a 409 `duplicate_profile` names in `meta`
+    (`{"errors": [{"status": 409, "code": "duplicate_profile", "title": "Conflict.", "detail":
+    "A profile already exists with one of these identifiers.", "source": {"pointer":
+    "/data/attributes"}, "meta": {"duplicate_profile_id": "01…"}}]}`, klaviyo.md §2a/§6, real
+    body in klaviyo/klaviyo-api-node#75); None for any other error."""
+    for error in errors:
+        if error.code == "duplicate_profile" and error.meta:
+            found = error.meta.get("duplicate_profile_id")
+            if isinstance(found, str) and found.strip():
+                return found.strip()
+    return None
 
 
 def _text(value: Any) -> str | None:

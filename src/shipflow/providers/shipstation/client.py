@@ -33,10 +33,37 @@ from shipflow.providers.urls import is_allowed_resource_url
 
 log = logging.getLogger("shipflow.providers.shipstation")
 
-# An ASP.NET exception body usually means ShipStation's own validation threw (a 500 for a
-# missing postal code, shipstation.md §1.3): sending it again will not help. These words mark
-# the exceptions that are about the moment, not the request.
-_TRANSIENT_WORDS = ("timeout", "timed out", "deadlock", "temporarily", "unavailable", "try again")
+# Which 5xx answers are ShipStation refusing the request (permanent) rather than failing at it
+# (transient, retried), shipstation.md §1.3. v1 is ASP.NET Web API: its validation *throws*, so
+# a bad order comes back as HTTP 500 with the exception JSON, and the validation exceptions are
+# the plain `System.Exception` with a sentence for the user, e.g. the real capture
+# `{"Message": "An error has occurred.", "ExceptionMessage": "Ship To: Postal Code must be
+# provided.", "ExceptionType": "System.Exception", "StackTrace": "..."}` (agritheory/
+# shipstation-client fixture `v1_error_createorder_missing_postal_code.real.json`). The docs name
+# one more permanent 500: `createlabelfororder` without an active Manual Store answers "Object
+# reference not set to an instance of an object." (docs.shipstation.com/apis/shipstation-v1/
+# docs/orders/create-label-for-order). Every other 5xx (another exception type such as a
+# SqlException or TimeoutException, a body without `ExceptionType`, an HTML gateway page, 502,
+# 503, 504) is transient.
+_VALIDATION_EXCEPTION = "System.Exception"
+_NO_MANUAL_STORE = ("orders/createlabelfororder",
+                    "Object reference not set to an instance of an object.")
+
+
+def is_validation_error(response: httpx.Response) -> bool:
+    """True for the 500s above that mean "this request is invalid" (never retried)."""
+    if response.status_code != 500:
+        return False
+    body = http.response_json(response)
+    if not isinstance(body, dict):
+        return False
+    kind, message = body.get("ExceptionType"), body.get("ExceptionMessage")
+    if not isinstance(kind, str) or not isinstance(message, str) or not message.strip():
+        return False
+    if kind.strip() == _VALIDATION_EXCEPTION:
+        return True
+    path, text = _NO_MANUAL_STORE
+    return response.request.url.path.endswith(path) and message.strip() == text
 
 
 def rate_budget(clock: http.Clock = http.SYSTEM_CLOCK) -> http.HeaderRateBudget:
@@ -237,6 +264,11 @@ class ShipStationClient:
         The URL is checked again against the configured base (`is_allowed_resource_url`) and
         fetched with `includeShipmentItems=true`, so each shipment says which lines it holds
         (the webhook's own URL asks for False). Rows that cannot be read are logged and left out.
+
+        Each page is read under the session's byte cap and deadline (`http.HttpSession`); a
+        5xx that is not a validation error (`is_validation_error`), or a page slower than the
+        deadline, is a `TransientError`, so the engine's durable retry fetches the batch again
+        instead of losing its labels.
         """
         if not is_allowed_resource_url(resource_url, self.base_url):
             raise ValueError("resource_url is not on the configured ShipStation host and path")
@@ -342,8 +374,6 @@ def _check(response: httpx.Response) -> None:
             retry_after = http.parse_retry_after(response.headers.get("Retry-After"))
         http.raise_for_status("shipstation", response, text, code=code,
                               retry_after=retry_after)
-    if status == 500 and body is not None and isinstance(body, dict) and body.get(
-            "ExceptionMessage"):
-        if not any(w in text.lower() for w in _TRANSIENT_WORDS):
-            raise RejectedRequest(text, provider="shipstation", status_code=status, code=code)
+    if is_validation_error(response):
+        raise RejectedRequest(text, provider="shipstation", status_code=status, code=code)
     http.raise_for_status("shipstation", response, text, code=code)

@@ -30,6 +30,7 @@ from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.providers import http
 from shipflow.providers.errors import (
     MalformedWebhook,
+    ProviderError,
     SignatureError,
     TransientError,
     UnexpectedResponse,
@@ -331,6 +332,9 @@ def parse_webhook(raw_body: bytes) -> V2Webhook:
     return V2Webhook(kind, url, tracking)
 
 
+JWKS_MAX_BYTES = 256 * 1024
+
+
 def jwks_fetcher(
     *, transport: httpx.BaseTransport | None = None, timeout: float = 5.0
 ) -> Callable[[str], Any]:
@@ -343,8 +347,12 @@ def jwks_fetcher(
         try:
             with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
                               headers={"User-Agent": http.USER_AGENT}) as client:
-                response = client.get(url)
-        except httpx.HTTPError as exc:
+                response = client.send(client.build_request("GET", url), stream=True)
+                # Bounded like every provider read (`http.read_bounded`): a key set is tiny.
+                response._content = http.read_bounded(
+                    response, provider="shipstation", max_bytes=JWKS_MAX_BYTES,
+                    deadline_at=SYSTEM_CLOCK.monotonic() + 2 * timeout)
+        except (httpx.HTTPError, ProviderError) as exc:
             raise TransientError(f"JWKS fetch failed: {type(exc).__name__}",
                                  provider="shipstation") from exc
         if response.status_code != 200:

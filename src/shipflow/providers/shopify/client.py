@@ -15,7 +15,7 @@ import httpx
 
 from shipflow.domain.shipment import TrackingInfo
 from shipflow.providers import http
-from shipflow.providers.errors import RateLimited, UnexpectedResponse
+from shipflow.providers.errors import NotFound, RateLimited, UnexpectedResponse
 from shipflow.providers.fields import Fields
 from shipflow.providers.shopify import graphql as gql
 from shipflow.providers.shopify import inventory, products
@@ -160,6 +160,32 @@ class ShopifyClient:
             return inventory.parse_variant_stock(data, variant_gid)
         data = self.execute(inventory.VARIANT_STOCK_BY_SKU, {"query": inventory.sku_query(text)})
         return inventory.parse_variant_stock_by_sku(data, text)
+
+    def variant_stocks(self, skus: Sequence[str]) -> dict[str, VariantStock]:
+        """`variant_stock` for many SKUs at once: one `productVariants(query: "sku:A OR
+        sku:B…")` search per chunk of SKUs (`inventory.sku_searches`), paged; `{sku: stock}`
+        with the SKUs stripped, exact matches only; SKUs no variant has are left out."""
+        found: dict[str, VariantStock] = {}
+        for chunk, search in inventory.sku_searches(skus):
+            after: str | None = None
+            for _ in range(len(chunk) * inventory.PAGES_PER_SKU):
+                data = self.execute(inventory.VARIANT_STOCK_BY_SKUS,
+                                    {"query": search, "after": after})
+                page, after = inventory.parse_variant_stock_page(data, chunk)
+                for sku, stock in page.items():
+                    found.setdefault(sku, stock)
+                if after is None or all(sku in found for sku in chunk):
+                    break
+            else:
+                unseen = [sku for sku in chunk if sku not in found]
+                log.warning("SKU search still paging after %d pages; reading %d SKUs one by "
+                            "one", len(chunk) * inventory.PAGES_PER_SKU, len(unseen))
+                for sku in unseen:
+                    try:
+                        found[sku] = self.variant_stock(sku)
+                    except NotFound:
+                        continue
+        return found
 
     # -- writes --------------------------------------------------------------------------------
     def create_fulfillment(

@@ -80,7 +80,35 @@ query variantStock($id: ID!) {{
     idempotent=True,
 )
 
-OPERATIONS = (INVENTORY_ITEM_SKUS, VARIANT_STOCK_BY_SKU, VARIANT_STOCK)
+# Stock of many SKUs in one search: `productVariants(query: "sku:\"A\" OR sku:\"B\" …")`, paged.
+# A page of 12 variants requests 2 + 12 x 79 + 1 (pageInfo) = 951 points, under the 1,000 cap
+# of one query (shopify.md §5.1); the points actually charged are for what comes back (one or
+# two levels a variant), so a page costs far less of the bucket than 12 single-SKU reads.
+STOCK_PAGE = 12
+# Shopify publishes no length limit for a search string; these bounds are our assumption, kept
+# small enough for any URL or log line: at most 50 terms and 2,000 characters a search.
+SKUS_PER_SEARCH = 50
+MAX_SEARCH_CHARS = 2000
+# A chunk's search ends after this many pages per SKU of it (tokenized searches can match more
+# than the SKUs asked for); SKUs still unseen then are read one by one, exactly.
+PAGES_PER_SKU = 2
+
+VARIANT_STOCK_BY_SKUS = Operation(
+    "variantStockBySkus",
+    f"""
+query variantStockBySkus($query: String!, $after: String) {{
+  productVariants(first: {STOCK_PAGE}, after: $after, query: $query) {{
+    nodes {{{_VARIANT_STOCK_FIELDS}
+    }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+""".strip(),
+    estimated_cost=3.0 + STOCK_PAGE * (4 + 3 * LEVELS_PAGE),
+    idempotent=True,
+)
+
+OPERATIONS = (INVENTORY_ITEM_SKUS, VARIANT_STOCK_BY_SKU, VARIANT_STOCK, VARIANT_STOCK_BY_SKUS)
 
 
 def inventory_item_ids_variables(ids: Sequence[int | str]) -> dict[str, str]:
@@ -97,6 +125,47 @@ def sku_query(sku: str) -> str:
         raise ValueError("sku is empty")
     escaped = sku.strip().replace("\\", "\\\\").replace('"', '\\"')
     return f'sku:"{escaped}"'
+
+
+def sku_searches(skus: Sequence[str]) -> list[tuple[tuple[str, ...], str]]:
+    """The SKUs (stripped, deduplicated, empty ones dropped) in chunks of at most
+    `SKUS_PER_SEARCH` whose `sku:"A" OR sku:"B"…` search is at most `MAX_SEARCH_CHARS` long:
+    `[(chunk, search)]`. A single SKU longer than the limit gets a search of its own."""
+    unique = list(dict.fromkeys(s.strip() for s in skus if s and s.strip()))
+    out: list[tuple[tuple[str, ...], str]] = []
+    chunk: list[str] = []
+    terms: list[str] = []
+    for sku in unique:
+        term = sku_query(sku)
+        longer = len(" OR ".join([*terms, term]))
+        if chunk and (len(chunk) >= SKUS_PER_SEARCH or longer > MAX_SEARCH_CHARS):
+            out.append((tuple(chunk), " OR ".join(terms)))
+            chunk, terms = [], []
+        chunk.append(sku)
+        terms.append(term)
+    if chunk:
+        out.append((tuple(chunk), " OR ".join(terms)))
+    return out
+
+
+def parse_variant_stock_page(
+    data: Fields, wanted: Sequence[str]
+) -> tuple[dict[str, VariantStock], str | None]:
+    """The variants of one `VARIANT_STOCK_BY_SKUS` page whose SKU is exactly one of `wanted`
+    (the first variant of a SKU wins, as in `parse_variant_stock_by_sku`), and the cursor of
+    the next page (None on the last)."""
+    targets = set(wanted)
+    connection = data.obj("productVariants")
+    found: dict[str, VariantStock] = {}
+    for node in connection.objects("nodes"):
+        sku = (node.string("sku", required=False) or "").strip()
+        if sku in targets and sku not in found:
+            found[sku] = _variant_stock(node)
+    info = connection.optional_obj("pageInfo")
+    after = None
+    if info is not None and info.boolean("hasNextPage", False):
+        after = info.string("endCursor", required=False, empty_is_none=True)
+    return found, after
 
 
 def parse_inventory_item_skus(data: Fields) -> dict[int, tuple[int, str | None]]:

@@ -9,7 +9,7 @@ from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.order import Order
 from shipflow.domain.routing import Hold, HoldReason
 from shipflow.domain.shipment import TrackingInfo
-from shipflow.providers.errors import NotFound, RejectedRequest
+from shipflow.providers.errors import RejectedRequest
 from shipflow.providers.ports import Stock
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.providers.shopify.models import HoldReason as ShopifyHoldReason
@@ -32,12 +32,17 @@ class ShopifyOrderSource:
         self.client.close()
 
     # -- reads ---------------------------------------------------------------------------------
-    def stock(self, sku: str) -> Stock | None:
-        try:
-            found = self.client.variant_stock(sku)
-        except NotFound:
-            return None  # not a Shopify SKU (a bundle, a service): nothing to wait for
-        return Stock(found.tracked, found.available)
+    def stock(self, skus: Sequence[str]) -> dict[str, Stock]:
+        """One `productVariants` search per chunk of SKUs (`ShopifyClient.variant_stocks`),
+        `available` summed over locations; SKUs Shopify does not know (a bundle, a service:
+        nothing to wait for) are absent. Keys are the SKUs as given."""
+        found = self.client.variant_stocks(skus)
+        out: dict[str, Stock] = {}
+        for sku in skus:
+            variant = found.get(sku.strip()) if sku else None
+            if variant is not None:
+                out[sku] = Stock(variant.tracked, variant.available)
+        return out
 
     def sku_of_inventory_item(self, inventory_item_id: int) -> str | None:
         _, sku = self.client.inventory_item_skus([inventory_item_id]).get(inventory_item_id,
