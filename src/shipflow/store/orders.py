@@ -37,7 +37,7 @@ from shipflow.domain.routing import Hold
 from shipflow.store.clock import Clock
 from shipflow.store.codec import order_from_json, order_to_json
 from shipflow.store.db import Database
-from shipflow.store.sql import aware, insert_ignore, utc
+from shipflow.store.sql import aware, insert_ignore, once, utc
 from shipflow.store.tables import line_items, orders, timeline
 from shipflow.store.timeline import Timeline
 from shipflow.store.timers import DEAD_WORKFLOW, cancel_pending
@@ -250,7 +250,7 @@ class Orders:
             if self.db.dialect == "postgresql":
                 candidates = candidates.with_for_update(skip_locked=True)
             claimed = conn.execute(
-                orders.update().where(orders.c.id.in_(candidates.scalar_subquery()))
+                orders.update().where(orders.c.id.in_(once(candidates)))
                 .where(orders.c.state == OrderState.PAID.value)
                 .values(state=queued.value, batch_id=batch_id, updated_at=self.clock())
                 .returning(orders.c.id)

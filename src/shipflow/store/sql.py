@@ -31,6 +31,14 @@ def add_timeline(conn: sa.Connection, dialect: str, at: datetime, order_pk: int,
     }, "dedupe_key"))
 
 
+def once(candidates: sa.Select[Any]) -> sa.Select[Any]:
+    """The ids a claim takes, chosen once. PostgreSQL may run a `LIMIT ... FOR UPDATE SKIP
+    LOCKED` subquery inside `IN (...)` again for each row it updates, claiming more than the
+    limit (seen: a batch of 1 took 3 orders); a CTE with a locking clause is evaluated once."""
+    picked = candidates.cte("picked")
+    return sa.select(picked.c[candidates.selected_columns[0].name])
+
+
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands timezone-aware columns back naive; they were stored in UTC."""
     if value is not None and value.tzinfo is None:

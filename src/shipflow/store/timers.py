@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from shipflow.domain.timers import PlannedTimer
 from shipflow.store.clock import Clock
 from shipflow.store.db import Database
-from shipflow.store.sql import aware, insert_ignore
+from shipflow.store.sql import aware, insert_ignore, once
 from shipflow.store.tables import timers
 from shipflow.store.timeline import Timeline
 
@@ -77,7 +77,7 @@ class Timers:
                           .order_by(timers.c.due_at).limit(limit))
             if self.db.dialect == "postgresql":
                 candidates = candidates.with_for_update(skip_locked=True)
-            keys = conn.execute(timers.update().where(timers.c.id.in_(candidates.scalar_subquery()))
+            keys = conn.execute(timers.update().where(timers.c.id.in_(once(candidates)))
                                 .where(timers.c.state == "pending")
                                 .values(state="firing", batch_id=batch_id, updated_at=now)
                                 .returning(timers.c.timer_key)).scalars().all()
