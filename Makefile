@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo demo-live test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,bench]"
 	touch $(STAMP)
 
 demo: $(STAMP)  ## 50 orders end to end on SQLite, then a summary

@@ -95,6 +95,9 @@ class Order:
     cancelled_at: datetime | None = None
     note: str | None = None
     refunded: tuple[tuple[int, int], ...] = ()  # (line item id, units refunded), all refunds
+    # What the customer paid in their own currency; `total_price`/`currency` are the shop's.
+    presentment_total_price: Decimal | None = None
+    presentment_currency: str | None = None
 
     @property
     def gid(self) -> str:

@@ -27,6 +27,7 @@ LINE_ITEM_TYPE = Struct("a line item", {
 })
 ORDER_TYPE = Struct("order", {
     "id": INT, "name": STRING, "total_price": DOUBLE, "subtotal_price": DOUBLE, "currency": STRING,
+    "presentment_total_price": DOUBLE, "presentment_currency": STRING,
     "email": STRING, "tags": ListOf(STRING), "shipping_method": STRING, "item_count": INT,
     "total_weight_grams": INT, "line_items": ListOf(LINE_ITEM_TYPE), "skus": ListOf(STRING),
     "destination": DESTINATION_TYPE, "backordered_skus": ListOf(STRING), "has_backorder": BOOL,
@@ -50,6 +51,12 @@ def order_view(order: Order, stock: Mapping[str, int] | None = None) -> OrderVie
         # The normalized order carries no subtotal; the total is the closest figure.
         "subtotal_price": celtypes.DoubleType(float(order.total_price)),
         "currency": celtypes.StringType(order.currency),
+        # What the customer saw, in their currency (the shop's figures when the same).
+        "presentment_total_price": celtypes.DoubleType(float(
+            order.presentment_total_price if order.presentment_total_price is not None
+            else order.total_price)),
+        "presentment_currency": celtypes.StringType(order.presentment_currency
+                                                    or order.currency),
         "email": _string(order.contact_email),
         "tags": _strings(order.tags),
         "shipping_method": _string(order.shipping_method),

@@ -40,6 +40,9 @@ def order_to_json(order: Order) -> dict[str, Any]:
         "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
         "note": order.note,
         "refunded": [list(r) for r in order.refunded],
+        "presentment_total_price": (str(order.presentment_total_price)
+                                    if order.presentment_total_price is not None else None),
+        "presentment_currency": order.presentment_currency,
         "customer": None if customer is None else {
             "customer_id": customer.customer_id, "email": customer.email, "phone": customer.phone,
             "first_name": customer.first_name, "last_name": customer.last_name,
@@ -81,6 +84,9 @@ def order_from_json(data: dict[str, Any]) -> Order:
         cancelled_at=datetime.fromisoformat(data["cancelled_at"]) if data.get("cancelled_at") else None,
         note=data.get("note"),
         refunded=tuple((int(a), int(b)) for a, b in data.get("refunded") or ()),
+        presentment_total_price=Decimal(data["presentment_total_price"])
+        if data.get("presentment_total_price") is not None else None,
+        presentment_currency=data.get("presentment_currency"),
         customer=Customer(**customer) if customer else None,
         shipping_address=address(data.get("shipping_address")),
         billing_address=address(data.get("billing_address")),

@@ -103,6 +103,25 @@ def parse_headers(headers: Mapping[str, str]) -> WebhookHeaders:
 
 
 # -- orders/* ----------------------------------------------------------------------------------
+Money = tuple[Decimal, str]
+
+
+def _money_set(root: Fields, key: str) -> tuple[Money | None, Money | None]:
+    """A `*_set` field: (shop money, presentment money), each (amount, currency code). Rules
+    compare the shop's money: an ARS 1,450,000 order is not "high value" in a USD shop."""
+    found = root.optional_obj(key)
+    if found is None:
+        return None, None
+
+    def money(name: str) -> Money | None:
+        part = found.optional_obj(name)
+        if part is None:
+            return None
+        return part.req_decimal("amount"), part.req_string("currency_code")
+
+    return money("shop_money"), money("presentment_money")
+
+
 def parse_order(payload: Any, shop_domain: str) -> Order:
     """The REST order JSON of any `orders/*` topic (shopify.md §3) as a domain `Order`.
 
@@ -130,6 +149,7 @@ def parse_order(payload: Any, shop_domain: str) -> Order:
         line for line in root.objects("shipping_lines", required=False)
         if not line.boolean("is_removed", False)
     ]
+    shop_money, presentment = _money_set(root, "total_price_set")
     return Order(
         shopify_order_id=root.req_integer("id"),
         shop_domain=shop_domain,
@@ -137,8 +157,11 @@ def parse_order(payload: Any, shop_domain: str) -> Order:
         created_at=created_at,
         updated_at=root.timestamp("updated_at", required=False) or created_at,
         financial_status=root.req_string("financial_status"),
-        currency=root.req_string("currency"),
-        total_price=root.req_decimal("total_price"),
+        currency=shop_money[1] if shop_money else root.req_string("currency"),
+        total_price=shop_money[0] if shop_money else root.req_decimal("total_price"),
+        presentment_total_price=presentment[0] if presentment else None,
+        presentment_currency=presentment[1] if presentment else
+        root.string("presentment_currency", required=False, empty_is_none=True),
         line_items=tuple(_line_item(li) for li in root.objects("line_items")),
         customer=_customer(root.optional_obj("customer")),
         email=root.string("email", required=False, empty_is_none=True)
