@@ -54,15 +54,20 @@ def _sqlite_engine(url: str) -> sa.Engine:
     return engine
 
 
-def configure(database_url: str, *, executor_id: str | None, listen: bool, log_level: str) -> None:
+def configure(database_url: str, *, executor_id: str | None, listen: bool, log_level: str,
+              notification_poll: float = 0.1) -> None:
     """Create the DBOS instance. `listen=False` makes a web-only process that enqueues work
-    but never runs it (the PostgreSQL deployment with separate `shipflow worker`s)."""
+    but never runs it (the PostgreSQL deployment with separate `shipflow worker`s).
+    `notification_poll`: DBOS's notification poller sleeps this long between polls on SQLite,
+    and shutting down waits for it: DBOS's 1 s default made every stop take a second.
+    shipflow sends no DBOS notifications, so a poll finds nothing and costs nothing."""
     url = engine_database_url(database_url)
     config: DBOSConfig = {
         "name": APP_NAME,
         "system_database_url": url,
         "application_version": __version__,
         "log_level": log_level,
+        "notification_listener_polling_interval_sec": notification_poll,
     }
     if executor_id:
         config["executor_id"] = executor_id

@@ -92,7 +92,8 @@ def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False,
                  shopify=fakes[0], shipstation=fakes[1], rates=fakes[2], clock=clock,
                  rules=rules, retry_delays=(0.0, 0.0))
     runtime.bind(rt)
-    durable.configure(url, executor_id=executor_id, listen=listen, log_level="WARNING")
+    durable.configure(url, executor_id=executor_id, listen=listen, log_level="WARNING",
+                      notification_poll=0.02)
     durable.launch(1)
     return Harness(store, rt, clock, *fakes)
 
