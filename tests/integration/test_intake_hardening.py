@@ -106,6 +106,14 @@ def _order(**changes: Any) -> dict[str, Any]:
     return order
 
 
+def _total(amount: str, currency: str = "USD") -> dict[str, Any]:
+    """The order's total as Shopify sends it: the top-level figures and the shop's money in
+    `total_price_set`, which is what shipflow reads when it is there."""
+    money = {"amount": amount, "currency_code": currency}
+    return _order(total_price=amount, currency=currency,
+                  total_price_set={"shop_money": money, "presentment_money": money})
+
+
 def _line(**changes: Any) -> dict[str, Any]:
     order = paid_order()
     order["line_items"][0].update(changes)
@@ -118,9 +126,9 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("negative id", _order(id=-5), "orders/paid", "id"),
     ("no line items", _order(line_items=[]), "orders/paid", "line_items"),
     ("long name", _order(name="#" + "9" * 64), "orders/paid", "name"),
-    ("bad currency", _order(currency="DOLLARS"), "orders/paid", "currency"),
-    ("huge total", _order(total_price="1" + "0" * 13), "orders/paid", "total_price"),
-    ("negative total", _order(total_price="-1.00"), "orders/paid", "total_price"),
+    ("bad currency", _total("10.00", "DOLLARS"), "orders/paid", "currency"),
+    ("huge total", _total("1" + "0" * 13), "orders/paid", "total_price"),
+    ("negative total", _total("-1.00"), "orders/paid", "total_price"),
     ("ancient date", _order(created_at="1970-01-01T00:00:00Z"), "orders/paid", "created_at"),
     ("line id beyond int64", _line(id=2**64), "orders/paid", "line_items[0].id"),
     ("long sku", _line(sku="S" * 256), "orders/paid", "line_items[0].sku"),
