@@ -160,8 +160,7 @@ class Engine:
     def retry(self, order_pk: int, who: str) -> OrderState | None:
         """Send an order that needs attention through again (a person asked): back to the
         dispatcher when ShipStation never took it. Returns its state."""
-        pushed = any(p.shipstation_order_id for p in self.store.parts.of([order_pk])[order_pk])
-        state = self.store.orders.retry(order_pk, pushed, f"retried by {who}")
+        state = self.store.orders.retry(order_pk, f"retried by {who}")
         if state is OrderState.PAID:
             self.dispatcher.wake()
         return state

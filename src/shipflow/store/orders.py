@@ -38,7 +38,7 @@ from shipflow.store.clock import Clock
 from shipflow.store.codec import order_from_json, order_to_json
 from shipflow.store.db import Database
 from shipflow.store.sql import aware, insert_ignore, once, utc
-from shipflow.store.tables import line_items, orders, timeline
+from shipflow.store.tables import line_items, orders, shipstation_orders, timeline
 from shipflow.store.timeline import Timeline
 from shipflow.store.timers import DEAD_WORKFLOW, cancel_pending
 
@@ -174,10 +174,14 @@ class Orders:
                                   f" (attempt {retries + 1} of {len(RETRY_BACKOFF)})", {},
                                   dedupe_key=f"retry-planned:{pk}:{retries}")
 
-    def retry(self, order_pk: int, pushed: bool, why: str) -> OrderState | None:
-        """Send a failed order through again (`why`: who or what asked); returns its state."""
+    def retry(self, order_pk: int, why: str) -> OrderState | None:
+        """Send a failed order through again (`why`: who or what asked); returns its state.
+        Only an order ShipStation never took goes back to the dispatcher."""
         with self.db.engine.begin() as conn:
-            moved = self.apply([(order_pk, Retried(pushed))], conn).get(order_pk)
+            pushed = conn.execute(sa.select(shipstation_orders.c.id).where(
+                shipstation_orders.c.order_id == order_pk,
+                shipstation_orders.c.shipstation_order_id.is_not(None)).limit(1)).first()
+            moved = self.apply([(order_pk, Retried(pushed is not None))], conn).get(order_pk)
             if moved is None:
                 return None
             conn.execute(orders.update().where(orders.c.id == order_pk).values(retry_at=None))

@@ -23,6 +23,7 @@ from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
 from shipflow.providers.shipstation_v2.webhooks import JwksCache, jwks_fetcher
 from shipflow.store import Store
 from shipflow.store.intake_writer import IntakeWriter
+from shipflow.store.orders import StoredOrder
 from shipflow.store.queries import OrderView, Summary, order_view, summary
 from shipflow.web import intake
 
@@ -173,13 +174,17 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
         return view
 
-    @api.post("/api/orders/{shopify_order_id}/release", status_code=202,
-              summary="Release a rule's hold (address review) in ShipStation and Shopify")
-    async def release_order(shopify_order_id: int) -> dict[str, Any]:
+    async def stored_order(shopify_order_id: int) -> tuple[StoredOrder, str | None]:
+        """The order and its hold reason, or 404."""
         found = await run_in_threadpool(store.orders.by_shopify_id, shopify_order_id)
         if found is None:
             raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
-        stored, reason = found
+        return found
+
+    @api.post("/api/orders/{shopify_order_id}/release", status_code=202,
+              summary="Release a rule's hold (address review) in ShipStation and Shopify")
+    async def release_order(shopify_order_id: int) -> dict[str, Any]:
+        stored, reason = await stored_order(shopify_order_id)
         if stored.state is not OrderState.ON_HOLD:
             raise HTTPException(409, f"order {shopify_order_id} is {stored.state.value}, not on "
                                 "hold; only a rule's hold (e.g. address review) can be released"
@@ -191,10 +196,7 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
     @api.post("/api/orders/{shopify_order_id}/retry", status_code=202,
               summary="Send an order that needs attention through again")
     async def retry_order(shopify_order_id: int) -> dict[str, Any]:
-        found = await run_in_threadpool(store.orders.by_shopify_id, shopify_order_id)
-        if found is None:
-            raise HTTPException(404, f"no order {shopify_order_id} has reached shipflow")
-        stored, _ = found
+        stored, _ = await stored_order(shopify_order_id)
         if stored.state is not OrderState.NEEDS_ATTENTION:
             raise HTTPException(409, f"order {shopify_order_id} is {stored.state.value}; only "
                                 "an order that needs attention can be retried")

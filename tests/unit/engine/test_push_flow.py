@@ -128,5 +128,5 @@ def test_a_person_retries_an_order_shipstation_refused(engine) -> None:
     assert h.state(pk) is OrderState.NEEDS_ATTENTION
     assert h.store.orders.retries_due(h.clock().replace(year=2030)) == []  # no auto retry
     del h.shipstation.refuse["1001"]
-    assert h.store.orders.retry(pk, pushed=False, why="ops") is OrderState.PAID
-    assert h.store.orders.retry(pk, pushed=False, why="ops") is OrderState.PAID  # idempotent
+    assert h.store.orders.retry(pk, why="ops") is OrderState.PAID
+    assert h.store.orders.retry(pk, why="ops") is OrderState.PAID  # idempotent

@@ -80,14 +80,8 @@ class Sweeper:
 
     def retry_due(self) -> int:
         """Orders whose push failed for a transient cause, sent through again when due."""
-        due = self.store.orders.retries_due(self.clock())
-        parts = self.store.parts.of(due)
-        again = 0
-        for pk in due:
-            pushed = any(p.shipstation_order_id for p in parts[pk])
-            state = self.store.orders.retry(pk, pushed, "automatic retry after a transient "
-                                                        "failure")
-            again += state is OrderState.PAID
+        again = sum(self.store.orders.retry(pk, "automatic retry after a transient failure")
+                    is OrderState.PAID for pk in self.store.orders.retries_due(self.clock()))
         if again:
             self.wake_dispatcher()
         return again
