@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ KLAVIYO_REVISION = "2026-07-15"
 MAX_WEBHOOK_BYTES = 1024 * 1024
 # A bearer token shorter than this is refused at start-up: it could be guessed.
 MIN_API_TOKEN_LENGTH = 32
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
@@ -60,6 +62,12 @@ class Settings:
     # Unauthenticated webhook rejections (bad signature or token) kept for inspection, as
     # metadata only; beyond this many, they are counted and not stored.
     unauthenticated_rejections_max: int = 10_000
+    # Time-accelerated runs against the sandbox only: the lifecycle's calendar (timers, delays,
+    # retry backoff) equals the wall clock at SHIPFLOW_CLOCK_ORIGIN (ISO 8601) and then runs
+    # SHIPFLOW_CLOCK_SCALE times faster, like the sandbox given the same two values. Refused
+    # unless every provider URL is on loopback.
+    clock_scale: float = 1.0
+    clock_origin: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -118,6 +126,34 @@ class Settings:
             return None
         return ("set SHIPFLOW_API_TOKEN (at least 32 characters) to protect /api, or "
                 "SHIPFLOW_API_INSECURE=1 to serve it without authentication")
+
+    def clock_problem(self) -> str | None:
+        """Why SHIPFLOW_CLOCK_SCALE / SHIPFLOW_CLOCK_ORIGIN cannot be used (a start-up error)."""
+        if self.clock_scale == 1.0 and not self.clock_origin:
+            return None
+        if self.clock_scale <= 0:
+            return "SHIPFLOW_CLOCK_SCALE must be positive"
+        try:
+            origin = datetime.fromisoformat(self.clock_origin) if self.clock_origin else None
+        except ValueError:
+            origin = None
+        if origin is None or origin.tzinfo is None:
+            return ("SHIPFLOW_CLOCK_ORIGIN must be an ISO 8601 time with its zone, e.g. "
+                    "2026-12-04T18:00:00+00:00 (the moment the accelerated calendar starts)")
+        urls = (self.shopify_shop_url, self.shipstation_base_url, self.shipstation_v2_base_url,
+                self.klaviyo_base_url)
+        if not all(urlsplit(u if "://" in u else "https://" + u).hostname in LOOPBACK
+                   for u in urls):
+            return ("SHIPFLOW_CLOCK_SCALE is for runs against the sandbox: every provider URL "
+                    "must be on loopback")
+        return None
+
+    @property
+    def accelerated_from(self) -> datetime | None:
+        """SHIPFLOW_CLOCK_ORIGIN when a valid accelerated clock is asked for, else None."""
+        if self.clock_problem() is not None or not self.clock_origin:
+            return None
+        return datetime.fromisoformat(self.clock_origin)
 
     def missing_credentials(self) -> list[str]:
         """The variables a worker cannot run without, for a clear start-up error."""

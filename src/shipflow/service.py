@@ -15,7 +15,7 @@ from shipflow.domain.policy import LabelMode
 from shipflow.engine import Engine, Role
 from shipflow.rules import RulesFileError, load_configured
 from shipflow.store import Database, Store, upgrade
-from shipflow.store.clock import utcnow
+from shipflow.store.clock import accelerated, utcnow
 from shipflow.web.app import create_app
 
 log = logging.getLogger("shipflow")
@@ -51,6 +51,10 @@ class Service:
             raise ConfigurationError(
                 f"{rules.source}: policy.labels.mode is api, which buys labels through "
                 "ShipStation v2: set SHIPFLOW_SHIPSTATION_V2_API_KEY, or use mode: warehouse")
+        if settings.clock_problem():
+            raise ConfigurationError(str(settings.clock_problem()))
+        if clock is None and settings.accelerated_from is not None:
+            clock = accelerated(settings.accelerated_from, settings.clock_scale)
         problem = settings.api_access_problem() if role in ("all", "web") else None
         if problem:  # /api shares the port with the public webhooks: never open by accident
             raise ConfigurationError(problem)

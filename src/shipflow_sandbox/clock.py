@@ -19,10 +19,14 @@ from datetime import UTC, datetime, timedelta
 
 
 class Clock:
-    def __init__(self, time_scale: float = 1.0) -> None:
+    def __init__(self, time_scale: float = 1.0, origin: datetime | None = None) -> None:
+        """`origin`: the real moment the simulated calendar starts from (default: now). Given
+        the same origin and scale, separate processes (shipflow's `SHIPFLOW_CLOCK_ORIGIN`) read
+        the same calendar, whenever each of them started."""
         self.time_scale = time_scale
-        self._origin = time.monotonic()
-        self.calendar_origin = datetime.now(UTC)
+        wall = datetime.now(UTC)
+        self.calendar_origin = origin or wall
+        self._origin = time.monotonic() - (wall - self.calendar_origin).total_seconds()
 
     def now(self) -> float:
         """Simulated seconds since the clock started (monotonic)."""

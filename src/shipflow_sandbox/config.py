@@ -17,6 +17,7 @@ import secrets
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
 from shipflow_sandbox.carrier.outcomes import DEFAULT_ODDS, OUTCOMES
@@ -92,6 +93,13 @@ class SandboxConfig:
     webhook_max_retries: int = 8
     latency: float = 0.0
     time_scale: float = 1.0
+    # The real moment the simulated calendar starts (ISO 8601 with zone; default: start-up).
+    # shipflow processes given the same SHIPFLOW_CLOCK_ORIGIN and scale share the calendar.
+    clock_origin: str | None = None
+    # Real seconds a webhook retry waits at least (doubling per attempt, at most 30 s): with
+    # time compressed, a provider's hours of retries would otherwise pass in the second a
+    # receiver takes to restart. 0: retries follow the simulated schedule only.
+    webhook_retry_floor: float = 0.0
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -103,6 +111,12 @@ class SandboxConfig:
             raise ValueError("duplicate_deliveries must be >= 1")
         if self.latency < 0:
             raise ValueError("latency must be >= 0")
+        if self.webhook_retry_floor < 0:
+            raise ValueError("webhook_retry_floor must be >= 0")
+        if self.clock_origin is not None:
+            origin = datetime.fromisoformat(self.clock_origin)
+            if origin.tzinfo is None:
+                raise ValueError("clock_origin needs a time zone, e.g. +00:00")
         if self.carrier_outcome is not None and self.carrier_outcome not in OUTCOMES:
             raise ValueError(f"carrier_outcome must be one of {', '.join(OUTCOMES)}")
         if sum(self.carrier_odds.values()) > 1:
@@ -202,6 +216,10 @@ class SandboxConfig:
             values["auto_ship_after"] = float(env[prefix + "AUTO_SHIP_AFTER"])
         if env.get(prefix + "TIME_SCALE"):
             values["time_scale"] = float(env[prefix + "TIME_SCALE"])
+        if env.get(prefix + "CLOCK_ORIGIN"):
+            values["clock_origin"] = env[prefix + "CLOCK_ORIGIN"]
+        if env.get(prefix + "WEBHOOK_RETRY_FLOOR"):
+            values["webhook_retry_floor"] = float(env[prefix + "WEBHOOK_RETRY_FLOOR"])
         if env.get(prefix + "SEED"):
             values["seed"] = int(env[prefix + "SEED"])
         if env.get(prefix + "RATE_LIMITS"):

@@ -50,6 +50,8 @@ INDEX = {
     "GET /_sandbox/shipstation/orders": "ShipStation v1 orders as stored (?orderKey=, "
     "?orderStatus=)",
     "GET /_sandbox/klaviyo/events": "recorded events (?metric=&email=)",
+    "GET /_sandbox/records": "every order, ShipStation order, label, mark-shipped and Klaviyo "
+    "event in one compact listing, to count what each provider did (e.g. exactly-once checks)",
     "POST /_sandbox/reset": "forget everything (same seed, same generated data)",
     **simulation_controls.INDEX,
 }
@@ -172,6 +174,9 @@ def routes(state: SandboxState) -> list[Route]:
         ]
         return json_response({"events": events})
 
+    async def records(request: Request) -> Response:
+        return json_response(_records(state))
+
     async def reset(request: Request) -> Response:
         await state.reset()
         return json_response({"reset": True})
@@ -189,6 +194,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/shipstation/ship", ship, methods=["POST"]),
         Route("/shipstation/orders", shipstation_orders, methods=["GET"]),
         Route("/klaviyo/events", klaviyo_events, methods=["GET"]),
+        Route("/records", records, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),
         *simulation_controls.routes(state),
     ]
@@ -220,4 +226,48 @@ def _brief(state: SandboxState, order_id: int) -> dict[str, Any]:
         "admin_graphql_api_id": order.gid,
         "name": order.rest.get("name"),
         "display_fulfillment_status": state.shopify.store.display_fulfillment_status(order),
+    }
+
+
+def _records(state: SandboxState) -> dict[str, Any]:
+    """What each provider holds, compactly: the facts an exactly-once audit counts from."""
+    shop = state.shopify.store
+    shopify = [{
+        "id": order.id,
+        "name": order.rest.get("name"),
+        "cancelled": order.rest.get("cancelled_at") is not None,
+        "fulfillments": [{
+            "id": f.id,
+            "status": f.status,
+            "tracking_numbers": [t.number for t in f.tracking if t.number],
+            "quantity": sum(f.quantities.values()),
+        } for f in shop.order_fulfillments(order)],
+    } for order in shop.orders.values()]
+    ss = state.shipstation.store
+    shipstation_orders = [{
+        "orderId": o["orderId"], "orderKey": o["orderKey"], "orderNumber": o.get("orderNumber"),
+        "orderStatus": o["orderStatus"],
+    } for o in ss.orders.values()]
+    shipments = [{
+        "shipmentId": s.data["shipmentId"], "orderId": s.data.get("orderId"),
+        "orderKey": s.data.get("orderKey"), "trackingNumber": s.data.get("trackingNumber"),
+        "voided": bool(s.data.get("voided")),
+    } for s in ss.shipments.values()]
+    marked = [{
+        "orderId": f.get("orderId"), "orderNumber": f.get("orderNumber"),
+        "trackingNumber": f.get("trackingNumber"),
+    } for f in ss.fulfillments.values()]
+    klaviyo = state.klaviyo.store
+    events = [{
+        "metric": e.metric,
+        "unique_id": e.unique_id,
+        "order_id": str((e.properties or {}).get("OrderId", "")),
+        "tracking_number": (e.properties or {}).get("TrackingNumber"),
+        "sku": (e.properties or {}).get("Sku") or (e.properties or {}).get("SKU"),
+    } for e in klaviyo.events]
+    return {
+        "shopify": {"orders": shopify},
+        "shipstation": {"orders": shipstation_orders, "shipments": shipments,
+                        "marked_shipped": marked},
+        "klaviyo": {"events": events, "duplicates_dropped": klaviyo.duplicates_dropped},
     }

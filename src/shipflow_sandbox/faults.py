@@ -10,14 +10,18 @@ with a non-zero value wins. The switches:
 - `drop_webhooks`: fraction of outgoing webhooks never sent (recorded as `dropped`);
 - `duplicate_webhooks`: fraction of outgoing webhooks sent twice;
 - `reorder_tracking`: fraction of tracking webhooks held back and sent after the next one;
+- `reorder_webhooks`: fraction of other outgoing webhooks (Shopify's topics, SHIP_NOTIFY) held
+  back `REORDER_HOLD` real seconds, so the deliveries made just after them arrive first (an
+  `orders/paid` before its `orders/create`);
 - `lose_response`: fraction of *write* requests that the provider performs and whose answer is
   then lost: with `lose_response_after` 0 (the default) the connection is dropped once the
   write is done (headers sent, body never: the client sees the connection close mid-answer);
   with `lose_response_after` N the real answer is sent only after N real seconds, past the
   client's timeout. `lose_response_only` (a list) limits it to some endpoints: a path suffix
   ("/orders/createorder", "/v2/labels", "/api/event-bulk-create-jobs") or, for Shopify, a
-  mutation's root field ("fulfillmentCreate"). Writes are every non-GET request except the
-  read-only POSTs (v1 `getrates`, v2 `rates`); for Shopify, GraphQL mutations only.
+  mutation's root field ("fulfillmentCreate"). `force_lose_response` N: the next N such writes
+  lose their answer whatever the fraction (counted down like `force_429`). Writes are every
+  non-GET request except the read-only POSTs (v1 `getrates`, v2 `rates`); for Shopify, GraphQL mutations only.
 
 Every fault that fires is counted by (scope, switch) for `/_sandbox/summary`. Rolls use a
 seeded RNG, so a run with the same seed and the same traffic fires the same faults.
@@ -53,7 +57,9 @@ class FaultSwitches:
     drop_webhooks: float = 0.0
     duplicate_webhooks: float = 0.0
     reorder_tracking: float = 0.0
+    reorder_webhooks: float = 0.0
     lose_response: float = 0.0
+    force_lose_response: int = 0
     lose_response_after: float = 0.0
     lose_response_only: list[str] = field(default_factory=list)
 
@@ -74,9 +80,9 @@ class FaultSwitches:
                     raise ValueError("lose_response_only must be a list of endpoint names")
                 setattr(current, key, [v.strip() for v in value])
                 continue
-            if key == "force_429":
+            if key in ("force_429", "force_lose_response"):
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise ValueError("force_429 must be a non-negative integer")
+                    raise ValueError(f"{key} must be a non-negative integer")
             elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{key} must be a non-negative number")
             elif key not in ("slow", "lose_response_after") and value > 1:
@@ -142,20 +148,23 @@ class Faults:
 
     def loses_responses(self, api: str) -> bool:
         """Whether a `lose_response` switch applies to `api` at all (cheap; no roll)."""
-        return self._find(api, "lose_response") is not None
+        return (self._find(api, "lose_response") or self._find(api, "force_lose_response")) \
+            is not None
 
     def lose_response(self, api: str, names: tuple[str, ...]) -> float | None:
         """For one write request named by `names` (its path, and for Shopify its mutations'
         root fields): None to answer normally, else the seconds to hold the answer once the
         write is done (0: drop the connection)."""
-        found = self._find(api, "lose_response")
+        found = self._find(api, "force_lose_response") or self._find(api, "lose_response")
         if found is None:
             return None
         scope, switches = found
         only = switches.lose_response_only
         if only and not any(name.endswith(o) or name == o for o in only for name in names):
             return None
-        if self.rng.random() >= switches.lose_response:
+        if switches.force_lose_response > 0:
+            switches.force_lose_response -= 1
+        elif self.rng.random() >= switches.lose_response:
             return None
         self.fired[(scope, "lose_response")] += 1
         return float(switches.lose_response_after)
@@ -169,6 +178,10 @@ class Faults:
     def reorder(self, api: str) -> bool:
         return self._roll(api, "reorder_tracking")
 
+    def hold_back(self, api: str) -> float:
+        """Real seconds to hold one outgoing webhook back (`reorder_webhooks`), or 0."""
+        return REORDER_HOLD if self._roll(api, "reorder_webhooks") else 0.0
+
     def to_json(self) -> dict[str, Any]:
         return {scope: s.to_json() for scope, s in sorted(self.switches.items())}
 
@@ -178,6 +191,10 @@ class Faults:
             out.setdefault(scope, {})[name] = count
         return out
 
+
+# How long a `reorder_webhooks` delivery is held back (real seconds): long enough for the
+# deliveries submitted right after it to overtake it.
+REORDER_HOLD = 0.5
 
 # POSTs that change nothing (quotes), so losing their answer is not a lost write.
 READ_ONLY_POSTS = ("/shipments/getrates", "/v2/rates")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -33,13 +34,15 @@ from shipflow_sandbox.webhooks import WebhookDispatcher
 class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
-        self.clock = Clock(config.time_scale)
+        origin = datetime.fromisoformat(config.clock_origin) if config.clock_origin else None
+        self.clock = Clock(config.time_scale, origin)
         self.faults = Faults(config.faults, config.seed)
         self.scheduler = Scheduler(self.clock)
         self.dispatcher = WebhookDispatcher(
             self.clock,
             redact=(config.shipstation_webhook_token, config.shopify_access_token),
             faults=self.faults,
+            retry_floor=config.webhook_retry_floor,
         )
         self.requests: Counter[str] = Counter()
         self.loop: asyncio.AbstractEventLoop | None = None

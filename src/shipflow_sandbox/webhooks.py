@@ -26,6 +26,7 @@ import httpx
 from shipflow_sandbox.clock import Clock
 from shipflow_sandbox.faults import Faults
 
+MAX_RETRY_FLOOR = 30.0  # real seconds; see SandboxConfig.webhook_retry_floor
 DeliveryState = Literal["pending", "delivered", "failed", "dropped"]
 Prepare = Callable[[bytes], dict[str, str]]
 
@@ -63,6 +64,7 @@ class Delivery:
     prepare: Prepare | None = None
     secret_headers: tuple[str, ...] = ()
     after: Delivery | None = None
+    hold: float = 0.0  # real seconds held back before the first attempt (reordering fault)
     first_done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def finish(self, state: DeliveryState) -> None:
@@ -100,8 +102,10 @@ class WebhookDispatcher:
         concurrency: int = 16,
         redact: tuple[str, ...] = (),
         faults: Faults | None = None,
+        retry_floor: float = 0.0,
     ) -> None:
         self.clock = clock
+        self.retry_floor = retry_floor
         self.redact = redact
         self.faults = faults
         self.deliveries: list[Delivery] = []
@@ -190,6 +194,8 @@ class WebhookDispatcher:
             if order_key is not None:
                 delivery.after = self._tails.get(order_key)
                 self._tails[order_key] = delivery
+            elif fault_api is not None and self.faults is not None and copy == 0:
+                delivery.hold = self.faults.hold_back(fault_api)
             task = asyncio.get_running_loop().create_task(self._run(delivery))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -199,9 +205,13 @@ class WebhookDispatcher:
         if delivery.after is not None:
             await delivery.after.first_done.wait()
             delivery.after = None
+        if delivery.hold:
+            await asyncio.sleep(delivery.hold)
         for attempt in range(delivery.max_retries + 1):
             if attempt:
-                await self.clock.sleep(delivery.retry_base * 2 ** (attempt - 1))
+                backoff = 2 ** (attempt - 1)
+                floor = min(self.retry_floor * backoff, MAX_RETRY_FLOOR)
+                await asyncio.sleep(max(self.clock.to_real(delivery.retry_base * backoff), floor))
             delivered = await self._attempt(delivery)
             delivery.first_done.set()
             if delivered:

@@ -114,6 +114,13 @@ def _total(amount: str, currency: str = "USD") -> dict[str, Any]:
                   total_price_set={"shop_money": money, "presentment_money": money})
 
 
+def _nested(levels: int) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = {"n": value}
+    return value
+
+
 def _line(**changes: Any) -> dict[str, Any]:
     order = paid_order()
     order["line_items"][0].update(changes)
@@ -122,6 +129,10 @@ def _line(**changes: Any) -> dict[str, Any]:
 
 CASES: list[tuple[str, Any, str, str]] = [
     ("deep nesting", b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "orders/paid", "nested"),
+    # Below Python's recursion limit, in a field shipflow never reads: still refused (the
+    # chaos run's malformed deliveries found it stored and answered 200).
+    ("nesting in an unread field", _order(note_attributes=[{"name": "x", "value": _nested(200)}]),
+     "orders/paid", "nested deeper than 32"),
     ("id beyond int64", _order(id=2**63), "orders/paid", "id"),
     ("negative id", _order(id=-5), "orders/paid", "id"),
     ("no line items", _order(line_items=[]), "orders/paid", "line_items"),
@@ -134,6 +145,9 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("long sku", _line(sku="S" * 256), "orders/paid", "line_items[0].sku"),
     ("long title", _line(title="T" * 513), "orders/paid", "line_items[0].title"),
     ("huge quantity", _line(quantity=2**40, current_quantity=2**40), "orders/paid",
+     "line_items[0].quantity"),
+    # The chaos run's find: a negative ordered quantity beside a valid current one was shipped.
+    ("negative ordered quantity", _line(quantity=-3, current_quantity=1), "orders/paid",
      "line_items[0].quantity"),
     ("negative price", _line(price="-3.00"), "orders/paid", "line_items[0].price"),
     ("grams beyond int32", _line(grams=2**40), "orders/paid", "line_items[0].grams"),

@@ -195,3 +195,47 @@ def test_shopify_mutations_only_are_lost(sandbox):
 ])
 def test_bad_lose_response_switches_are_refused(sandbox, body):
     assert faults(sandbox, body).status_code == 400
+
+
+def test_force_lose_response_loses_the_next_writes_whatever_the_odds(make_sandbox):
+    from test_sandbox_shipstation import auth, order_body
+
+    sandbox = make_sandbox(faults={"shipstation_v1": {"force_lose_response": 1}})
+    with pytest.raises(httpx.RemoteProtocolError):  # the next write: done, answer lost
+        httpx.post(sandbox.url("/shipstation/orders/createorder"), json=order_body(),
+                   auth=auth(sandbox))
+    again = httpx.post(sandbox.url("/shipstation/orders/createorder"), json=order_body(),
+                       auth=auth(sandbox))
+    assert again.status_code == 200  # used up; the upsert finds the order the first made
+    listed = httpx.get(sandbox.url("/shipstation/orders"), auth=auth(sandbox)).json()
+    assert len(listed["orders"]) == 1
+    assert faults(sandbox, method="GET").json()["fired"] == {
+        "shipstation_v1": {"lose_response": 1}}
+    assert faults(sandbox, {"*": {"force_lose_response": 1.5}}).status_code == 400
+
+
+def test_reorder_webhooks_holds_deliveries_back_and_loses_none(make_sandbox, receiver):
+    sandbox = make_sandbox(shopify_webhook_url=receiver.url("/shopify"),
+                           faults={"shopify": {"reorder_webhooks": 1.0}})
+    faults(sandbox, {"shopify": {"reorder_webhooks": 0.0}})
+    ShopifyClient(sandbox).place_orders(1)  # orders/create, orders/paid, in order
+    wait_until(lambda: len(receiver.received) == 2)
+    assert [r.headers["x-shopify-topic"] for r in receiver.received] == [
+        "orders/create", "orders/paid"]
+    receiver.received.clear()
+    faults(sandbox, {"shopify": {"reorder_webhooks": 1.0}})
+    ShopifyClient(sandbox).place_orders(1)  # both held 0.5 s: the second overtakes
+    wait_until(lambda: len(receiver.received) == 2)
+    assert faults(sandbox, method="GET").json()["fired"]["shopify"]["reorder_webhooks"] == 2
+
+
+def test_webhook_retries_keep_a_real_time_floor_when_time_is_compressed(make_sandbox):
+    # 8 retries over Shopify's 4 simulated hours pass in under a second at this scale; the
+    # floor spreads them over real seconds, time enough for a receiver to restart.
+    sandbox = make_sandbox(shopify_webhook_url="http://127.0.0.1:9/nobody", time_scale=86400,
+                           webhook_retry_floor=0.3)
+    ShopifyClient(sandbox).place_orders(1)
+    time.sleep(1.0)
+    [first, *_] = httpx.get(sandbox.url("/_sandbox/deliveries")).json()["deliveries"]
+    assert first["state"] == "pending"
+    assert 2 <= len(first["attempts"]) <= 3  # at 0, 0.3, 0.9 s: not all 9 at once

@@ -176,6 +176,7 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
     stock_change: tuple[int, str] | None = None
     refund: Refund | None = None
     try:
+        limits.check_depth(payload)
         if meta.topic in ORDER_TOPICS:
             order = shopify_webhooks.parse_order(payload, meta.shop_domain)
             limits.check_order(order)

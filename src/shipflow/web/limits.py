@@ -29,8 +29,26 @@ LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
+# Real provider payloads nest about 7 levels deep (order > line_items > tax_lines > price_set >
+# shop_money > amount); anything far deeper is hostile or broken, whatever field it hides in.
+MAX_DEPTH = 32
+
+
 class OutOfRange(ValueError):
     """`str(exc)` is "<field path>: <problem>", safe to answer (no value is echoed)."""
+
+
+def check_depth(payload: object, limit: int = MAX_DEPTH) -> None:
+    """Refuse a body nested deeper than `limit` levels (iterative: no recursion to exhaust)."""
+    stack: list[tuple[object, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            raise OutOfRange(f"body: nested deeper than {limit} levels")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def _length(column: sa.Column[str]) -> int:

@@ -200,9 +200,11 @@ def _refunded(root: Fields) -> tuple[tuple[int, int], ...]:
 def _line_item(f: Fields) -> LineItem:
     ordered = f.req_integer("quantity")
     current = f.integer("current_quantity", required=False)
-    quantity = current if current is not None else ordered
-    if quantity < 0:
+    if ordered < 0:
         raise f.fail("quantity", "must not be negative")
+    if current is not None and current < 0:
+        raise f.fail("current_quantity", "must not be negative")
+    quantity = current if current is not None else ordered
     title = f.string("title", required=False, empty_is_none=True) or f.req_string("name")
     return LineItem(
         line_item_id=f.req_integer("id"),
