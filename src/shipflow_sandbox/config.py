@@ -63,6 +63,11 @@ class SandboxConfig:
     shopify_bucket_size: float | None = None
     shopify_restore_rate: float | None = None
     shopify_echo_topics: bool = False
+    # The app's granted access scopes (None: every scope shipflow needs, see
+    # `shopify.installation.DEFAULT_SCOPES`) and where the compliance topics go (set in the
+    # app's configuration, never through the API).
+    shopify_access_scopes: list[str] | None = None
+    shopify_compliance_webhook_url: str | None = None
     shipstation_api_key: str = field(default_factory=lambda: _token("", 32), repr=False)
     shipstation_api_secret: str = field(default_factory=lambda: _token("", 32), repr=False)
     shipstation_webhook_token: str = field(default_factory=lambda: _token("", 32), repr=False)
@@ -85,6 +90,9 @@ class SandboxConfig:
     auto_ship_after: float | None = None
     klaviyo_api_key: str = field(default_factory=new_klaviyo_key, repr=False)
     klaviyo_drop_test_domains: bool = False
+    # The private key's scopes (None: full access); an endpoint whose `x-klaviyo-scopes` the
+    # key lacks answers 403 `permission_denied`.
+    klaviyo_api_scopes: list[str] | None = None
     public_base_url: str | None = None
     enforce_rate_limits: bool = True
     duplicate_deliveries: int = 1
