@@ -159,6 +159,9 @@ def sandbox(
     config = config.replace(
         public_base_url=f"http://{host}:{port}",
         shopify_webhook_url=shopify[0] if shopify else None,
+        # The app's configuration sends the privacy topics to the same address.
+        shopify_compliance_webhook_url=(config.shopify_compliance_webhook_url
+                                        or (shopify[0] if shopify else None)),
         shipstation_webhook_urls=target(
             ship_notify_url, f"{base}/webhooks/shipstation/{config.shipstation_webhook_token}"),
         shipstation_v2_webhook_urls=target(tracking_url, f"{base}/webhooks/shipstation-v2"),

@@ -145,8 +145,9 @@ class SandboxConfig:
         `RATE_LIMITS` (0 disables), `SHOPIFY_PLAN`, `LATENCY` (seconds added to every provider
         response), `SHIPSTATION_V2_WEBHOOK_URLS` (comma separated; default the orchestrator's
         `/webhooks/shipstation-v2`), `CARRIER_OUTCOME` (force every parcel's outcome),
-        `CARRIER_ODDS` (JSON, e.g. `{"delayed": 0.2, "lost": 0}`) and `FAULTS` (JSON, as
-        `POST /_sandbox/faults` takes it).
+        `CARRIER_ODDS` (JSON, e.g. `{"delayed": 0.2, "lost": 0}`), `FAULTS` (JSON, as
+        `POST /_sandbox/faults` takes it), `SHOPIFY_SCOPES` and `KLAVIYO_SCOPES` (comma
+        separated: what the credentials may do) and `COMPLIANCE_WEBHOOK_URL`.
         """
         env = os.environ if environ is None else environ
         generated: dict[str, str] = {}
@@ -216,6 +217,12 @@ class SandboxConfig:
             values["enforce_rate_limits"] = env[prefix + "RATE_LIMITS"] not in ("0", "false")
         if env.get(prefix + "SHOPIFY_PLAN"):
             values["shopify_plan"] = env[prefix + "SHOPIFY_PLAN"]
+        for knob, attr in (("SHOPIFY_SCOPES", "shopify_access_scopes"),
+                           ("KLAVIYO_SCOPES", "klaviyo_api_scopes")):
+            if env.get(prefix + knob):
+                values[attr] = [s.strip() for s in env[prefix + knob].split(",") if s.strip()]
+        if env.get(prefix + "COMPLIANCE_WEBHOOK_URL"):
+            values["shopify_compliance_webhook_url"] = env[prefix + "COMPLIANCE_WEBHOOK_URL"]
         if env.get(prefix + "LATENCY"):
             values["latency"] = float(env[prefix + "LATENCY"])
         known = {f.name for f in fields(cls)}

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from shipflow.cli import app as cli
 from shipflow.config import Settings
+from shipflow.ops.doctor import run_doctor
 from shipflow.store import Database, Store, upgrade
 from shipflow.store.executors import Executors
 from shipflow.web.app import create_app
@@ -118,6 +119,18 @@ def test_connect_subscribes_everything_once_and_the_sandbox_delivers_there(
     rows = {(p, t): n for p, t, _, n in store.inbox.last_accepted()}
     assert rows[("shopify", "orders/create")] == 1 and rows[("shopify", "orders/paid")] == 1
 
+    # The privacy topics come from the app's configuration: pointed at the same address,
+    # shipflow answers them (the note connect printed is true).
+    httpx.post(sandbox.url("/_sandbox/shopify/app-config"),
+               json={"compliance_webhook_url": f"{base}/webhooks/shopify"}).raise_for_status()
+    httpx.post(sandbox.url("/_sandbox/shopify/privacy"), json={"topic": "shop/redact"})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(
+            t == "shop/redact" for _, t, _, _ in store.inbox.last_accepted()):
+        time.sleep(0.1)
+    [redact] = [d for d in sandbox.state.dispatcher.deliveries if d.topic == "shop/redact"]
+    assert redact.state == "delivered" and redact.attempts[-1].status_code == 200
+
     # doctor: healthy (a live worker, current schema, deliveries, everything subscribed).
     Executors(store.db, lambda: datetime.now(timezone.utc)).beat("worker-1")
     code, doctor = run("doctor", env)
@@ -128,6 +141,13 @@ def test_connect_subscribes_everything_once_and_the_sandbox_delivers_there(
     assert messages(doctor, "ok", "workers")[0].startswith("worker-1 beat ")
     assert any(m.startswith("shopify orders/paid: last delivery ") for m in
                messages(doctor, "ok", "webhooks"))
+
+    # Two days on, without a delivery or a beat since.
+    later = run_doctor(Settings.from_env(env), providers=False,
+                       now=lambda: datetime.now(timezone.utc) + timedelta(days=2))
+    assert not later.ok
+    assert any(f.message.startswith("no Shopify webhook for 2 d: ") for f in later.findings)
+    assert any(f.message.startswith("worker-1 last beat 2 d ago") for f in later.findings)
 
 
 def test_missing_scopes_are_named_and_nothing_is_subscribed_without_them(
@@ -211,3 +231,16 @@ def test_doctor_names_an_unreachable_database(tmp_path: Any) -> None:
     assert code == 1
     [message] = messages(report, "problem", "database")
     assert message.startswith("cannot reach the database (sqlite): OperationalError")
+
+
+def test_without_a_public_url_credentials_are_still_checked_and_nothing_is_subscribed(
+        sandbox: RunningSandbox, database_url: str) -> None:
+    env = environment(sandbox, database_url, "")
+    result = CliRunner().invoke(cli, ["connect"], env=env)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("webhooks") and "problem" in line
+               and "SHIPFLOW_PUBLIC_URL is not set" in line for line in lines)
+    assert any(line.startswith("klaviyo") and " ok " in line for line in lines)
+    assert lines[-1] == "0 changed, 1 problem"
+    assert shopify_subscriptions(sandbox) == []

@@ -3,6 +3,8 @@ webhook subscriptions that decide where deliveries go; the Klaviyo key's scopes.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from sandbox_helpers import ShopifyClient, wait_until
 
@@ -138,3 +140,29 @@ def test_a_klaviyo_key_without_the_scope_gets_permission_denied(make_sandbox):
                       headers=headers).status_code == 400  # profiles:write is granted
     httpx.post(sandbox.url("/_sandbox/klaviyo/scopes"), json={"scopes": None})
     assert httpx.get(sandbox.url("/_sandbox/klaviyo/scopes")).json() == {"scopes": None}
+
+
+def test_privacy_requests_go_to_the_app_configurations_address(make_sandbox, receiver):
+    sandbox = make_sandbox(shopify_webhook_url=receiver.url("/orders"))
+    order = ShopifyClient(sandbox).place_orders(1)[0]
+    wait_until(lambda: len(receiver.received) >= 2)
+    receiver.received.clear()
+    nobody = httpx.post(sandbox.url("/_sandbox/shopify/privacy"),
+                        json={"topic": "customers/redact", "order_id": order["id"]})
+    assert nobody.json() == {"topic": "customers/redact", "sent_to": 0}
+    httpx.post(sandbox.url("/_sandbox/shopify/app-config"),
+               json={"compliance_webhook_url": receiver.url("/privacy")}).raise_for_status()
+    for topic in ("customers/data_request", "customers/redact", "shop/redact"):
+        sent = httpx.post(sandbox.url("/_sandbox/shopify/privacy"),
+                          json={"topic": topic, "order_id": order["id"]})
+        assert sent.status_code == 202 and sent.json()["sent_to"] == 1
+    wait_until(lambda: len(receiver.received) >= 3)
+    by_topic = {r.headers["x-shopify-topic"]: json.loads(r.body) for r in receiver.received}
+    assert {r.path for r in receiver.received} == {"/privacy"}
+    assert set(by_topic["shop/redact"]) == {"shop_id", "shop_domain"}
+    assert by_topic["customers/redact"]["orders_to_redact"] == [order["id"]]
+    request = by_topic["customers/data_request"]
+    assert request["orders_requested"] == [order["id"]] and set(request["customer"]) == {
+        "id", "email", "phone"} and isinstance(request["data_request"]["id"], int)
+    assert httpx.post(sandbox.url("/_sandbox/shopify/privacy"),
+                      json={"topic": "customers/redact"}).status_code == 400

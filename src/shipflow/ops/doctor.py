@@ -11,7 +11,8 @@ It reports, in plain words, with `problem` for what needs an operator (exit code
   all is only a note;
 - webhook freshness: the last accepted delivery per provider and topic (the inbox). No Shopify
   delivery ever accepted is a problem (nothing reaches shipflow: check `shipflow connect`);
-  a topic that has had none yet is a note (a shop may go days without a cancellation);
+  none for 24 hours, or a topic that has had none yet, is a note (a shop may go days without
+  a cancellation);
 - every provider check of `shipflow connect`, with nothing changed (`apply=False`).
 """
 
@@ -31,6 +32,8 @@ from shipflow.store.db import Database
 from shipflow.store.migrate import pending
 
 Now = Callable[[], datetime]
+# A shop of the size shipflow serves (50-2,000 orders a day) is rarely this quiet.
+QUIET = timedelta(hours=24)
 # What shipflow expects to receive, by provider as the inbox names them.
 EXPECTED = {
     "shopify": tuple(SHIPFLOW_TOPICS),
@@ -121,9 +124,14 @@ def _deliveries(db: Database, report: Report, now: Now) -> None:
         report.add("webhooks", "problem", f"cannot read the webhook inbox: {_first_line(exc)}")
         return
     seen = {(provider, topic): (when, count) for provider, topic, when, count in rows}
-    if not any(provider == "shopify" for provider, _ in seen):
+    shopify = [_utc(when) for (provider, _), (when, _) in seen.items() if provider == "shopify"]
+    if not shopify:
         report.add("webhooks", "problem", "no Shopify webhook has been accepted yet: check "
                                           "`shipflow connect` and SHIPFLOW_PUBLIC_URL")
+    elif now() - max(shopify) > QUIET:
+        report.add("webhooks", "note", f"no Shopify webhook for {ago(now() - max(shopify))[:-4]}"
+                                       ": if the shop took orders meanwhile, deliveries are not "
+                                       "reaching shipflow (run `shipflow connect`)")
     for provider, expected in EXPECTED.items():
         for topic in expected:
             if (provider, topic) in seen:
