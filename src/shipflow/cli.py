@@ -5,13 +5,16 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 import uvicorn
 
 from shipflow import logs
 from shipflow.config import Settings
+
+if TYPE_CHECKING:
+    from shipflow.ops.connect import Report
 
 app = typer.Typer(help="shipflow: Shopify -> ShipStation -> Klaviyo fulfillment orchestrator.",
                   no_args_is_help=True, add_completion=False)
@@ -134,6 +137,9 @@ def sandbox(
                               "SHIPFLOW_SANDBOX_TIME_SCALE."),
     rate_limits: Optional[bool] = typer.Option(
         None, "--rate-limits/--no-rate-limits", help="Enforce the published rate limits."),
+    no_subscriptions: bool = typer.Option(
+        False, "--no-subscriptions", help="Start with no webhook subscription, as a new "
+                                          "account: `shipflow connect` makes them."),
 ) -> None:
     """Run the simulated Shopify, ShipStation (v1, v2, carriers) and Klaviyo on one port."""
     from shipflow_sandbox.config import SandboxConfig
@@ -145,12 +151,17 @@ def sandbox(
 
     def target(override: Optional[str], default: str) -> list[str]:
         chosen = default if override is None else override
+        if no_subscriptions and override is None:
+            return []
         return [chosen] if chosen else []
 
     shopify = target(shopify_webhook_url, f"{base}/webhooks/shopify")
     config = config.replace(
         public_base_url=f"http://{host}:{port}",
         shopify_webhook_url=shopify[0] if shopify else None,
+        # The app's configuration sends the privacy topics to the same address.
+        shopify_compliance_webhook_url=(config.shopify_compliance_webhook_url
+                                        or (shopify[0] if shopify else None)),
         shipstation_webhook_urls=target(
             ship_notify_url, f"{base}/webhooks/shipstation/{config.shipstation_webhook_token}"),
         shipstation_v2_webhook_urls=target(tracking_url, f"{base}/webhooks/shipstation-v2"),
@@ -184,6 +195,44 @@ def demo(
     logs.configure("WARNING")
     sys.exit(run_demo(orders=orders, headless=headless, port=port, sandbox_port=sandbox_port,
                       timeout=timeout))
+
+
+def _report(report: "Report", as_json: bool) -> None:
+    import json
+
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.lines():
+            typer.echo(line)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def connect(
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+) -> None:
+    """Check every credential against its provider and subscribe shipflow's webhooks where
+    they are missing (SHIPFLOW_PUBLIC_URL). Safe to run again: the second run changes nothing.
+    Exit 1 when something needs you."""
+    from shipflow.ops.connect import run_connect
+
+    logs.configure("ERROR")  # the report says what went wrong; retries' log lines add nothing
+    _report(run_connect(_settings(), apply=True), as_json)
+
+
+@app.command()
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    offline: bool = typer.Option(False, "--offline", help="Skip the provider checks."),
+) -> None:
+    """Read-only health check: database, migrations, worker heartbeats, the last webhook per
+    topic, and the checks of `shipflow connect` without changing anything. Exit 1 when
+    something is wrong."""
+    from shipflow.ops.doctor import run_doctor
+
+    logs.configure("ERROR")
+    _report(run_doctor(_settings(), providers=not offline), as_json)
 
 
 rules_app = typer.Typer(help="Work with a routing-rules file (SHIPFLOW_RULES).", no_args_is_help=True)

@@ -33,6 +33,9 @@ class Settings:
     # `/api` without a token is refused unless the operator says so (SHIPFLOW_API_INSECURE=1),
     # e.g. behind a proxy that authenticates, or on a laptop.
     api_insecure: bool = False
+    # Where the providers reach this shipflow from outside (`https://shipflow.example.com`):
+    # `shipflow connect` subscribes `<public_url>/webhooks/...` at each provider.
+    public_url: str = ""
     shopify_shop_url: str = ""
     # The shop whose webhooks are accepted (`X-Shopify-Shop-Domain`); default: the host of
     # SHIPFLOW_SHOPIFY_SHOP_URL. Set it when that URL is not the shop's myshopify.com address.
@@ -96,6 +99,18 @@ class Settings:
             raise ValueError(f"SHIPFLOW_SHIPSTATION_RATE_LIMIT={self.shipstation_rate_limit!r}: "
                              'expected "<requests>/<seconds>", e.g. "40/60"')
         return rate
+
+    def webhook_urls(self) -> dict[str, str] | None:
+        """The addresses shipflow's webhooks must be delivered to, by provider (None when
+        SHIPFLOW_PUBLIC_URL is unset). The ShipStation v1 one carries the secret token."""
+        base = self.public_url.strip().rstrip("/")
+        if not base:
+            return None
+        return {
+            "shopify": f"{base}/webhooks/shopify",
+            "shipstation": f"{base}/webhooks/shipstation/{self.shipstation_webhook_token}",
+            "shipstation_v2": f"{base}/webhooks/shipstation-v2",
+        }
 
     @property
     def rules_path(self) -> str | None:

@@ -64,6 +64,11 @@ class SandboxConfig:
     shopify_bucket_size: float | None = None
     shopify_restore_rate: float | None = None
     shopify_echo_topics: bool = False
+    # The app's granted access scopes (None: every scope shipflow needs, see
+    # `shopify.installation.DEFAULT_SCOPES`) and where the compliance topics go (set in the
+    # app's configuration, never through the API).
+    shopify_access_scopes: list[str] | None = None
+    shopify_compliance_webhook_url: str | None = None
     shipstation_api_key: str = field(default_factory=lambda: _token("", 32), repr=False)
     shipstation_api_secret: str = field(default_factory=lambda: _token("", 32), repr=False)
     shipstation_webhook_token: str = field(default_factory=lambda: _token("", 32), repr=False)
@@ -86,6 +91,9 @@ class SandboxConfig:
     auto_ship_after: float | None = None
     klaviyo_api_key: str = field(default_factory=new_klaviyo_key, repr=False)
     klaviyo_drop_test_domains: bool = False
+    # The private key's scopes (None: full access); an endpoint whose `x-klaviyo-scopes` the
+    # key lacks answers 403 `permission_denied`.
+    klaviyo_api_scopes: list[str] | None = None
     public_base_url: str | None = None
     enforce_rate_limits: bool = True
     duplicate_deliveries: int = 1
@@ -151,8 +159,9 @@ class SandboxConfig:
         `RATE_LIMITS` (0 disables), `SHOPIFY_PLAN`, `LATENCY` (seconds added to every provider
         response), `SHIPSTATION_V2_WEBHOOK_URLS` (comma separated; default the orchestrator's
         `/webhooks/shipstation-v2`), `CARRIER_OUTCOME` (force every parcel's outcome),
-        `CARRIER_ODDS` (JSON, e.g. `{"delayed": 0.2, "lost": 0}`) and `FAULTS` (JSON, as
-        `POST /_sandbox/faults` takes it).
+        `CARRIER_ODDS` (JSON, e.g. `{"delayed": 0.2, "lost": 0}`), `FAULTS` (JSON, as
+        `POST /_sandbox/faults` takes it), `SHOPIFY_SCOPES` and `KLAVIYO_SCOPES` (comma
+        separated: what the credentials may do) and `COMPLIANCE_WEBHOOK_URL`.
         """
         env = os.environ if environ is None else environ
         generated: dict[str, str] = {}
@@ -226,6 +235,12 @@ class SandboxConfig:
             values["enforce_rate_limits"] = env[prefix + "RATE_LIMITS"] not in ("0", "false")
         if env.get(prefix + "SHOPIFY_PLAN"):
             values["shopify_plan"] = env[prefix + "SHOPIFY_PLAN"]
+        for knob, attr in (("SHOPIFY_SCOPES", "shopify_access_scopes"),
+                           ("KLAVIYO_SCOPES", "klaviyo_api_scopes")):
+            if env.get(prefix + knob):
+                values[attr] = [s.strip() for s in env[prefix + knob].split(",") if s.strip()]
+        if env.get(prefix + "COMPLIANCE_WEBHOOK_URL"):
+            values["shopify_compliance_webhook_url"] = env[prefix + "COMPLIANCE_WEBHOOK_URL"]
         if env.get(prefix + "LATENCY"):
             values["latency"] = float(env[prefix + "LATENCY"])
         known = {f.name for f in fields(cls)}

@@ -1,5 +1,6 @@
 """`/_sandbox/` controls for the simulation itself: fault switches, the carrier's tracking
-plans, and the v2 webhook signing key. Mounted by `controls.routes`."""
+plans, the v2 webhook signing key, and the scopes the credentials carry. Mounted by
+`controls.routes`."""
 
 from __future__ import annotations
 
@@ -31,7 +32,21 @@ INDEX = {
     + ", ".join(OUTCOMES),
     "POST /_sandbox/shipstation/rotate-key": "new RSA key for v2 webhook signatures (the JWKS "
     "keeps the previous one)",
+    "GET/POST /_sandbox/shopify/access-scopes": '{"scopes": ["read_orders", ...]}: the scopes '
+    "granted to the Shopify token (currentAppInstallation.accessScopes; fields it lacks answer "
+    "ACCESS_DENIED)",
+    "GET/POST /_sandbox/klaviyo/scopes": '{"scopes": ["events:write", ...]} or {"scopes": null} '
+    "(full access): the private key's scopes; other endpoints answer 403 permission_denied",
 }
+
+
+def _scopes(body: object, nullable: bool) -> list[str] | None:
+    scopes = body.get("scopes") if isinstance(body, dict) else ...
+    if scopes is None and nullable:
+        return None
+    if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes):
+        raise ValueError('expected {"scopes": ["<scope>", ...]}')
+    return list(dict.fromkeys(scopes))
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -84,7 +99,27 @@ def routes(state: SandboxState) -> list[Route]:
         key = state.shipstation_v2.keys.rotate()
         return json_response({"kid": key.kid, "jwks": state.shipstation_v2.keys.jwks()})
 
+    async def shopify_scopes(request: Request) -> Response:
+        if request.method == "POST":
+            body, _ = await read_json(request)
+            try:
+                state.shopify.app.scopes = _scopes(body, nullable=False) or []
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 400)
+        return json_response({"scopes": state.shopify.app.scopes})
+
+    async def klaviyo_scopes(request: Request) -> Response:
+        if request.method == "POST":
+            body, _ = await read_json(request)
+            try:
+                state.klaviyo.scopes = _scopes(body, nullable=True)
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 400)
+        return json_response({"scopes": state.klaviyo.scopes})
+
     return [
+        Route("/shopify/access-scopes", shopify_scopes, methods=["GET", "POST"]),
+        Route("/klaviyo/scopes", klaviyo_scopes, methods=["GET", "POST"]),
         Route("/faults", get_faults, methods=["GET"]),
         Route("/faults", set_faults, methods=["POST"]),
         Route("/faults", clear_faults, methods=["DELETE"]),

@@ -324,6 +324,8 @@ def test_every_v2_response_matches_the_spec(sandbox: RunningSandbox, v2_spec: V2
         "url": "https://example.invalid/hook", "event": "track_event_v2",
         "headers": [{"key": "X-Secret", "value": "s"}]})
     call("GET", "/v2/environment/webhooks", 200)
+    call("POST", "/v2/environment/webhooks", 409, json_body={  # the same event and url again
+        "url": "https://example.invalid/hook", "event": "track_event_v2"})
     call("GET", "/v2/environment/webhooks/{webhook_id}", 200, webhook_id=hook["webhook_id"])
     call("DELETE", "/v2/environment/webhooks/{webhook_id}", 204, webhook_id=hook["webhook_id"])
     # errors

@@ -21,6 +21,11 @@ WRITES = frozenset({
     "void_label", "delete_order", "hold_until", "add_tag", "upsert_profile",
 })
 ALLOWED = ("shipflow/engine/outbox.py", "shipflow/providers/")
+# Webhook subscriptions are the installation's configuration, not order effects: only
+# `shipflow connect` makes them (ops/connect.py says why they bypass the outbox).
+SUBSCRIPTION_WRITES = frozenset({"create_webhook_subscription", "subscribe_webhook",
+                                 "create_webhook", "delete_webhook"})
+SUBSCRIPTIONS_ALLOWED = ("shipflow/ops/connect.py", "shipflow/providers/")
 
 
 def _on_self(func: ast.Attribute) -> bool:
@@ -77,5 +82,18 @@ def test_only_the_outbox_calls_provider_writes() -> None:
         for node in ast.walk(ast.parse(path.read_text(), relative)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in WRITES and not _on_self(node.func):
+                offenders.append(f"{relative}:{node.lineno}: .{node.func.attr}(...)")
+    assert offenders == []
+
+
+def test_only_connect_changes_webhook_subscriptions() -> None:
+    offenders = []
+    for path in sorted((SRC / "shipflow").rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if relative.startswith(SUBSCRIPTIONS_ALLOWED):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), relative)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in SUBSCRIPTION_WRITES:
                 offenders.append(f"{relative}:{node.lineno}: .{node.func.attr}(...)")
     assert offenders == []

@@ -7,6 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from shipflow.store.db import driver_url, is_sqlite, make_engine
 
@@ -39,3 +41,21 @@ def upgrade(url: str, revision: str = "head") -> None:
                 conn.commit()
     finally:
         engine.dispose()
+
+
+def pending(url: str) -> list[str]:
+    """The revisions not yet applied to the database at `url`, oldest first (empty when it is
+    at head). Read-only: nothing is migrated. Raises what SQLAlchemy raises when the database
+    cannot be reached."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+    applied: set[str] = set()
+    for rev in current:
+        applied.update(r.revision for r in script.iterate_revisions(rev, "base"))
+    every = [r.revision for r in script.walk_revisions()]  # newest first
+    return [rev for rev in reversed(every) if rev not in applied]

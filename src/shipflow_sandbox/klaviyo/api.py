@@ -1,6 +1,8 @@
 """Klaviyo HTTP surface under `/klaviyo/api` (klaviyo.md §1-4, §6, §8).
 
 Checks, in order: `Authorization: Klaviyo-API-Key <key>` (401 `not_authenticated`), the
+key's scopes against the operation's `x-klaviyo-scopes` (403 `permission_denied`; checked before
+anything in the body, as Django REST Framework checks permissions before the view runs), the
 `revision` header, the endpoint's burst/steady windows (429 `throttled` with `Retry-After`),
 `Content-Type` (415), body size (5 MB), JSON, the official schema, then the data limits.
 Success: events 202 with an empty body; profile-import 201 (created) / 200 (updated);
@@ -28,6 +30,7 @@ from shipflow_sandbox.klaviyo.errors import (
     KlaviyoError,
     duplicate_profile,
     invalid,
+    permission_denied,
 )
 from shipflow_sandbox.klaviyo.revisions import parse_revision
 from shipflow_sandbox.klaviyo.spec import load_spec
@@ -73,6 +76,9 @@ def routes(state: SandboxState) -> list[Route]:
         if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(key.strip().encode(), expected):
             raise NOT_AUTHENTICATED
         operation = load_spec().operation("POST", f"/api/{path}")
+        granted = state.klaviyo.scopes
+        if granted is not None and not all(scope in granted for scope in operation.scopes):
+            raise permission_denied()
         now = state.clock.wall()
         revision = parse_revision(
             request.headers.get("revision"), operation.operation_id, now.date()

@@ -26,6 +26,7 @@ TITLES = {
     "unsupported_media_type": "Unsupported media type.",
     "throttled": "Request was throttled.",
     "duplicate_profile": "Conflict.",
+    "permission_denied": "You do not have permission to perform this action.",
     "error": "A server error occurred.",
 }
 
@@ -89,3 +90,11 @@ def duplicate_profile(profile_id: str) -> KlaviyoError:
 NOT_AUTHENTICATED = KlaviyoError(
     401, "not_authenticated", "Missing or invalid private key.", pointer="/data/"
 )
+
+
+def permission_denied() -> KlaviyoError:
+    """403 for a key without the endpoint's scope (klaviyo.md §1, §2a: code `permission_denied`;
+    title and detail are Django REST Framework's default for PermissionDenied, an assumption
+    like the other uncaptured titles)."""
+    return KlaviyoError(403, "permission_denied",
+                        "You do not have permission to perform this action.")

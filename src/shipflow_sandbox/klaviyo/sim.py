@@ -48,6 +48,9 @@ class KlaviyoSim:
         self.config = config
         self.clock = clock
         self.store = KlaviyoStore(config.seed, config.klaviyo_drop_test_domains)
+        # The private key's scopes; None is full access (`SandboxConfig.klaviyo_api_scopes`).
+        self.scopes: list[str] | None = (None if config.klaviyo_api_scopes is None
+                                         else list(config.klaviyo_api_scopes))
         self._windows: dict[str, tuple[FixedWindow, FixedWindow]] = {}
         self.throttled = 0
 

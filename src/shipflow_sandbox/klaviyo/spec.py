@@ -95,6 +95,7 @@ class Operation:
     schema_name: str
     burst: int
     steady: int
+    scopes: tuple[str, ...] = ()  # `x-klaviyo-scopes`: what a private key needs for it
 
 
 class KlaviyoSpec:
@@ -112,6 +113,7 @@ class KlaviyoSpec:
             schema_ref.rsplit("/", 1)[-1],
             int(limits["burst"].split("/")[0]),
             int(limits["steady"].split("/")[0]),
+            tuple(op.get("x-klaviyo-scopes", ())),
         )
 
     def validator(self, schema_name: str) -> Draft7Validator:

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from shipflow_sandbox.routing import counted, json_response, read_json
 from shipflow_sandbox.shopify.cost import CostCalculator, CostError, operation_and_fragments
+from shipflow_sandbox.shopify.installation import APP_RESOLVERS, guard_scopes
 from shipflow_sandbox.shopify.inventory_resolvers import INVENTORY_RESOLVERS
 from shipflow_sandbox.shopify.order_resolvers import ORDER_RESOLVERS
 from shipflow_sandbox.shopify.resolvers import ShopContext, bind
@@ -72,7 +73,8 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
 
 
 def routes(state: SandboxState) -> list[Route]:
-    schema = bind(base_schema(), INVENTORY_RESOLVERS, ORDER_RESOLVERS)
+    schema = bind(base_schema(), INVENTORY_RESOLVERS, ORDER_RESOLVERS, APP_RESOLVERS)
+    guard_scopes(schema)
 
     def cost_extension(token: str, requested: int, actual: int | None) -> dict[str, Any]:
         bucket = state.shopify.bucket(token)
@@ -155,7 +157,8 @@ def routes(state: SandboxState) -> list[Route]:
                 "extensions": cost_extension(token, requested, None),
             }
             return json_response(throttled, headers=headers)
-        context = ShopContext(state.shopify.store, state.shopify.ops, state.shopify.inventory)
+        context = ShopContext(state.shopify.store, state.shopify.ops, state.shopify.inventory,
+                              state.shopify.app)
         result = execute_sync(
             schema,
             document,

@@ -43,6 +43,7 @@ class ShopContext:
     store: ShopifyStore
     ops: ShopifyOperations
     inventory: Any = None
+    app: Any = None  # the AppInstallation: granted scopes and webhook subscriptions
 
 
 def _store(info: GraphQLResolveInfo) -> ShopifyStore:

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from graphql import GraphQLSchema, build_schema
 
+from shipflow_sandbox.shopify.installation import APP_SDL
 from shipflow_sandbox.shopify.inventory_schema import INVENTORY_SDL
 from shipflow_sandbox.shopify.order_schema import ORDER_SDL
 
@@ -272,4 +273,4 @@ input FulfillmentOrderHoldInput {
 @lru_cache(maxsize=1)
 def base_schema() -> GraphQLSchema:
     """The parsed schema without resolvers (shared; resolvers read state from the context)."""
-    return build_schema(SDL + INVENTORY_SDL + ORDER_SDL)
+    return build_schema(SDL + INVENTORY_SDL + ORDER_SDL + APP_SDL)

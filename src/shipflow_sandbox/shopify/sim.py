@@ -9,6 +9,7 @@ from shipflow_sandbox.clock import Clock
 from shipflow_sandbox.config import SandboxConfig
 from shipflow_sandbox.ratelimit import LeakyBucket
 from shipflow_sandbox.shopify.ids import IdAllocator, gid
+from shipflow_sandbox.shopify.installation import DEFAULT_SCOPES, ENUM_OF_TOPIC, AppInstallation
 from shipflow_sandbox.shopify.inventory import Inventory
 from shipflow_sandbox.shopify.merchant import Merchant
 from shipflow_sandbox.shopify.operations import ShopifyOperations
@@ -17,6 +18,15 @@ from shipflow_sandbox.shopify.store import ShopifyStore, ShopOrder
 from shipflow_sandbox.shopify.webhooks import ShopifyWebhooks
 from shipflow_sandbox.webhooks import WebhookDispatcher
 
+# Every topic the simulated shop delivers (merchant actions, app writes, stock changes).
+SENT_TOPICS = (
+    "orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/fulfilled",
+    "orders/partially_fulfilled", "refunds/create", "fulfillments/create",
+    "fulfillments/update", "fulfillment_holds/added", "fulfillment_holds/released",
+    "fulfillment_orders/placed_on_hold", "fulfillment_orders/hold_released",
+    "inventory_levels/update",
+)
+
 
 class ShopifySim:
     def __init__(self, config: SandboxConfig, clock: Clock, dispatcher: WebhookDispatcher) -> None:
@@ -24,7 +34,16 @@ class ShopifySim:
         self.clock = clock
         self.ids = IdAllocator(config.seed)
         self.store = ShopifyStore(self.ids, clock.wall)
-        self.webhooks = ShopifyWebhooks(config, clock, dispatcher)
+        self.app = AppInstallation(clock.wall, config.shopify_access_scopes
+                                   if config.shopify_access_scopes is not None else DEFAULT_SCOPES)
+        self.app.compliance_uri = config.shopify_compliance_webhook_url
+        if config.shopify_webhook_url:
+            # The configured URL is subscribed to every topic the sandbox sends, as if an app
+            # had registered them; `shipflow connect` against a sandbox started without it
+            # registers its own.
+            for topic in SENT_TOPICS:
+                self.app.add(ENUM_OF_TOPIC[topic], config.shopify_webhook_url)
+        self.webhooks = ShopifyWebhooks(config, clock, dispatcher, self.app)
         self.store.emit = self.webhooks.emit
         self.ops = ShopifyOperations(self.store, echo=config.shopify_echo_topics)
         self.generator = OrderGenerator(config.seed, self.ids, config.shop_domain)

@@ -16,7 +16,12 @@ import httpx
 
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.providers import http
-from shipflow.providers.errors import ErrorDetail, RejectedRequest
+from shipflow.providers.errors import (
+    AuthenticationError,
+    ErrorDetail,
+    RejectedRequest,
+    UnexpectedResponse,
+)
 from shipflow.providers.klaviyo import wire
 
 log = logging.getLogger("shipflow.providers.klaviyo")
@@ -115,6 +120,28 @@ class KlaviyoClient:
         for body in wire.bulk_requests(events):
             self._bulk.request("POST", "api/event-bulk-create-jobs", json=body,
                                idempotent=True)
+
+    def can_create_events(self) -> bool:
+        """Whether the key carries `events:write`, asked without writing anything.
+
+        Klaviyo has no endpoint that lists a private key's scopes, and no read-only call needs
+        `events:write`. So this sends `POST /api/events` with a body that cannot pass
+        validation (`{"data": {"type": "event"}}`, no attributes): a key without the scope is
+        refused with 403 `permission_denied` before the body is read, a key with it gets 400
+        `invalid`, and no event is ever created. Assumption: Klaviyo checks permissions
+        before validating, as Django REST Framework (whose error titles Klaviyo's match) does.
+        A wrong key raises `AuthenticationError` (401)."""
+        try:
+            self._events.request("POST", "api/events", json={"data": {"type": "event"}},
+                                 idempotent=True)
+        except RejectedRequest:
+            return True
+        except AuthenticationError as exc:
+            if exc.status_code == 403:
+                return False
+            raise
+        raise UnexpectedResponse("an event without attributes was accepted",
+                                 provider="klaviyo")
 
     def upsert_profile(self, profile: wire.KlaviyoProfile) -> str:
         """`POST /api/profile-import`: create (201) or update (200) the profile matched by its

@@ -17,7 +17,7 @@ import httpx
 from shipflow.domain.shipment import Shipment
 from shipflow.providers import http
 from shipflow.providers.errors import RejectedRequest, UnexpectedResponse
-from shipflow.providers.shipstation import mapping
+from shipflow.providers.shipstation import mapping, subscriptions
 from shipflow.providers.shipstation.mapping import (
     Carrier,
     CreateOrdersResult,
@@ -248,6 +248,23 @@ class ShipStationClient:
         if not success:
             raise RejectedRequest(f"{path}: {message or 'success: false'}",
                                   provider="shipstation", status_code=response.status_code)
+
+    # -- webhook subscriptions (configuration, not order effects: see ops/connect.py) ---------
+    def list_webhooks(self) -> list[subscriptions.V1Webhook]:
+        """`GET /webhooks`: every subscription of the account."""
+        response = self._session.request("GET", "webhooks", idempotent=True)
+        return subscriptions.parse_webhooks(response.json())
+
+    def subscribe_webhook(self, target_url: str, event: str, *, store_id: int | None = None,
+                          friendly_name: str | None = None) -> int:
+        """`POST /webhooks/subscribe`; returns the new subscription's id. Not retried once it
+        may have reached ShipStation (a repeat could subscribe twice): look in `list_webhooks`
+        first."""
+        body = subscriptions.subscribe_request(target_url, event, store_id=store_id,
+                                               friendly_name=friendly_name)
+        response = self._session.request("POST", "webhooks/subscribe", json=body,
+                                         idempotent=False)
+        return subscriptions.parse_subscribed(response.json())
 
     # -- shipments and labels ------------------------------------------------------------------
     def list_shipments(self, **filters: Any) -> ShipmentsPage:

@@ -15,10 +15,10 @@ import httpx
 
 from shipflow.domain.shipment import TrackingInfo
 from shipflow.providers import http
-from shipflow.providers.errors import NotFound, RateLimited, UnexpectedResponse
+from shipflow.providers.errors import NotFound, RateLimited, UnexpectedResponse, UserError
 from shipflow.providers.fields import Fields
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import inventory, products
+from shipflow.providers.shopify import inventory, products, subscriptions
 from shipflow.providers.shopify.models import (
     Fulfillment,
     FulfillmentOrder,
@@ -186,6 +186,32 @@ class ShopifyClient:
                     except NotFound:
                         continue
         return found
+
+    # -- the app's installation: scopes and webhook subscriptions ------------------------------
+    def access_scopes(self) -> tuple[str, ...]:
+        """`currentAppInstallation { accessScopes { handle } }`: what the token may do."""
+        return subscriptions.parse_access_scopes(self.execute(subscriptions.ACCESS_SCOPES, {}))
+
+    def webhook_subscriptions(self) -> list[subscriptions.WebhookSubscription]:
+        """Every webhook subscription this app made through the API, all pages."""
+        found: list[subscriptions.WebhookSubscription] = []
+        after: str | None = None
+        while True:
+            data = self.execute(subscriptions.WEBHOOK_SUBSCRIPTIONS, {"after": after})
+            page, after = subscriptions.parse_subscriptions_page(data)
+            found.extend(page)
+            if after is None or not page:
+                return found
+
+    def create_webhook_subscription(self, topic: str, uri: str
+                                    ) -> tuple[subscriptions.WebhookSubscription | None,
+                                               tuple[UserError, ...]]:
+        """`webhookSubscriptionCreate` for a REST topic ("orders/paid"): (the subscription,
+        or None and the userErrors that refused it). Configuration, not an order effect (see
+        ops/connect.py); "already taken" is for the caller to read as done."""
+        data = self.execute(subscriptions.WEBHOOK_SUBSCRIPTION_CREATE,
+                            subscriptions.create_variables(topic, uri))
+        return subscriptions.parse_create(data)
 
     # -- writes --------------------------------------------------------------------------------
     def create_fulfillment(
