@@ -177,6 +177,7 @@ class Chaos:
         }
         self.procs: dict[str, Proc] = {}
         self.kills: Counter[str] = Counter()
+        self.restarts: Counter[str] = Counter()  # exits nobody caused, started again
         self.legit: list[int] = []
         self.forged: list[int] = []
         self.malformed: dict[str, int] = {}  # X-Shopify-Webhook-Id -> order id
@@ -220,6 +221,15 @@ class Chaos:
         if restart_after is not None:
             time.sleep(restart_after)
             self.procs[name].start()
+
+    def supervise(self) -> None:
+        """Start again what exited on its own (as systemd's Restart=always would): a process
+        can fail at start-up while the database refuses connections. The doomed worker stays
+        dead."""
+        for name, p in self.procs.items():
+            if name != "w3" and not p.alive():
+                self.restarts[name] += 1
+                p.start()
 
     def stop(self) -> None:
         for p in self.procs.values():
@@ -343,6 +353,7 @@ class Chaos:
                     name = victims[sum(self.kills[v] for v in victims) % len(victims)]
                     self.kill(name, restart_after=self.rng.uniform(0.2, 1.5))
                     next_kill = now + kill_every
+                self.supervise()
                 time.sleep(0.1)
         for _ in range(forged_left):
             self.forge()
@@ -379,6 +390,7 @@ class Chaos:
             counts = count(self.records(), self.plans(), self.legit)
             if counts["orders_not_finished"] == 0 and self.pending_timers() == 0:
                 return True, time.monotonic() - began
+            self.supervise()
             time.sleep(2)
         return False, time.monotonic() - began
 
@@ -511,6 +523,7 @@ def main() -> int:
             "malformed_answers": {str(k): v for k, v in chaos.malformed_answers.items()},
             "kills": sum(chaos.kills.values()),
             "kills_by_process": dict(chaos.kills),
+            "unexpected_exits": dict(chaos.restarts),
             "faults_fired": faults_fired,
             "time_scale": args.time_scale,
             "finished": finished,
