@@ -186,6 +186,48 @@ def demo(
                       timeout=timeout))
 
 
+@app.command()
+def replay(
+    rules: str = typer.Option(..., "--rules", help="The rules file (YAML) to try."),
+    since: str = typer.Option("14d", help="Orders received since: 14d, 36h, 90m or a date."),
+    against: str = typer.Option(
+        "recorded", help="Compare with the 'recorded' decisions (what happened) or with the "
+                         "'current' rules file (SHIPFLOW_RULES) on the same orders."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Run the stored orders through another rules file, with no side effects, and print every
+    decision that would change."""
+    import json
+    from datetime import datetime, timezone
+
+    from shipflow.ops.replay import parse_since
+    from shipflow.ops.replay import replay as run_replay
+    from shipflow.rules import RulesFileError, load_configured, load_rules
+    from shipflow.store import Database
+
+    if against not in ("recorded", "current"):
+        _fail("--against is 'recorded' or 'current'")
+    settings = _settings()
+    try:
+        new_rules = load_rules(rules)
+        current = load_configured(settings.rules_path) if against == "current" else None
+        start = parse_since(since, datetime.now(timezone.utc))
+    except RulesFileError as exc:
+        for error in exc.errors:
+            typer.echo(error.format(exc.source), err=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        _fail(str(exc))
+    db = Database.connect(settings.database_url, pool_size=1)
+    try:
+        report = run_replay(db, new_rules, start,
+                            baseline="current" if against == "current" else "recorded",
+                            current=current)
+    finally:
+        db.dispose()
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
+
+
 rules_app = typer.Typer(help="Work with a routing-rules file (SHIPFLOW_RULES).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
