@@ -228,6 +228,44 @@ def replay(
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
 
 
+@app.command()
+def audit(
+    days: int = typer.Option(30, min=1, max=366, help="The window: this many days."),
+    until: Optional[str] = typer.Option(
+        None, help="The window's end (ISO time, default now); durations of what is still open "
+                   "(holds, exceptions) run to it."),
+    email_metric: str = typer.Option(
+        "Fulfilled Order", help="The Klaviyo metric that starts the customer's shipping email."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Read past orders, labels and emails from Shopify, ShipStation and Klaviyo and report
+    today's manual baseline (nothing is written anywhere)."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from shipflow.ops.audit import baseline
+    from shipflow.ops.audit_sources import missing_settings, read_history
+    from shipflow.providers.errors import ProviderError
+
+    settings = _settings()
+    missing = missing_settings(settings)
+    if missing:
+        _fail("the audit reads Shopify and ShipStation; set " + ", ".join(missing))
+    end = datetime.now(timezone.utc)
+    if until:
+        try:
+            end = datetime.fromisoformat(until.replace("Z", "+00:00"))
+        except ValueError:
+            _fail(f"--until {until!r}: give an ISO time such as 2026-11-30T00:00:00Z")
+        end = end if end.tzinfo else end.replace(tzinfo=timezone.utc)
+    try:
+        history = read_history(settings, end - timedelta(days=days), end, email_metric)
+    except ProviderError as exc:
+        _fail(f"reading {exc.provider or 'a provider'} failed: {type(exc).__name__}: {exc}")
+    report = baseline(history)
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
+
+
 rules_app = typer.Typer(help="Work with a routing-rules file (SHIPFLOW_RULES).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
