@@ -7,8 +7,9 @@ with at least one decimal ("24.0", "19.5"). `orders(query:)` understands the sea
 cancelled, any; quoted or not, `-` negates) and `created_at`/`updated_at`/`processed_at` with
 `>=`, `>`, `<=`, `<` or a day (`created_at:>='2026-11-01T00:00:00Z'`); other terms are
 ignored, as Shopify ignores a field it does not know (assumption: Shopify also reports such
-terms under `extensions.search`, which the sandbox leaves out). Orders are paged in creation order whatever `sortKey` says, which is
-the order of `ID`, `CREATED_AT`, `PROCESSED_AT` and `ORDER_NUMBER` in the sandbox.
+terms under `extensions.search`, which the sandbox leaves out). Orders are paged in creation
+order whatever `sortKey` says, which is the order of `ID`, `CREATED_AT`, `PROCESSED_AT` and
+`ORDER_NUMBER` in the sandbox.
 A `MailingAddress` id is made from the order id (`?model_name=Address`, the form Shopify's
 order address ids take); the billing address takes the next number.
 """
