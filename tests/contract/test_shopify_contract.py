@@ -18,7 +18,7 @@ from graphql.language import OperationDefinitionNode
 from shipflow.domain.order import Address, Customer, LineItem
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import inventory, products
+from shipflow.providers.shopify import history, inventory, products
 from shipflow.providers.shopify.models import HoldReason, LineItemQuantity
 from shipflow.providers.shopify.webhooks import (
     parse_inventory_level,
@@ -186,6 +186,8 @@ EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
     (gql.FULFILLMENT_ORDER_RELEASE_HOLD, gql.release_hold_variables(
         "gid://shopify/FulfillmentOrder/1", ["gid://shopify/FulfillmentHold/1"])),
     (gql.TAGS_ADD, gql.tags_add_variables("gid://shopify/Order/1", ["shipflow:held"])),
+    (history.ORDERS_HISTORY, {"query": history.orders_query(
+        datetime(2026, 11, 1, tzinfo=timezone.utc)), "after": None}),
 ]
 INVENTORY_EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
     (inventory.INVENTORY_ITEM_SKUS, inventory.inventory_item_ids_variables(

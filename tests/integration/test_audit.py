@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,6 +109,21 @@ def sandbox() -> Any:
         running.stop()
 
 
+def environment(sandbox: RunningSandbox) -> dict[str, str]:
+    config = sandbox.config
+    return {
+        "SHIPFLOW_SHOPIFY_SHOP_URL": sandbox.url("/shopify"),
+        "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": config.shopify_access_token,
+        "SHIPFLOW_SHIPSTATION_BASE_URL": sandbox.url("/shipstation"),
+        "SHIPFLOW_SHIPSTATION_API_KEY": config.shipstation_api_key,
+        "SHIPFLOW_SHIPSTATION_API_SECRET": config.shipstation_api_secret,
+        "SHIPFLOW_SHIPSTATION_V2_BASE_URL": sandbox.url("/shipstation"),
+        "SHIPFLOW_SHIPSTATION_V2_API_KEY": config.shipstation_v2_api_key,
+        "SHIPFLOW_KLAVIYO_BASE_URL": sandbox.url("/klaviyo"),
+        "SHIPFLOW_KLAVIYO_API_KEY": config.klaviyo_api_key,
+    }
+
+
 def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> None:
     m = Merchant(sandbox)
     m.pin(0)
@@ -142,18 +158,7 @@ def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> 
     m.email(2, OrderId=999)  # another shop's order: matches nothing
     requests_before = dict(sandbox.state.requests)
 
-    config = sandbox.config
-    env = {
-        "SHIPFLOW_SHOPIFY_SHOP_URL": sandbox.url("/shopify"),
-        "SHIPFLOW_SHOPIFY_ACCESS_TOKEN": config.shopify_access_token,
-        "SHIPFLOW_SHIPSTATION_BASE_URL": sandbox.url("/shipstation"),
-        "SHIPFLOW_SHIPSTATION_API_KEY": config.shipstation_api_key,
-        "SHIPFLOW_SHIPSTATION_API_SECRET": config.shipstation_api_secret,
-        "SHIPFLOW_SHIPSTATION_V2_BASE_URL": sandbox.url("/shipstation"),
-        "SHIPFLOW_SHIPSTATION_V2_API_KEY": config.shipstation_v2_api_key,
-        "SHIPFLOW_KLAVIYO_BASE_URL": sandbox.url("/klaviyo"),
-        "SHIPFLOW_KLAVIYO_API_KEY": config.klaviyo_api_key,
-    }
+    env = environment(sandbox)
     until = at(72)
     result = CliRunner().invoke(app, ["audit", "--days", "30", "--until", until, "--json"],
                                 env=env)
@@ -195,3 +200,55 @@ def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> 
         "no Klaviyo key (SHIPFLOW_KLAVIYO_API_KEY)")
     missing = CliRunner().invoke(app, ["audit"], env={"SHIPFLOW_SHOPIFY_SHOP_URL": ""})
     assert missing.exit_code == 2 and "SHIPFLOW_SHOPIFY_ACCESS_TOKEN" in missing.output
+
+
+def test_audit_measures_how_long_carrier_exceptions_stayed_open() -> None:
+    """Two parcels meet an exception (damaged, then delivered a day late; delayed, then moving
+    again), one arrives on time. The carrier runs a simulated day a second here, so every scan
+    has happened when the audit reads them; the figures are the plans' own times."""
+    sandbox = RunningSandbox(SandboxConfig(seed=3, time_scale=86_400.0)).start()
+    try:
+        m = Merchant(sandbox)
+        m.pin(0)
+        orders = m.place(3)
+        ids = [m.to_shipstation(o) for o in orders]
+        m.pin(1)
+        numbers = []
+        for ss_id, outcome in zip(ids, ("damaged", "delayed", "on_time"), strict=True):
+            m.http.post(sandbox.url("/_sandbox/carrier/plan"),
+                        json={"next": True, "outcome": outcome}).raise_for_status()
+            m.print_labels([ss_id])
+            numbers.append(m.live_tracking(ss_id))
+        m.pin(None)
+
+        def plan(number: str) -> dict[str, Any]:
+            found = m.http.get(sandbox.url("/_sandbox/carrier/plans"),
+                               params={"tracking_number": number}).json()["plans"]
+            return found[0]
+
+        deadline = time.monotonic() + 60
+        while not all(all(s["emitted"] for s in plan(n)["scans"]) for n in numbers):
+            assert time.monotonic() < deadline, "the carrier did not finish its scans"
+            time.sleep(0.2)
+        expected = []
+        for number in numbers:
+            scans = plan(number)["scans"]
+            start = next((s for s in scans if s["status_code"] == "EX"), None)
+            if start is None:
+                continue
+            after = next(s for s in scans[scans.index(start):] if s["status_code"] != "EX")
+            opened = datetime.fromisoformat(start["at"].replace("Z", "+00:00"))
+            closed = datetime.fromisoformat(after["at"].replace("Z", "+00:00"))
+            expected.append(round((closed - opened).total_seconds() / 3600, 4))
+        assert len(expected) == 2
+
+        result = CliRunner().invoke(app, ["audit", "--until", at(72), "--json"],
+                                    env=environment(sandbox))
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert report["exceptions"] == {"count": 2, "still_open": 0,
+                                        "p50_hours_open": min(expected),
+                                        "p90_hours_open": max(expected)}
+        assert report["manual_touchpoints"]["by_kind"]["exceptions"] == 4
+    finally:
+        sandbox.stop()

@@ -58,7 +58,7 @@ query ordersHistory($query: String!, $after: String) {{
   }}
 }}
 """.strip(),
-    estimated_cost=500.0,
+    estimated_cost=602.0,  # the requested cost (a contract test keeps them equal or above)
     idempotent=True,
 )
 
