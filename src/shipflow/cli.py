@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -218,11 +219,22 @@ def replay(
         raise typer.Exit(1) from None
     except ValueError as exc:
         _fail(str(exc))
+    import sqlalchemy as sa
+
+    if sa.engine.make_url(settings.database_url).get_backend_name() == "sqlite":
+        path = sa.engine.make_url(settings.database_url).database
+        if not path or not os.path.exists(path):  # connecting would create an empty file
+            _fail(f"no shipflow database at {path or '(memory)'} (SHIPFLOW_DATABASE_URL)")
     db = Database.connect(settings.database_url, pool_size=1)
     try:
         report = run_replay(db, new_rules, start,
                             baseline="current" if against == "current" else "recorded",
                             current=current)
+    except sa.exc.SQLAlchemyError as exc:
+        # No URL in the message: it may carry a password.
+        cause = getattr(exc, "orig", None) or exc
+        _fail("cannot read shipflow's database (SHIPFLOW_DATABASE_URL): "
+              f"{type(cause).__name__}; is it the database shipflow serve uses?")
     finally:
         db.dispose()
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())

@@ -88,3 +88,23 @@ def test_an_exception_is_open_until_the_next_scan_that_is_not_one() -> None:
     assert _exception_open(closed, until) == (24 * 3600, False)
     assert _exception_open(closed[:3], until) == (95 * 3600, True)
     assert _exception_open(closed[:1], until) is None
+
+
+def test_replay_refuses_a_missing_database_without_creating_it(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from shipflow.cli import app
+
+    rules_file = tmp_path / "new.yaml"
+    rules_file.write_text("version: 1\nrules: []\n")
+    missing = tmp_path / "nothing.db"
+    result = CliRunner().invoke(app, ["replay", "--rules", str(rules_file)],
+                                env={"SHIPFLOW_DATABASE_URL": f"sqlite:///{missing}"})
+    assert result.exit_code == 2 and "no shipflow database" in result.output
+    assert not missing.exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nrules:\n  - name: x\n    when: order.total_price >\n"
+                   "    then: {tags: [a]}\n")
+    result = CliRunner().invoke(app, ["replay", "--rules", str(bad)],
+                                env={"SHIPFLOW_DATABASE_URL": f"sqlite:///{missing}"})
+    assert result.exit_code == 1 and f"{bad}:4:" in result.output
