@@ -5,8 +5,12 @@
   the holds open on their fulfillment orders (`ShopifyClient.orders_since`);
 - ShipStation v1: the labels shipped in it, voided ones too (`labels_shipped_between`);
 - Klaviyo: the events of the shipping-email metric (default `Fulfilled Order`, the metric
-  Klaviyo's Shopify integration starts shipping flows with) since the window opened;
+  Klaviyo's Shopify integration starts shipping flows with; every metric of that name) since
+  the window opened;
 - ShipStation v2 (when its key is set): each label's carrier tracking, for exceptions.
+
+Shopify serves only the last 60 days of orders to an app without the `read_all_orders` scope
+(the Admin GraphQL reference's note on the `Order` object): a longer window needs that scope.
 
 `baseline` (pure) turns that into the figures below. Definitions:
 - A label belongs to the Shopify order whose id its `orderKey` starts with, else whose name its
@@ -322,7 +326,7 @@ class LabelHistory(Protocol):
 
 
 class EventHistory(Protocol):
-    def metric_ids(self) -> dict[str, str]: ...
+    def metric_ids(self) -> dict[str, list[str]]: ...
 
     def events(self, metric_id: str, since: datetime,
                until: datetime | None = None) -> list[PastEvent]: ...
@@ -342,11 +346,12 @@ def collect(shopify: OrderHistory, shipstation: LabelHistory, klaviyo: EventHist
     if klaviyo is None:
         note = "no Klaviyo key (SHIPFLOW_KLAVIYO_API_KEY)"
     else:
-        metric = klaviyo.metric_ids().get(email_metric)
-        if metric is None:
+        metrics = klaviyo.metric_ids().get(email_metric)
+        if not metrics:
             note = f"Klaviyo has no metric named {email_metric!r}"
-        else:
-            emails = klaviyo.events(metric, since)
+        else:  # every integration's metric of that name
+            emails = sorted((e for m in metrics for e in klaviyo.events(m, since)),
+                            key=lambda e: e.at)
     live = [label for label in labels if not label.voided and since <= label.created_at <= until]
     scans = tracking(live) if tracking else None
     return History(since, until, orders, labels, emails, email_metric, note, scans,

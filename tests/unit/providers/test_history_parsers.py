@@ -34,7 +34,7 @@ def test_klaviyo_pages_and_the_filter() -> None:
     metrics, after = klaviyo.parse_metrics_page({"data": [
         {"type": "metric", "id": "Y6Hmxn", "attributes": {"name": "Fulfilled Order"},
          "links": {"self": "x"}}], "links": {"self": "x", "next": "https://a/next"}})
-    assert metrics == {"Fulfilled Order": "Y6Hmxn"} and after == "https://a/next"
+    assert metrics == [("Fulfilled Order", "Y6Hmxn")] and after == "https://a/next"
     events, after = klaviyo.parse_events_page({"data": [
         {"type": "event", "id": "4vRpBT", "links": {"self": "x"}, "attributes": {
             "timestamp": 1667870625, "datetime": "2022-11-08T01:23:45+00:00",

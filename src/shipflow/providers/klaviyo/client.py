@@ -143,15 +143,16 @@ class KlaviyoClient:
 
 
     # -- reads ---------------------------------------------------------------------------------
-    def metric_ids(self) -> dict[str, str]:
-        """{metric name: metric id} for every metric of the account, every page."""
-        found: dict[str, str] = {}
+    def metric_ids(self) -> dict[str, list[str]]:
+        """{metric name: its metric ids} for every metric of the account, every page (a name
+        can belong to more than one integration)."""
+        found: dict[str, list[str]] = {}
         url = "api/metrics"
         for _ in range(self.max_pages):
             response = self._get_metrics.request("GET", self._same_host(url), idempotent=True)
             page, following = history.parse_metrics_page(http.response_json(response))
-            for name, ident in page.items():
-                found.setdefault(name, ident)
+            for name, ident in page:
+                found.setdefault(name, []).append(ident)
             if following is None:
                 return found
             url = following

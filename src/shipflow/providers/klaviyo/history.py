@@ -35,14 +35,15 @@ def events_filter(metric_id: str, since: datetime, until: datetime | None = None
     return ",".join(conditions)
 
 
-def parse_metrics_page(body: Any) -> tuple[dict[str, str], str | None]:
-    """{metric name: id} on this page, and the next page's URL."""
+def parse_metrics_page(body: Any) -> tuple[list[tuple[str, str]], str | None]:
+    """(metric name, id) on this page, and the next page's URL. Two integrations may each have
+    a metric of the same name (an API `Fulfilled Order` beside Shopify's): both are listed."""
     root = Fields(body, "", UnexpectedResponse)
-    found: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     for metric in root.objects("data"):
         name = metric.obj("attributes").string("name", required=False)
         if name:
-            found.setdefault(name, metric.req_string("id"))
+            found.append((name, metric.req_string("id")))
     return found, _next(root)
 
 
