@@ -193,6 +193,7 @@ def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> 
     text = CliRunner().invoke(app, ["audit", "--days", "30", "--until", until], env=env)
     assert text.exit_code == 0, text.output
     assert "relabels never synced" in text.output and "2 h" in text.output
+    assert "exceptions 0" in text.output and "tracking copied 3" in text.output
 
     without_klaviyo = {k: v for k, v in env.items() if "KLAVIYO" not in k}
     bare = CliRunner().invoke(app, ["audit", "--until", until, "--json"], env=without_klaviyo)

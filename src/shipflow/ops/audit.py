@@ -192,11 +192,13 @@ class AuditReport:
                else (str(exc["count"]), _h(exc["p50_hours_open"]), _h(exc["p90_hours_open"]),
                      f"{exc['still_open']} still open"))),
             ("manual touchpoints a day", f"{self.touchpoints_per_day()}", "", "",
-             ", ".join(f"{k} {v}" for k, v in self.touchpoints().items() if v)),
+             "estimate: the steps below over the days"),
         ]
         head = (f"audit of {_stamp(self.since)} .. {_stamp(self.until)} "
                 f"({round(self.days, 1)} days)")
-        return head + "\n\n" + render(["", "count", "p50", "p90", ""], rows, width=72)
+        steps = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.touchpoints().items())
+        return (head + "\n\n" + render(["", "count", "p50", "p90", ""], rows, width=72)
+                + f"\n\nmanual steps in the window: {steps}")
 
 
 def _h(hours: float | None) -> str:
