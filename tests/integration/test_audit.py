@@ -128,6 +128,10 @@ def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> 
     m = Merchant(sandbox)
     m.pin(0)
     a, b, c, d, e, f = m.place(6)
+    m.place(24)  # orders nobody shipped yet: 30 in all, two pages of Shopify's orders query
+    m.pin(-24 * 40)
+    m.place(1)  # placed before the window
+    m.pin(0)
     ss = {name: m.to_shipstation(o) for name, o in zip("abcdef", (a, b, c, d, e, f),
                                                         strict=True)}
     m.pin(0.5)  # e waits for someone to check it
@@ -165,7 +169,7 @@ def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> 
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
 
-    assert report["orders"] == 6
+    assert report["orders"] == 30
     assert report["labels"] == {"live": 5, "voided": 1, "unmatched": 0}
     assert report["label_to_shopify_tracking"] == {
         "count": 3, "p50_hours": 2.0, "p90_hours": 6.0, "never": 2}  # a 0.5, b 2, c 6; d, f
@@ -189,6 +193,7 @@ def test_audit_reports_the_scripted_manual_baseline(sandbox: RunningSandbox) -> 
         "shopify POST /admin/api/{version}/graphql.json", "shopify graphql query orders",
         "shipstation GET /shipments", "klaviyo GET /api/metrics", "klaviyo GET /api/events",
         "shipstation GET /v2/labels", "shipstation GET /v2/labels/{label_id}/track"}
+    assert new["shopify graphql query orders"] == 2  # 30 orders, 25 a page
 
     text = CliRunner().invoke(app, ["audit", "--days", "30", "--until", until], env=env)
     assert text.exit_code == 0, text.output
