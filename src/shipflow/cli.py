@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -233,6 +234,97 @@ def doctor(
 
     logs.configure("ERROR")
     _report(run_doctor(_settings(), providers=not offline), as_json)
+
+
+@app.command()
+def replay(
+    rules: str = typer.Option(..., "--rules", help="The rules file (YAML) to try."),
+    since: str = typer.Option("14d", help="Orders received since: 14d, 36h, 90m or a date."),
+    against: str = typer.Option(
+        "recorded", help="Compare with the 'recorded' decisions (what happened) or with the "
+                         "'current' rules file (SHIPFLOW_RULES) on the same orders."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Run the stored orders through another rules file, with no side effects, and print every
+    decision that would change."""
+    import json
+    from datetime import datetime, timezone
+
+    from shipflow.ops.replay import parse_since
+    from shipflow.ops.replay import replay as run_replay
+    from shipflow.rules import RulesFileError, load_configured, load_rules
+    from shipflow.store import Database
+
+    if against not in ("recorded", "current"):
+        _fail("--against is 'recorded' or 'current'")
+    settings = _settings()
+    try:
+        new_rules = load_rules(rules)
+        current = load_configured(settings.rules_path) if against == "current" else None
+        start = parse_since(since, datetime.now(timezone.utc))
+    except RulesFileError as exc:
+        for error in exc.errors:
+            typer.echo(error.format(exc.source), err=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        _fail(str(exc))
+    import sqlalchemy as sa
+
+    if sa.engine.make_url(settings.database_url).get_backend_name() == "sqlite":
+        path = sa.engine.make_url(settings.database_url).database
+        if not path or not os.path.exists(path):  # connecting would create an empty file
+            _fail(f"no shipflow database at {path or '(memory)'} (SHIPFLOW_DATABASE_URL)")
+    db = Database.connect(settings.database_url, pool_size=1)
+    try:
+        report = run_replay(db, new_rules, start,
+                            baseline="current" if against == "current" else "recorded",
+                            current=current)
+    except sa.exc.SQLAlchemyError as exc:
+        # No URL in the message: it may carry a password.
+        cause = getattr(exc, "orig", None) or exc
+        _fail("cannot read shipflow's database (SHIPFLOW_DATABASE_URL): "
+              f"{type(cause).__name__}; is it the database shipflow serve uses?")
+    finally:
+        db.dispose()
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
+
+
+@app.command()
+def audit(
+    days: int = typer.Option(30, min=1, max=366, help="The window: this many days."),
+    until: Optional[str] = typer.Option(
+        None, help="The window's end (ISO time, default now); durations of what is still open "
+                   "(holds, exceptions) run to it."),
+    email_metric: str = typer.Option(
+        "Fulfilled Order", help="The Klaviyo metric that starts the customer's shipping email."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Read past orders, labels and emails from Shopify, ShipStation and Klaviyo and report
+    today's manual baseline (nothing is written anywhere)."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from shipflow.ops.audit import baseline
+    from shipflow.ops.audit_sources import missing_settings, read_history
+    from shipflow.providers.errors import ProviderError
+
+    settings = _settings()
+    missing = missing_settings(settings)
+    if missing:
+        _fail("the audit reads Shopify and ShipStation; set " + ", ".join(missing))
+    end = datetime.now(timezone.utc)
+    if until:
+        try:
+            end = datetime.fromisoformat(until.replace("Z", "+00:00"))
+        except ValueError:
+            _fail(f"--until {until!r}: give an ISO time such as 2026-11-30T00:00:00Z")
+        end = end if end.tzinfo else end.replace(tzinfo=timezone.utc)
+    try:
+        history = read_history(settings, end - timedelta(days=days), end, email_metric)
+    except ProviderError as exc:
+        _fail(f"reading {exc.provider or 'a provider'} failed: {type(exc).__name__}: {exc}")
+    report = baseline(history)
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
 
 
 rules_app = typer.Typer(help="Work with a routing-rules file (SHIPFLOW_RULES).", no_args_is_help=True)

@@ -4,6 +4,8 @@ Rate-limit windows, webhook backoff and warehouse delays are measured in simulat
 anything a client must wait for (Retry-After, reset headers, restore rates) is reported back
 converted to real seconds, because clients live in real time.
 
+A test can pin the wall clock to a moment (`pinned`) to script history at known times.
+
 Two kinds of timestamps: `wall()` is real time (request/response stamps, webhook signature
 timestamps, which receivers compare with their own clock); `calendar()` is the *simulated*
 calendar, which starts at the real time when the clock starts and then runs `time_scale` times
@@ -27,6 +29,7 @@ class Clock:
         wall = datetime.now(UTC)
         self.calendar_origin = origin or wall
         self._origin = time.monotonic() - (wall - self.calendar_origin).total_seconds()
+        self.pinned: datetime | None = None
 
     def now(self) -> float:
         """Simulated seconds since the clock started (monotonic)."""
@@ -49,7 +52,8 @@ class Clock:
         """The simulated second (as `now()` counts them) at which `calendar()` reaches `moment`."""
         return (moment - self.calendar_origin).total_seconds()
 
-    @staticmethod
-    def wall() -> datetime:
-        """Real wall-clock time (UTC); payload timestamps are not scaled."""
-        return datetime.now(UTC)
+    def wall(self) -> datetime:
+        """Real wall-clock time (UTC); payload timestamps are not scaled. While `pinned` is set
+        (`POST /_sandbox/clock`), that moment instead: what the providers stamp on what they
+        record (orders, labels, fulfillments) is then exactly what a test scripted."""
+        return self.pinned if self.pinned is not None else datetime.now(UTC)

@@ -6,6 +6,7 @@ for the demo, the CLI and end-to-end tests.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -58,6 +59,8 @@ INDEX = {
     "GET /_sandbox/klaviyo/events": "recorded events (?metric=&email=)",
     "GET /_sandbox/records": "every order, ShipStation order, label, mark-shipped and Klaviyo "
     "event in one compact listing, to count what each provider did (e.g. exactly-once checks)",
+    "GET/POST /_sandbox/clock": '{"pin": "2026-11-02T10:00:00Z"} stamps everything the providers '
+    'record at that moment until {"pin": null}; for scripting history at known times',
     "POST /_sandbox/reset": "forget everything (same seed, same generated data)",
     **simulation_controls.INDEX,
 }
@@ -211,6 +214,27 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def records(request: Request) -> Response:
         return json_response(_records(state))
+    async def clock(request: Request) -> Response:
+        if request.method == "POST":
+            body, ok = await read_json(request)
+            if not ok or not isinstance(body, dict) or "pin" not in body:
+                return json_response({"error": 'expected {"pin": "<ISO time>"} or {"pin": null}'},
+                                     400)
+            pin = body["pin"]
+            if pin is None:
+                state.clock.pinned = None
+            else:
+                try:
+                    moment = datetime.fromisoformat(str(pin).replace("Z", "+00:00"))
+                except ValueError:
+                    return json_response({"error": f"not an ISO time: {pin!r}"}, 400)
+                if moment.tzinfo is None:
+                    return json_response({"error": "give the time with its offset (Z)"}, 400)
+                state.clock.pinned = moment.astimezone(UTC)
+        pinned = state.clock.pinned
+        return json_response({"pinned": pinned.isoformat().replace("+00:00", "Z")
+                              if pinned else None,
+                              "wall": state.clock.wall().isoformat().replace("+00:00", "Z")})
 
     async def reset(request: Request) -> Response:
         await state.reset()
@@ -232,6 +256,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/shipstation/orders", shipstation_orders, methods=["GET"]),
         Route("/klaviyo/events", klaviyo_events, methods=["GET"]),
         Route("/records", records, methods=["GET"]),
+        Route("/clock", clock, methods=["GET", "POST"]),
         Route("/reset", reset, methods=["POST"]),
         *simulation_controls.routes(state),
     ]

@@ -30,6 +30,7 @@ class Scenario:
         self.sandbox_app = sandbox_app
         self._start = start
         self._web = web
+        self._stopped = False
 
     def restart(self) -> None:
         """Stop shipflow (web and engine) and start a new one on the same database."""
@@ -38,6 +39,10 @@ class Scenario:
         self.service, self._web = self._start()
 
     def stop(self) -> None:
+        """Stop shipflow (web and engine); the sandbox keeps running. Once is enough."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._web.__exit__(None, None, None)
         self.service.stop()
 

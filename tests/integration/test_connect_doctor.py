@@ -20,6 +20,7 @@ from shipflow.config import Settings
 from shipflow.ops.doctor import run_doctor
 from shipflow.store import Database, Store, upgrade
 from shipflow.store.executors import Executors
+from shipflow.store.queries import health
 from shipflow.web.app import create_app
 from shipflow_sandbox import RunningSandbox, SandboxConfig, ThreadedServer
 from tests.integration.conftest import RecordingStarter
@@ -112,11 +113,11 @@ def test_connect_subscribes_everything_once_and_the_sandbox_delivers_there(
     httpx.post(sandbox.url("/_sandbox/shopify/orders"), json={"count": 1}).raise_for_status()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        topics = {topic for _, topic, _, _ in store.inbox.last_accepted()}
+        topics = {topic for _, topic, _, _ in health.last_deliveries(store.db)}
         if {"orders/create", "orders/paid"} <= topics:
             break
         time.sleep(0.1)
-    rows = {(p, t): n for p, t, _, n in store.inbox.last_accepted()}
+    rows = {(p, t): n for p, t, _, n in health.last_deliveries(store.db)}
     assert rows[("shopify", "orders/create")] == 1 and rows[("shopify", "orders/paid")] == 1
 
     # The privacy topics come from the app's configuration: pointed at the same address,
@@ -126,7 +127,7 @@ def test_connect_subscribes_everything_once_and_the_sandbox_delivers_there(
     httpx.post(sandbox.url("/_sandbox/shopify/privacy"), json={"topic": "shop/redact"})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not any(
-            t == "shop/redact" for _, t, _, _ in store.inbox.last_accepted()):
+            t == "shop/redact" for _, t, _, _ in health.last_deliveries(store.db)):
         time.sleep(0.1)
     [redact] = [d for d in sandbox.state.dispatcher.deliveries if d.topic == "shop/redact"]
     assert redact.state == "delivered" and redact.attempts[-1].status_code == 200

@@ -97,3 +97,25 @@ def test_only_connect_changes_webhook_subscriptions() -> None:
                     and node.func.attr in SUBSCRIPTION_WRITES:
                 offenders.append(f"{relative}:{node.lineno}: .{node.func.attr}(...)")
     assert offenders == []
+# Offline use cases read the store and the providers; they write to neither. The store writes
+# only inside `engine.begin()` transactions, through its repositories (`Store`), or by
+# migrating (`upgrade`); offline code reads with `engine.connect()`.
+STORE_WRITES = frozenset({"begin", "upgrade"})
+OFFLINE = ("shipflow/ops/", "shipflow/store/queries/routing.py")
+
+
+def test_offline_use_cases_write_nothing() -> None:
+    offenders = []
+    for path in sorted((SRC / "shipflow").rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if not relative.startswith(OFFLINE):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), relative)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in WRITES | STORE_WRITES:
+                offenders.append(f"{relative}:{node.lineno}: .{node.func.attr}(...)")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("Store", "upgrade"):
+                offenders.append(f"{relative}:{node.lineno}: {node.func.id}(...)")
+    assert offenders == []
+    assert (SRC / "shipflow" / "ops" / "replay.py").exists()

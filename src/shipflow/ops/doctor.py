@@ -27,9 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from shipflow.config import Settings
 from shipflow.ops.connect import Report, run_connect
 from shipflow.providers.shopify.subscriptions import SHIPFLOW_TOPICS
-from shipflow.store import Store
 from shipflow.store.db import Database
 from shipflow.store.migrate import pending
+from shipflow.store.queries import health
 
 Now = Callable[[], datetime]
 # A shop of the size shipflow serves (50-2,000 orders a day) is rarely this quiet.
@@ -91,7 +91,7 @@ def _first_line(exc: Exception) -> str:
 def _heartbeats(db: Database, settings: Settings, report: Report, now: Now) -> None:
     ttl = timedelta(seconds=settings.executor_ttl)
     try:
-        beats = Store(db, now).executors.heartbeats()
+        beats = health.heartbeats(db)
     except SQLAlchemyError as exc:
         report.add("workers", "problem", f"cannot read the heartbeats: {_first_line(exc)}")
         return
@@ -119,7 +119,7 @@ def _heartbeats(db: Database, settings: Settings, report: Report, now: Now) -> N
 
 def _deliveries(db: Database, report: Report, now: Now) -> None:
     try:
-        rows = Store(db, now).inbox.last_accepted()
+        rows = health.last_deliveries(db)
     except SQLAlchemyError as exc:
         report.add("webhooks", "problem", f"cannot read the webhook inbox: {_first_line(exc)}")
         return

@@ -3,7 +3,6 @@ leaves its in-flight workflows to whoever notices its heartbeat expired, exactly
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -12,19 +11,6 @@ from shipflow.store.clock import Clock
 from shipflow.store.db import Database
 from shipflow.store.sql import insert_ignore
 from shipflow.store.tables import executors
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    executor_id: str
-    heartbeat_at: datetime
-    adopted_by: str | None
-    adopted_at: datetime | None
-
-    @property
-    def adopted(self) -> bool:
-        """A live worker took over this one's workflows after its last beat."""
-        return self.adopted_at is not None and self.adopted_at >= self.heartbeat_at
 
 
 class Executors:
@@ -61,12 +47,6 @@ class Executors:
             if won:
                 claimed.append(executor_id)
         return claimed
-
-    def heartbeats(self) -> list[Heartbeat]:
-        """Every executor's last beat and whether a live one adopted its work since."""
-        with self.db.engine.connect() as conn:
-            return [Heartbeat(r.executor_id, r.heartbeat_at, r.adopted_by, r.adopted_at)
-                    for r in conn.execute(sa.select(executors).order_by(executors.c.executor_id))]
 
     def last_beats(self) -> dict[str, datetime]:
         with self.db.engine.connect() as conn:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Mapping, Sequence, cast
 
 import sqlalchemy as sa
@@ -169,19 +168,6 @@ class Inbox:
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["name"],
             set_={"count": intake_counters.c.count + 1, "updated_at": self.clock()}))
-
-    def last_accepted(self) -> list[tuple[str, str | None, datetime, int]]:
-        """(provider, topic, when the last accepted delivery arrived, how many were accepted)
-        per topic, for `shipflow doctor`. A grouped scan of the inbox: fine for a diagnostic
-        run by hand, not for a hot path."""
-        query = (sa.select(webhook_inbox.c.provider, webhook_inbox.c.topic,
-                           sa.func.max(webhook_inbox.c.received_at),
-                           sa.func.count(webhook_inbox.c.id))
-                 .where(webhook_inbox.c.status == "accepted")
-                 .group_by(webhook_inbox.c.provider, webhook_inbox.c.topic)
-                 .order_by(webhook_inbox.c.provider, webhook_inbox.c.topic))
-        with self.db.engine.connect() as conn:
-            return [(row[0], row[1], row[2], int(row[3])) for row in conn.execute(query)]
 
     def not_stored(self) -> dict[str, int]:
         """Rejections counted but not stored, by provider."""

@@ -3,8 +3,8 @@ backorder split it), with what the rules decided for them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -43,6 +43,8 @@ class RoutedOrder:
     errors: Sequence[str]
     fulfilment: FulfilmentPlan
     plan: RoutingPlan
+    missing: Mapping[int, int] = field(default_factory=dict)  # units without stock, by line id
+    stock_read: bool = True  # False: the rules file was empty, stock was not looked at
 
 
 def _part(row: Any) -> StoredPart:
@@ -50,6 +52,16 @@ def _part(row: Any) -> StoredPart:
                       PartStatus(row.status), row.hold_reason, dict(row.backordered or {}),
                       int(row.shipstation_order_id) if row.shipstation_order_id else None,
                       row.confirmation, row.carrier_code, row.service_code)
+
+
+def _routing_message(r: RoutedOrder) -> str:
+    count = len(r.decisions)
+    decided = f"{count} decision{'s' if count != 1 else ''}" if count else "no decision"
+    if not r.stock_read:
+        return f"Routed: {decided} (stock not read: the rules file is empty)"
+    short = sum(r.missing.values())
+    stock = f"{short} unit{'s' if short != 1 else ''} without stock" if short else "all in stock"
+    return f"Routed: {decided}; {stock}"
 
 
 class Parts:
@@ -86,6 +98,12 @@ class Parts:
                     self.timeline.add(conn, pk, "decision", f"{d.rule}: {d.detail}",
                                       {"rule": d.rule, "action": d.action},
                                       dedupe_key=f"decision:{pk}:{d.rule}:{d.action}")
+                # The stock picture the rules saw, so `shipflow replay` can route the order
+                # again under another rules file exactly as intake would have.
+                self.timeline.add(conn, pk, "routing", _routing_message(r),
+                                  {"decisions": len(r.decisions), "stock_read": r.stock_read,
+                                   "missing": {str(k): v for k, v in sorted(r.missing.items())}},
+                                  dedupe_key=f"routing:{pk}")
                 for i, error in enumerate(r.errors):
                     self.timeline.add(conn, pk, "rule_error", error, {},
                                       dedupe_key=f"rule-error:{pk}:{i}")

@@ -10,6 +10,7 @@ profiles (create) 201. Both profile endpoints answer 409 `duplicate_profile` (wi
 `meta.duplicate_profile_id`) when an identifier belongs to another profile: create, whenever
 one is already taken; the upsert, when its identifiers belong to two different profiles.
 Non-429 responses carry `RateLimit-Limit/Remaining/Reset` for the steady window.
+Reads (`GET /api/events`, `GET /api/metrics`) are in `reads.py`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shipflow_sandbox.klaviyo import reads
 from shipflow_sandbox.klaviyo.errors import (
     JSONAPI,
     NOT_AUTHENTICATED,
@@ -45,11 +47,15 @@ from shipflow_sandbox.routing import counted, json_response
 if TYPE_CHECKING:
     from datetime import date
 
+    from starlette.datastructures import QueryParams
+
+    from shipflow_sandbox.klaviyo.store import KlaviyoStore
     from shipflow_sandbox.state import SandboxState
 
 MAX_BODY = 5 * 1024 * 1024
 CONTENT_TYPES = ("application/vnd.api+json", "application/json")
 Handler = Callable[[dict[str, Any], "date", datetime], Response]
+Reader = Callable[["KlaviyoStore", "QueryParams", str], dict[str, Any]]
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -146,7 +152,33 @@ def routes(state: SandboxState) -> list[Route]:
         document = state.klaviyo.profile_document(profile, request_base(state), "profiles/")
         return json_response(document, 201, media_type=JSONAPI)
 
+    def reader(path: str, read: Reader) -> Route:
+        async def run(request: Request) -> Response:
+            try:
+                scheme, _, key = request.headers.get("authorization", "").partition(" ")
+                expected = state.config.klaviyo_api_key.encode()
+                if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(
+                        key.strip().encode(), expected):
+                    raise NOT_AUTHENTICATED
+                operation = load_spec().operation("GET", f"/api/{path}")
+                parse_revision(request.headers.get("revision"), operation.operation_id,
+                               state.clock.wall().date())
+                headers = state.klaviyo.limit(operation)
+                try:
+                    document = read(state.klaviyo.store, request.query_params,
+                                    request_base(state))
+                except KlaviyoError as exc:
+                    return exc.response(headers)
+                return json_response(document, 200, headers, media_type=JSONAPI)
+            except KlaviyoError as exc:
+                return exc.response()
+
+        return counted(state.requests, "klaviyo", f"/api/{path}", run, ["GET"], state.latency,
+                       state.fault_gate("klaviyo"))
+
     return [
+        reader("events", reads.get_events),
+        reader("metrics", reads.get_metrics),
         endpoint("events", create_event),
         endpoint("event-bulk-create-jobs", bulk_create),
         endpoint("profile-import", profile_import),

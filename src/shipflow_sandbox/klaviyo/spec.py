@@ -31,6 +31,9 @@ _SPEC: KlaviyoSpec | None = None
 SERVED_PATHS = (
     "/api/events", "/api/event-bulk-create-jobs", "/api/profile-import", "/api/profiles"
 )
+# Reads served too (the audit's): GET operations, whose response schemas the sandbox's answers
+# are checked against in the tests.
+SERVED_READS = ("/api/events", "/api/metrics")
 BUNDLED = Path(__file__).with_name("openapi-subset.json")
 
 
@@ -46,9 +49,14 @@ def spec_path() -> Path:
     return BUNDLED
 
 
-def subset(raw: dict[str, Any], paths: tuple[str, ...] = SERVED_PATHS) -> dict[str, Any]:
+def subset(raw: dict[str, Any], paths: tuple[str, ...] = SERVED_PATHS,
+           reads: tuple[str, ...] = SERVED_READS) -> dict[str, Any]:
     """The part of the spec the sandbox needs (how `openapi-subset.json` is made)."""
-    chosen = {path: {"post": raw["paths"][path]["post"]} for path in paths}
+    chosen: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        chosen.setdefault(path, {})["post"] = raw["paths"][path]["post"]
+    for path in reads:
+        chosen.setdefault(path, {})["get"] = raw["paths"][path]["get"]
     schemas = raw["components"]["schemas"]
     needed: set[str] = set()
     todo = _REF.findall(json.dumps(chosen))
@@ -105,8 +113,13 @@ class KlaviyoSpec:
         self._validators: dict[str, Draft7Validator] = {}
 
     def operation(self, method: str, path: str) -> Operation:
+        """`schema_name`: the request body's schema, or for a GET its 200 response's."""
         op = self.raw["paths"][path][method.lower()]
-        schema_ref = op["requestBody"]["content"]["application/vnd.api+json"]["schema"]["$ref"]
+        if "requestBody" in op:
+            schema_ref = op["requestBody"]["content"]["application/vnd.api+json"]["schema"]["$ref"]
+        else:
+            content = op["responses"]["200"]["content"]["application/vnd.api+json"]
+            schema_ref = content["schema"]["$ref"]
         limits = op.get("x-klaviyo-ratelimit", {"burst": "3/s", "steady": "60/m"})
         return Operation(
             op["operationId"],

@@ -3,11 +3,13 @@
 Money: a REST `*_set` (`shop_money`/`presentment_money`, amounts as "24.00") becomes a
 `MoneyBag` whose `Decimal` amounts print as Shopify prints them, without trailing zeros but
 with at least one decimal ("24.0", "19.5"). `orders(query:)` understands the search terms
-`name`, `email`, `financial_status`, `fulfillment_status` and `status` (open, closed,
-cancelled, any; quoted or not, `-` negates); other terms are ignored, as Shopify ignores a field
-it does not know (assumption: Shopify also reports such terms under `extensions.search`, which
-the sandbox leaves out). Orders are paged in creation order whatever `sortKey` says, which is
-the order of `ID`, `CREATED_AT`, `PROCESSED_AT` and `ORDER_NUMBER` in the sandbox.
+`name`, `email`, `financial_status`, `fulfillment_status`, `status` (open, closed,
+cancelled, any; quoted or not, `-` negates) and `created_at`/`updated_at`/`processed_at` with
+`>=`, `>`, `<=`, `<` or a day (`created_at:>='2026-11-01T00:00:00Z'`); other terms are
+ignored, as Shopify ignores a field it does not know (assumption: Shopify also reports such
+terms under `extensions.search`, which the sandbox leaves out). Orders are paged in creation
+order whatever `sortKey` says, which is the order of `ID`, `CREATED_AT`, `PROCESSED_AT` and
+`ORDER_NUMBER` in the sandbox.
 A `MailingAddress` id is made from the order id (`?model_name=Address`, the form Shopify's
 order address ids take); the billing address takes the next number.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -126,11 +129,40 @@ def _term_matches(order: ShopOrder, key: str, value: str) -> bool | None:
         if value == "any":
             return True
         return rest.get("fulfillment_status") in _FULFILLMENT_STATUS.get(value, ())
+    if key in _DATES:
+        return _date_matches(rest.get(key) or rest.get("created_at"), value)
     if key == "status":
         closed, cancelled = rest.get("closed_at") is not None, rest.get("cancelled_at") is not None
         return {"open": not closed and not cancelled, "closed": closed,
                 "cancelled": cancelled, "any": True}.get(value, False)
     return None
+
+
+_DATES = ("created_at", "updated_at", "processed_at")
+_COMPARATORS = (">=", "<=", ">", "<")
+
+
+def _instant(text: str) -> datetime | None:
+    """An ISO date or date-time (UTC when it has no offset); None when unreadable."""
+    try:
+        moment = datetime.fromisoformat(text.strip().strip("'\"").upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _date_matches(stamp: str | None, value: str) -> bool | None:
+    """`created_at:>=2026-11-01`, `created_at:<'2026-11-02T10:00:00Z'`, `created_at:2026-11-01`
+    (that day, UTC). An unreadable date is ignored, as an unknown term is."""
+    op = next((c for c in _COMPARATORS if value.startswith(c)), "")
+    bound = _instant(value[len(op):])
+    moment = _instant(stamp) if stamp else None
+    if bound is None or moment is None:
+        return None
+    if not op:
+        return moment.astimezone(UTC).date() == bound.date()
+    return {">=": moment >= bound, "<=": moment <= bound, ">": moment > bound,
+            "<": moment < bound}[op]
 
 
 def order_matches(order: ShopOrder, query: str | None) -> bool:

@@ -265,3 +265,46 @@ def test_budgets_can_be_shared_between_clients() -> None:
     assert clock.sleeps == [20.0]
     with pytest.raises(ValueError, match="unknown Klaviyo endpoint"):
         KlaviyoClient(BASE, "pk_x", budgets={"profile": rate_budget("events", clock)})
+
+
+# -- reads (the audit's) -------------------------------------------------------------------------
+def _event_row(n: int) -> dict:
+    return {"type": "event", "id": f"e{n}", "links": {"self": "x"}, "attributes": {
+        "timestamp": 1793613600 + n, "datetime": "2026-11-02T10:00:00+00:00",
+        "event_properties": {"OrderId": n}, "uuid": f"e{n}"}}
+
+
+def test_events_follow_links_next_on_the_same_host_only() -> None:
+    page2 = f"{BASE}/api/events?page%5Bcursor%5D=abc"
+    script = Script([
+        respond(200, {"data": [_event_row(1)], "links": {"self": "x", "next": page2}}),
+        respond(200, {"data": [_event_row(2)], "links": {"self": "x"}}),
+    ])
+    found = client(script).events("Y6Hmxn", AT)
+    assert [e.properties["OrderId"] for e in found] == [1, 2]
+    first, second = script.requests
+    assert first.url.path == "/klaviyo/api/events"
+    assert first.url.params["filter"] == (
+        'equals(metric_id,"Y6Hmxn"),greater-or-equal(datetime,2026-11-02T15:04:05Z)')
+    assert first.url.params["page[size]"] == "1000" and first.url.params["sort"] == "datetime"
+    assert str(second.url) == page2 and second.headers["revision"] == "2026-07-15"
+
+    elsewhere = Script([respond(200, {"data": [], "links": {
+        "self": "x", "next": "https://evil.example/api/events?page%5Bcursor%5D=1"}})])
+    with pytest.raises(UnexpectedResponse, match="outside the configured Klaviyo host"):
+        client(elsewhere).events("Y6Hmxn", AT)
+
+
+def test_metric_ids_keep_every_metric_of_a_name() -> None:
+    def metric(ident: str, name: str) -> dict:
+        return {"type": "metric", "id": ident, "attributes": {"name": name},
+                "links": {"self": "x"}}
+
+    script = Script([
+        respond(200, {"data": [metric("A1", "Fulfilled Order")],
+                      "links": {"self": "x", "next": f"{BASE}/api/metrics?page%5Bcursor%5D=2"}}),
+        respond(200, {"data": [metric("B2", "Fulfilled Order"), metric("C3", "Placed Order")],
+                      "links": {"self": "x"}}),
+    ])
+    assert client(script).metric_ids() == {"Fulfilled Order": ["A1", "B2"],
+                                           "Placed Order": ["C3"]}

@@ -9,7 +9,7 @@ Shopify's side, `Backorder Delayed`, and in `api` label mode the labels.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shipflow.domain.effects import PushPart
 from shipflow.domain.fulfilment import (
@@ -18,7 +18,6 @@ from shipflow.domain.fulfilment import (
     PartStatus,
     backordered_units,
     part_order_key,
-    plan_fulfilment,
 )
 from shipflow.domain.lifecycle import NothingToShip, Pushed
 from shipflow.domain.order import Order, OrderState
@@ -28,6 +27,7 @@ from shipflow.engine.flows import holds, labels, ship
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
 from shipflow.providers.errors import ProviderError, TransientError
+from shipflow.rules.routing import route_order
 from shipflow.store.orders import Outcome
 from shipflow.store.parts import RoutedOrder
 
@@ -44,6 +44,10 @@ class Routed:
     decisions: tuple[Decision, ...]
     errors: tuple[str, ...]
     fulfilment: FulfilmentPlan
+    # The stock picture routing saw (units without stock by line item id), and whether stock
+    # was read at all: recorded so that replay can run another rules file on the same picture.
+    missing: dict[int, int] = field(default_factory=dict)
+    stock_read: bool = True
 
     @property
     def keyed_parts(self) -> list[tuple[Part, str]]:
@@ -82,22 +86,13 @@ def missing_stock(rt: Runtime, batch: list[Order]) -> dict[int, int]:
     return backordered_units(rt.store.orders.waiting_lines(deficit), deficit)
 
 
-def route(rt: Runtime, order_pk: int, order: Order, missing: dict[int, int]) -> Routed:
+def route(rt: Runtime, order_pk: int, order: Order, missing: dict[int, int],
+          stock_read: bool = True) -> Routed:
+    outcome = route_order(rt.rules, order, missing)
     ours = {li.line_item_id: m for li in order.shippable_items
             if (m := missing.get(li.line_item_id, 0)) > 0}
-    stock: dict[str, int] = {}
-    for li in order.shippable_items:
-        if li.sku:
-            stock[li.sku] = stock.get(li.sku, 0) + li.quantity - ours.get(li.line_item_id, 0)
-    evaluation = rt.rules.evaluate(order, stock)
-    plan: RoutingPlan = evaluation.plan
-    fulfilment = plan_fulfilment(order, plan, ours, rt.rules.policies.default_backorder)
-    decisions = list(plan.decisions)
-    if fulfilment.policy is not None and plan.backorder is None:
-        decisions.append(Decision("policy.default_backorder", "backorder",
-                                  f"backorder policy {fulfilment.policy.value} (SKUs out of stock: "
-                                  + ", ".join(sorted(fulfilment.parts[-1].backordered)) + ")"))
-    return Routed(order_pk, order, plan, tuple(decisions), tuple(evaluation.errors), fulfilment)
+    return Routed(order_pk, order, outcome.plan, outcome.decisions, outcome.errors,
+                  outcome.fulfilment, ours, stock_read)
 
 
 # -- steps -------------------------------------------------------------------------------------
@@ -120,16 +115,18 @@ def route_batch(batch: list[tuple[int, Order]]) -> list[Routed]:
     """Run the merchant's rules on each order and decide its ShipStation orders (parts)."""
     rt = current()
     # An empty rules file routes nothing; otherwise short SKUs meet the backorder policy.
-    missing = missing_stock(rt, [o for _, o in batch]) if len(rt.rules) else {}
+    stock_read = len(rt.rules) > 0
+    missing = missing_stock(rt, [o for _, o in batch]) if stock_read else {}
     routed, broken = [], []
     for pk, order in batch:
         try:
-            routed.append(route(rt, pk, order, missing))
+            routed.append(route(rt, pk, order, missing, stock_read))
         except Exception as exc:  # a value the rules or the planning cannot take: this order only
             broken.append(Outcome(pk, False, f"Routing failed: {type(exc).__name__}: {exc}"))
     rt.store.orders.settle(broken, kind="routing")
     rt.store.parts.record_routing([RoutedOrder(r.order_pk, r.order.shopify_order_id, r.decisions,
-                                               r.errors, r.fulfilment, r.plan) for r in routed])
+                                               r.errors, r.fulfilment, r.plan, r.missing,
+                                               r.stock_read) for r in routed])
     return routed
 
 

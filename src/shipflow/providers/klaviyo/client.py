@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 import httpx
@@ -22,7 +23,7 @@ from shipflow.providers.errors import (
     RejectedRequest,
     UnexpectedResponse,
 )
-from shipflow.providers.klaviyo import wire
+from shipflow.providers.klaviyo import history, wire
 
 log = logging.getLogger("shipflow.providers.klaviyo")
 
@@ -32,8 +33,10 @@ JSON_API = "application/vnd.api+json"
 
 # Klaviyo rate-limits each endpoint separately, in tiers (klaviyo.md §4): Create Event is XL
 # (350/s, 3500/m), Bulk Create Events M (10/s, 150/m), Create or Update Profile L (75/s, 750/m).
-ENDPOINTS = ("events", "bulk", "profiles")
-BURST_PER_SECOND = {"events": 350, "bulk": 10, "profiles": 75}
+# Reads (the audit's): Get Events is XL too, Get Metrics M.
+ENDPOINTS = ("events", "bulk", "profiles", "get_events", "get_metrics")
+BURST_PER_SECOND = {"events": 350, "bulk": 10, "profiles": 75, "get_events": 350,
+                    "get_metrics": 10}
 
 
 def rate_budget(endpoint: str = "events", clock: http.Clock = http.SYSTEM_CLOCK,
@@ -100,6 +103,9 @@ class KlaviyoClient:
         self._events = session(self.budgets["events"])
         self._bulk = session(self.budgets["bulk"])
         self._profiles = session(self.budgets["profiles"])
+        self._get_events = session(self.budgets["get_events"])
+        self._get_metrics = session(self.budgets["get_metrics"])
+        self.max_pages = 200
 
     def close(self) -> None:
         self._client.close()
@@ -161,6 +167,53 @@ class KlaviyoClient:
             log.info("profile-import: 409 duplicate_profile; using the existing profile")
             return exc.profile_id
         return wire.parse_profile_id(http.response_json(response))
+
+
+    # -- reads ---------------------------------------------------------------------------------
+    def metric_ids(self) -> dict[str, list[str]]:
+        """{metric name: its metric ids} for every metric of the account, every page (a name
+        can belong to more than one integration)."""
+        found: dict[str, list[str]] = {}
+        url = "api/metrics"
+        for _ in range(self.max_pages):
+            response = self._get_metrics.request("GET", self._same_host(url), idempotent=True)
+            page, following = history.parse_metrics_page(http.response_json(response))
+            for name, ident in page:
+                found.setdefault(name, []).append(ident)
+            if following is None:
+                return found
+            url = following
+        log.warning("metrics list has more than %d pages; stopped", self.max_pages)
+        return found
+
+    def events(self, metric_id: str, since: datetime,
+               until: datetime | None = None) -> list[history.PastEvent]:
+        """Every event of one metric from `since` (to `until`), oldest first, every page."""
+        url: str | None = None
+        events: list[history.PastEvent] = []
+        params = {"filter": history.events_filter(metric_id, since, until), "sort": "datetime",
+                  "page[size]": str(history.EVENTS_PAGE)}
+        for _ in range(self.max_pages):
+            response = self._get_events.request(
+                "GET", self._same_host(url) if url else "api/events",
+                params=None if url else params, idempotent=True)
+            page, url = history.parse_events_page(http.response_json(response))
+            events.extend(page)
+            if url is None:
+                return events
+        log.warning("events list has more than %d pages; stopped", self.max_pages)
+        return events
+
+    def _same_host(self, url: str) -> str:
+        """A `links.next` URL is followed only on the configured host (never elsewhere)."""
+        target = httpx.URL(url)
+        if not target.is_absolute_url:
+            return url
+        base = self._client.base_url
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise UnexpectedResponse("links.next points outside the configured Klaviyo host",
+                                     provider="klaviyo")
+        return str(target)
 
 
 class DuplicateProfile(RejectedRequest):

@@ -17,7 +17,7 @@ import httpx
 from shipflow.domain.shipment import Shipment
 from shipflow.providers import http
 from shipflow.providers.errors import RejectedRequest, UnexpectedResponse
-from shipflow.providers.shipstation import mapping, subscriptions
+from shipflow.providers.shipstation import history, mapping, subscriptions
 from shipflow.providers.shipstation.mapping import (
     Carrier,
     CreateOrdersResult,
@@ -274,6 +274,22 @@ class ShipStationClient:
             "GET", "shipments", params=mapping.query_params(filters), idempotent=True
         )
         return mapping.parse_shipments_page(response.json())
+
+    def labels_shipped_between(self, start: date, end: date) -> list[history.PastLabel]:
+        """Every label with a ship date from `start` to `end` (inclusive), voided ones too,
+        every page (`GET /shipments?shipDateStart=&shipDateEnd=&pageSize=500`)."""
+        labels: list[history.PastLabel] = []
+        for page in range(1, self.max_pages + 1):
+            response = self._session.request(
+                "GET", "shipments", idempotent=True, params=mapping.query_params({
+                    "ship_date_start": start, "ship_date_end": end, "sort_by": "CreateDate",
+                    "sort_dir": "ASC", "page": page, "page_size": history.PAGE_SIZE}))
+            found = history.parse_past_labels_page(response.json())
+            labels.extend(found.labels)
+            if found.page >= found.pages:
+                return labels
+        log.warning("shipments list has more than %d pages; stopped", self.max_pages)
+        return labels
 
     def fetch_resource(self, resource_url: str) -> list[Shipment]:
         """The shipments a SHIP_NOTIFY / ITEM_SHIP_NOTIFY `resource_url` points at, every page.

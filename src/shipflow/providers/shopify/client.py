@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 import httpx
@@ -18,7 +19,7 @@ from shipflow.providers import http
 from shipflow.providers.errors import NotFound, RateLimited, UnexpectedResponse, UserError
 from shipflow.providers.fields import Fields
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import inventory, products, subscriptions
+from shipflow.providers.shopify import history, inventory, products, subscriptions
 from shipflow.providers.shopify.models import (
     Fulfillment,
     FulfillmentOrder,
@@ -212,6 +213,20 @@ class ShopifyClient:
         data = self.execute(subscriptions.WEBHOOK_SUBSCRIPTION_CREATE,
                             subscriptions.create_variables(topic, uri))
         return subscriptions.parse_create(data)
+    def orders_since(self, since: datetime, max_pages: int = 400) -> list[history.PastOrder]:
+        """Orders created at or after `since` with their fulfillments and open holds, every
+        page (`history.ORDERS_HISTORY`, 25 orders a page, paced by the cost bucket)."""
+        found: list[history.PastOrder] = []
+        after: str | None = None
+        query = history.orders_query(since)
+        for _ in range(max_pages):
+            data = self.execute(history.ORDERS_HISTORY, {"query": query, "after": after})
+            page, after = history.parse_orders_page(data)
+            found.extend(page)
+            if after is None:
+                return found
+        log.warning("orders list has more than %d pages; stopped", max_pages)
+        return found
 
     # -- writes --------------------------------------------------------------------------------
     def create_fulfillment(
