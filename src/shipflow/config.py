@@ -60,6 +60,12 @@ class Settings:
     # Unauthenticated webhook rejections (bad signature or token) kept for inspection, as
     # metadata only; beyond this many, they are counted and not stored.
     unauthenticated_rejections_max: int = 10_000
+    # Days a stored webhook body (and the other raw payloads: engine checkpoints, parked
+    # tracking, finished orders' customer data) keeps personal data; then the sweeper removes it.
+    webhook_retention_days: int = 30
+    # Seconds between the sweeper's retention passes (each pass is bounded; a backlog takes
+    # several).
+    retention_sweep_interval: float = 600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -13,6 +13,7 @@ from shipflow_sandbox.shopify.inventory import Inventory
 from shipflow_sandbox.shopify.merchant import Merchant
 from shipflow_sandbox.shopify.operations import ShopifyOperations
 from shipflow_sandbox.shopify.orders import OrderGenerator
+from shipflow_sandbox.shopify.privacy import ShopPrivacy
 from shipflow_sandbox.shopify.store import ShopifyStore, ShopOrder
 from shipflow_sandbox.shopify.webhooks import ShopifyWebhooks
 from shipflow_sandbox.webhooks import WebhookDispatcher
@@ -33,6 +34,7 @@ class ShopifySim:
             clock.wall,
         )
         self.merchant = Merchant(self.store, self.inventory, self.ids, config.shopify_echo_topics)
+        self.privacy = ShopPrivacy(self.store, config.shop_domain)
         self.store.on_fulfilled = self._fulfilled
         self._buckets: dict[str, LeakyBucket] = {}
 
