@@ -56,7 +56,7 @@ def findable(database_url: str, needles: Iterable[str]) -> dict[str, list[str]]:
                     if not columns:
                         continue
                     for row in conn.execute(sa.select(*columns)):
-                        for column, value in zip(columns, row):
+                        for column, value in zip(columns, row, strict=True):
                             text = "\n".join(_forms(value)).casefold()
                             for needle in wanted:
                                 if needle.casefold() in text:
