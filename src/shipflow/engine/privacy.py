@@ -67,8 +67,11 @@ class PrivacyDesk:
         for stored in requests:
             try:
                 self.handle(stored)
-            except Exception:  # one request's failure must not stop the others; tried again
-                log.exception("privacy request %d failed; it will be tried again", stored.id)
+            except Exception as exc:  # one request's failure must not stop the others
+                # No traceback: a database error's text carries the statement's parameters,
+                # which here are the customer's email and name.
+                log.error("privacy request %d failed (%s); it will be tried again", stored.id,
+                          type(exc).__name__)
         return len(requests)
 
     def handle(self, stored: StoredRequest) -> None:
@@ -173,7 +176,16 @@ class PrivacyDesk:
 
     # -- retention -------------------------------------------------------------------------------
     def purge_expired(self, now: datetime | None = None) -> dict[str, int]:
-        """One bounded pass (at most `batch` rows of each kind) over what is past retention."""
+        """One bounded pass (at most `batch` rows of each kind) over what is past retention.
+        A failure is logged without its details (they may be personal) and tried next pass."""
+        try:
+            return self._purge(now)
+        except Exception as exc:
+            log.error("retention pass failed (%s); tried again at the next pass",
+                      type(exc).__name__)
+            return {}
+
+    def _purge(self, now: datetime | None) -> dict[str, int]:
         cutoff = (now or self.clock()) - self.retention
         store = self.store
         finished = store.orders.finished_before(cutoff, self.batch)
@@ -187,8 +199,8 @@ class PrivacyDesk:
             "orders": len(finished),
             "webhook_bodies": store.inbox.expire(cutoff, self.batch),
             "outbound_calls": store.ledger.expire_unattached(cutoff, self.batch),
-            "parked_tracking": store.shipments.expire_parked(cutoff),
-            "exports": store.privacy.forget_exports(shop_domain="", before=cutoff),
+            "parked_tracking": store.shipments.expire_parked(cutoff, self.batch),
+            "exports": store.privacy.forget_exports(before=cutoff),
             "engine_records": self.records.expire(int(cutoff.timestamp() * 1000), self.batch)
             if self.records is not None else 0,
         }

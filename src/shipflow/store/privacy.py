@@ -9,7 +9,7 @@ fetched it and retention removes it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,9 @@ from shipflow.store.inbox import Delivery, Inbox
 from shipflow.store.sql import aware
 from shipflow.store.tables import privacy_requests
 
-OPEN = ("pending", "waiting")
+# A request waiting for running workflows is tried again this long after its last attempt (each
+# attempt searches every stored body and checkpoint).
+RETRY_WAITING = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,14 @@ class PrivacyRequests:
         return True, int(request_id)
 
     def open(self, limit: int = 10) -> list[StoredRequest]:
-        """Requests not done yet, oldest first."""
+        """Requests to try now, oldest first: new ones, and waiting ones a while after their
+        last attempt."""
+        again = self.clock() - RETRY_WAITING
         with self.db.engine.connect() as conn:
             rows = conn.execute(sa.select(privacy_requests)
-                                .where(privacy_requests.c.status.in_(OPEN))
+                                .where(sa.or_(privacy_requests.c.status == "pending",
+                                              sa.and_(privacy_requests.c.status == "waiting",
+                                                      privacy_requests.c.updated_at < again)))
                                 .order_by(privacy_requests.c.id).limit(limit)).all()
         return [self._stored(r) for r in rows]
 
@@ -104,14 +110,14 @@ class PrivacyRequests:
             conn.execute(privacy_requests.update()
                          .where(privacy_requests.c.id == request_id).values(**values))
 
-    def forget_exports(self, *, shop_domain: str, customer_id: int | None = None,
+    def forget_exports(self, *, shop_domain: str | None = None, customer_id: int | None = None,
                        before: datetime | None = None) -> int:
         """Drop exports: a customer's (they asked to be erased), a shop's, or every one
         prepared before `before` (retention)."""
         query = privacy_requests.update().where(privacy_requests.c.export.is_not(None))
         if before is not None:
             query = query.where(privacy_requests.c.completed_at < before)
-        else:
+        if shop_domain is not None:
             query = query.where(privacy_requests.c.shop_domain == shop_domain)
             if customer_id is not None:
                 query = query.where(privacy_requests.c.shopify_customer_id == customer_id)

@@ -263,12 +263,16 @@ class Shipments:
                              .values(update=forget(row.update, data)))
         return len(rows)
 
-    def expire_parked(self, cutoff: datetime) -> int:
-        """Tracking kept since before `cutoff` is deleted: applied long ago, or for a label
-        that never came."""
+    def expire_parked(self, cutoff: datetime, limit: int) -> int:
+        """Tracking kept since before `cutoff` is deleted (at most `limit` rows): applied long
+        ago, or for a label that never came."""
         with self.db.engine.begin() as conn:
-            return int(conn.execute(early_tracking.delete().where(
-                early_tracking.c.received_at < cutoff)).rowcount or 0)
+            ids = list(conn.execute(sa.select(early_tracking.c.id)
+                                    .where(early_tracking.c.received_at < cutoff)
+                                    .order_by(early_tracking.c.id).limit(limit)).scalars())
+            if ids:
+                conn.execute(early_tracking.delete().where(early_tracking.c.id.in_(ids)))
+        return len(ids)
 
     def delete_parked(self) -> int:
         with self.db.engine.begin() as conn:
