@@ -9,10 +9,13 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.integration.lifecycle_env import TOKEN, Scenario, running, wait_until
 from tests.integration.pii_scan import count_rows, findable
@@ -89,8 +92,9 @@ def forge(s: Scenario, topic: str, payload: dict[str, Any], *, secret: str | Non
     return response.status_code
 
 
-def test_data_request_then_redact_leaves_nothing_findable(tmp_path: Path,
-                                                           database_url: str) -> None:
+def test_data_request_then_redact_leaves_nothing_findable(
+        tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     with running(tmp_path, database_url, RULES, time_scale=SCALE, limits=False) as s:
         ann, bob = delivered(s, "contiguous", "contiguous")
         ann_data, bob_data = personal(s, ann), personal(s, bob)
@@ -147,6 +151,9 @@ def test_data_request_then_redact_leaves_nothing_findable(tmp_path: Path,
         s.service.engine.privacy.handle(stored)
         assert findable(database_url, ann_data) == {}
         assert len(privacy_requests(s)) == 2
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "privacy request" in logged  # the requests were logged, by id
+    assert not [v for v in ann_data if v.casefold() in logged.casefold()]
 
 
 def test_retention_removes_personal_data_after_the_period(tmp_path: Path,
