@@ -111,3 +111,21 @@ def test_a_redaction_waits_for_the_workflows_using_the_customer(database_url: st
         assert store.orders.of_customer(order.shop_domain, 42, ["ada@example.org"], []) == []
     finally:
         store.db.dispose()
+
+
+def test_one_worker_at_a_time_works_on_a_request(database_url: str) -> None:
+    upgrade(database_url)
+    store = Store(Database.connect(database_url))
+    try:
+        request = PrivacyRequest(PrivacyTopic.SHOP_REDACT, 1, "s.myshopify.com")
+        _, request_id = store.privacy.receive(
+            Delivery("shopify", "d-1", "shop/redact", "s.myshopify.com", {}, b"{}", 2), request)
+        assert request_id is not None
+        with store.privacy.working_on(request_id) as first:
+            with store.privacy.working_on(request_id) as second:
+                assert first
+                assert second is (store.db.dialect != "postgresql")
+        with store.privacy.working_on(request_id) as again:
+            assert again  # released
+    finally:
+        store.db.dispose()

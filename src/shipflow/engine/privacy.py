@@ -66,7 +66,10 @@ class PrivacyDesk:
         requests = self.store.privacy.open(limit)
         for stored in requests:
             try:
-                self.handle(stored)
+                with self.store.privacy.working_on(stored.id) as mine:
+                    fresh = self.store.privacy.get(stored.id) if mine else None
+                    if fresh is not None and fresh.status != "done":  # else another worker
+                        self.handle(fresh)                            # has it, or had it
             except Exception as exc:  # one request's failure must not stop the others
                 # No traceback: a database error's text carries the statement's parameters,
                 # which here are the customer's email and name.

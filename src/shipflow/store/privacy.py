@@ -8,9 +8,10 @@ fetched it and retention removes it."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 
@@ -24,6 +25,8 @@ from shipflow.store.tables import privacy_requests
 # A request waiting for running workflows is tried again this long after its last attempt (each
 # attempt searches every stored body and checkpoint).
 RETRY_WAITING = timedelta(seconds=60)
+# Advisory lock keys of privacy requests: this constant plus the request id.
+LOCK_SPACE = 0x5_0000_0000
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,26 @@ class PrivacyRequests:
                                                       privacy_requests.c.updated_at < again)))
                                 .order_by(privacy_requests.c.id).limit(limit)).all()
         return [self._stored(r) for r in rows]
+
+    @contextlib.contextmanager
+    def working_on(self, request_id: int) -> Iterator[bool]:
+        """Whether this process may work on the request now: on PostgreSQL, several workers'
+        sweepers see the same open requests, and one holds a session lock on it while it works
+        (released if the process dies). SQLite runs one worker process."""
+        if self.db.dialect != "postgresql":
+            yield True
+            return
+        with self.db.engine.connect() as conn:
+            key = LOCK_SPACE + request_id
+            taken = bool(conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"),
+                                      {"k": key}).scalar_one())
+            conn.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
 
     def get(self, request_id: int) -> StoredRequest | None:
         with self.db.engine.connect() as conn:
