@@ -212,15 +212,17 @@ class EngineRecords:
         for table, columns, workflow in self._serialized_tables():
             key = list(table.primary_key.columns)
             extra = [table.c.serialization] if "serialization" in table.c else []
-            offset = 0
-            while True:
+            after: tuple[Any, ...] | None = None
+            while True:  # page by the primary key (an OFFSET would rescan what it skips)
+                query = sa.select(*key, table.c[workflow], *extra,
+                                  *[table.c[c] for c in columns]).order_by(*key).limit(page)
+                if after is not None:
+                    query = query.where(sa.tuple_(*key) > sa.tuple_(*after))
                 with self.engine.connect() as conn:
-                    rows = conn.execute(sa.select(*key, table.c[workflow], *extra,
-                                                  *[table.c[c] for c in columns])
-                                        .order_by(*key).offset(offset).limit(page)).all()
+                    rows = conn.execute(query).all()
                 if not rows:
                     break
-                offset += len(rows)
+                after = tuple(getattr(rows[-1], k.name) for k in key)
                 hits = [r for r in rows if any(
                     v is not None and any(matches(f) for f in decoded_forms(str(v)))
                     for v in (getattr(r, c) for c in columns))]
