@@ -71,6 +71,12 @@ class Settings:
     # unless every provider URL is on loopback.
     clock_scale: float = 1.0
     clock_origin: str = ""
+    # Days a stored webhook body (and the other raw payloads: engine checkpoints, parked
+    # tracking, finished orders' customer data) keeps personal data; then the sweeper removes it.
+    webhook_retention_days: int = 30
+    # Seconds between the sweeper's retention passes (each pass is bounded; a backlog takes
+    # several).
+    retention_sweep_interval: float = 600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -19,7 +19,7 @@ from shipflow_sandbox.shopify.catalog import CATALOG
 from shipflow_sandbox.shopify.ids import parse_gid
 from shipflow_sandbox.shopify.merchant import MerchantError
 from shipflow_sandbox.shopify.orders import PLACES
-from shipflow_sandbox.shopify.privacy import PrivacyError, privacy_payload
+from shipflow_sandbox.shopify.privacy import PrivacyError
 from shipflow_sandbox.shopify.store import ShopOrder
 
 if TYPE_CHECKING:
@@ -44,11 +44,13 @@ INDEX = {
     "GET /_sandbox/shopify/inventory": "stock per SKU (available, committed, on_hand, policy)",
     "POST /_sandbox/shopify/inventory": '{"sku": "...", "available": n, "policy": "continue" '
     '(optional), "deliver": true}: set stock, send inventory_levels/update',
-    "POST /_sandbox/shopify/privacy": '{"topic": "customers/redact" | "customers/data_request" '
-    '| "shop/redact", "order_id": n}: a privacy request, sent to the app configuration\'s '
-    "compliance address",
     "GET/POST /_sandbox/shopify/app-config": '{"compliance_webhook_url": "https://..."}: the '
     "address the app's configuration gives the privacy topics",
+    "POST /_sandbox/shopify/customers/data_request": '{"customer_id": n} or {"order_id": n}: '
+    "send customers/data_request for that customer (every order they placed)",
+    "POST /_sandbox/shopify/customers/redact": '{"customer_id": n} or {"order_id": n}: send '
+    "customers/redact (orders_to_redact: every order they placed)",
+    "POST /_sandbox/shopify/shop/redact": "{}: send shop/redact",
     "GET /_sandbox/deliveries": "webhook deliveries and attempts (?provider=&topic=&state=)",
     "POST /_sandbox/shipstation/ship": '{"orderIds": [...]} or {} for all awaiting_shipment '
     '(on_hold, cancelled, shipped ones come back in "skipped"); "relabel": true voids and '
@@ -106,25 +108,6 @@ def routes(state: SandboxState) -> list[Route]:
             return json_response({"error": "order not found"}, 404)
         return json_response(state.shopify.order_json(order))
 
-    async def privacy(request: Request) -> Response:
-        body, ok = await read_json(request)
-        body = body if ok and isinstance(body, dict) else {}
-        order = None
-        if body.get("order_id") is not None:
-            ident = parse_gid(str(body["order_id"]), "Order") or (
-                int(body["order_id"]) if str(body["order_id"]).isdigit() else None)
-            order = state.shopify.store.orders.get(ident) if ident is not None else None
-            if order is None:
-                return json_response({"error": "order not found"}, 404)
-        try:
-            payload = privacy_payload(str(body.get("topic")), state.config.shop_domain, order,
-                                      state.shopify.app.next_request_id())
-        except PrivacyError as exc:
-            return json_response({"error": str(exc)}, 400)
-        sent = state.shopify.app.addresses(str(body["topic"]))
-        state.shopify.store.emit([(str(body["topic"]), payload)])
-        return json_response({"topic": body["topic"], "sent_to": len(sent)}, 202)
-
     async def app_config(request: Request) -> Response:
         if request.method == "POST":
             body, ok = await read_json(request)
@@ -172,6 +155,26 @@ def routes(state: SandboxState) -> list[Route]:
                 body["sku"], body["available"], policy, body.get("deliver", True) is not False))
         except MerchantError as exc:
             return json_response({"error": exc.message}, exc.status)
+
+    async def privacy(request: Request) -> Response:
+        body, ok = await read_json(request)
+        body = body if ok and isinstance(body, dict) else {}
+        ids = {k: body.get(k) for k in ("customer_id", "order_id")}
+        if any(v is not None and (not isinstance(v, int) or isinstance(v, bool))
+               for v in ids.values()):
+            return json_response({"error": '"customer_id" and "order_id" are integers'}, 400)
+        shop = state.shopify.privacy
+        path = request.url.path
+        try:
+            if path.endswith("/shop/redact"):
+                topic, payload = shop.redact_shop()
+            elif path.endswith("/data_request"):
+                topic, payload = shop.data_request(ids["customer_id"], ids["order_id"])
+            else:
+                topic, payload = shop.redact_customer(ids["customer_id"], ids["order_id"])
+        except PrivacyError as exc:
+            return json_response({"error": exc.message}, exc.status)
+        return json_response({"topic": topic, "payload": payload}, 201)
 
     async def deliveries(request: Request) -> Response:
         query = request.query_params
@@ -249,7 +252,9 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/shopify/orders/{order_id}/cancel", merchant_action, methods=["POST"]),
         Route("/shopify/orders/{order_id}/refund", merchant_action, methods=["POST"]),
         Route("/shopify/inventory", inventory, methods=["GET", "POST"]),
-        Route("/shopify/privacy", privacy, methods=["POST"]),
+        Route("/shopify/customers/data_request", privacy, methods=["POST"]),
+        Route("/shopify/customers/redact", privacy, methods=["POST"]),
+        Route("/shopify/shop/redact", privacy, methods=["POST"]),
         Route("/shopify/app-config", app_config, methods=["GET", "POST"]),
         Route("/deliveries", deliveries, methods=["GET"]),
         Route("/shipstation/ship", ship, methods=["POST"]),

@@ -110,7 +110,8 @@ def test_connect_subscribes_everything_once_and_the_sandbox_delivers_there(
     assert any("privacy topics" in m for m in messages(second, "note", "shopify"))
 
     # The subscriptions are real: the shop's next order reaches shipflow's inbox, once.
-    httpx.post(sandbox.url("/_sandbox/shopify/orders"), json={"count": 1}).raise_for_status()
+    placed = httpx.post(sandbox.url("/_sandbox/shopify/orders"), json={"count": 1})
+    placed.raise_for_status()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         topics = {topic for _, topic, _, _ in health.last_deliveries(store.db)}
@@ -124,12 +125,14 @@ def test_connect_subscribes_everything_once_and_the_sandbox_delivers_there(
     # shipflow answers them (the note connect printed is true).
     httpx.post(sandbox.url("/_sandbox/shopify/app-config"),
                json={"compliance_webhook_url": f"{base}/webhooks/shopify"}).raise_for_status()
-    httpx.post(sandbox.url("/_sandbox/shopify/privacy"), json={"topic": "shop/redact"})
+    httpx.post(sandbox.url("/_sandbox/shopify/customers/data_request"),
+               json={"order_id": placed.json()["orders"][0]["id"]}).raise_for_status()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not any(
-            t == "shop/redact" for _, t, _, _ in health.last_deliveries(store.db)):
+            t == "customers/data_request" for _, t, _, _ in health.last_deliveries(store.db)):
         time.sleep(0.1)
-    [redact] = [d for d in sandbox.state.dispatcher.deliveries if d.topic == "shop/redact"]
+    [redact] = [d for d in sandbox.state.dispatcher.deliveries
+                if d.topic == "customers/data_request"]
     assert redact.state == "delivered" and redact.attempts[-1].status_code == 200
 
     # doctor: healthy (a live worker, current schema, deliveries, everything subscribed).
@@ -215,11 +218,11 @@ def test_doctor_on_an_unhealthy_setup(sandbox: RunningSandbox, database_url: str
 
 
 def test_doctor_names_a_pending_migration(database_url: str) -> None:
-    upgrade(database_url, "0007")  # one migration behind this shipflow
+    upgrade(database_url, "0008")  # one migration behind this shipflow
     code, report = run("doctor", {"SHIPFLOW_DATABASE_URL": database_url}, "--offline")
     assert code == 1
     assert messages(report, "problem", "migrations") == [
-        "1 migration(s) not applied (0008): start `shipflow serve` or `shipflow worker` once "
+        "1 migration(s) not applied (0009): start `shipflow serve` or `shipflow worker` once "
         "to apply them (heartbeats and deliveries are read after that)"]
     upgrade(database_url)
     code, report = run("doctor", {"SHIPFLOW_DATABASE_URL": database_url}, "--offline")

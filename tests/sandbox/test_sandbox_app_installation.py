@@ -147,15 +147,17 @@ def test_privacy_requests_go_to_the_app_configurations_address(make_sandbox, rec
     order = ShopifyClient(sandbox).place_orders(1)[0]
     wait_until(lambda: len(receiver.received) >= 2)
     receiver.received.clear()
-    nobody = httpx.post(sandbox.url("/_sandbox/shopify/privacy"),
-                        json={"topic": "customers/redact", "order_id": order["id"]})
-    assert nobody.json() == {"topic": "customers/redact", "sent_to": 0}
+    # Without an address of its own, the app's configuration names its webhook endpoint.
+    httpx.post(sandbox.url("/_sandbox/shopify/shop/redact"), json={}).raise_for_status()
+    wait_until(lambda: len(receiver.received) == 1)
+    assert receiver.received[0].path == "/orders"
+    receiver.received.clear()
     httpx.post(sandbox.url("/_sandbox/shopify/app-config"),
                json={"compliance_webhook_url": receiver.url("/privacy")}).raise_for_status()
-    for topic in ("customers/data_request", "customers/redact", "shop/redact"):
-        sent = httpx.post(sandbox.url("/_sandbox/shopify/privacy"),
-                          json={"topic": topic, "order_id": order["id"]})
-        assert sent.status_code == 202 and sent.json()["sent_to"] == 1
+    for path in ("customers/data_request", "customers/redact", "shop/redact"):
+        sent = httpx.post(sandbox.url(f"/_sandbox/shopify/{path}"),
+                          json={} if path == "shop/redact" else {"order_id": order["id"]})
+        assert sent.status_code == 201, sent.text
     wait_until(lambda: len(receiver.received) >= 3)
     by_topic = {r.headers["x-shopify-topic"]: json.loads(r.body) for r in receiver.received}
     assert {r.path for r in receiver.received} == {"/privacy"}
@@ -164,5 +166,5 @@ def test_privacy_requests_go_to_the_app_configurations_address(make_sandbox, rec
     request = by_topic["customers/data_request"]
     assert request["orders_requested"] == [order["id"]] and set(request["customer"]) == {
         "id", "email", "phone"} and isinstance(request["data_request"]["id"], int)
-    assert httpx.post(sandbox.url("/_sandbox/shopify/privacy"),
-                      json={"topic": "customers/redact"}).status_code == 400
+    assert httpx.post(sandbox.url("/_sandbox/shopify/customers/redact"),
+                      json={}).status_code == 400

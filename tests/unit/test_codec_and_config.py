@@ -1,4 +1,7 @@
+import pytest
+
 from shipflow.config import Settings
+from shipflow.engine.privacy import PrivacyDesk
 from shipflow.store.codec import order_from_json, order_to_json
 from tests.unit.domain.factories import an_order
 
@@ -16,3 +19,12 @@ def test_settings_come_from_shipflow_variables_and_hide_secrets() -> None:
     assert "pk_secret" not in repr(s)
     assert "SHIPFLOW_KLAVIYO_API_KEY" not in s.missing_credentials()
     assert "SHIPFLOW_SHOPIFY_ACCESS_TOKEN" in s.missing_credentials()
+
+
+def test_retention_settings_from_the_environment() -> None:
+    assert Settings().webhook_retention_days == 30
+    settings = Settings.from_env({"SHIPFLOW_WEBHOOK_RETENTION_DAYS": "7",
+                                  "SHIPFLOW_RETENTION_SWEEP_INTERVAL": "60"})
+    assert settings.webhook_retention_days == 7 and settings.retention_sweep_interval == 60.0
+    with pytest.raises(ValueError, match="SHIPFLOW_WEBHOOK_RETENTION_DAYS"):
+        PrivacyDesk(None, None, clock=lambda: None, retention_days=0)  # type: ignore[arg-type]

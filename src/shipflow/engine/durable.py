@@ -6,6 +6,10 @@ from here, so the durable-execution library can be swapped by editing one packag
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import pickle
 from pathlib import Path
 from typing import Any, Callable, TypeVar, cast
 
@@ -114,3 +118,150 @@ def run(workflow_id: str, func: Callable[..., Any], *args: Any) -> Any:
     one's result): what tests use to drive one flow."""
     with SetWorkflowID(workflow_id):
         return func(*args)
+
+
+# -- personal data in the engine's checkpoints -------------------------------------------------
+# DBOS keeps every workflow's inputs, output and error, and every step's output, serialized
+# (pickle in base64 by default, JSON for "portable" rows). Those hold customers' data (the
+# orders a step read, the shipments ShipStation returned). A finished workflow's records are
+# read again only when its id is started again, and then only its status and output: so its
+# values can be replaced by empty ones (no arguments, no output, a redacted error) while its
+# id and status stay, and nothing it did is ever done twice. A running workflow's are left
+# alone (it still needs them); the caller tries again once it has finished.
+FINISHED = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
+_SERIALIZED = ("inputs", "output", "error", "message", "value")
+_WORKFLOW_COLUMNS = ("workflow_uuid", "destination_uuid", "workflow_id")
+
+
+def _pickled(value: Any) -> str:
+    return base64.b64encode(pickle.dumps(value)).decode()
+
+
+_EMPTY = {
+    "py_pickle": {"inputs": _pickled({"args": (), "kwargs": {}}), "output": _pickled(None),
+                  "error": _pickled(Exception("[redacted]")), "message": _pickled(None),
+                  "value": _pickled(None)},
+    "portable": {"inputs": json.dumps({"positionalArgs": [], "namedArgs": {}}),
+                 "output": "null", "error": json.dumps({"name": "Error",
+                                                        "message": "[redacted]"}),
+                 "message": "null", "value": "null"},
+}
+
+
+def decoded_forms(value: str) -> list[bytes]:
+    """A serialized value as stored and as its decoded bytes (what a search must look in)."""
+    forms = [value.encode()]
+    try:
+        forms.append(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        pass
+    return forms
+
+
+class EngineRecords:
+    """The engine's own tables as far as personal data goes (schema `dbos` on PostgreSQL, the
+    sibling `.engine.db` file on SQLite)."""
+
+    def __init__(self, database_url: str) -> None:
+        url = engine_database_url(database_url)
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        if is_sqlite(url):
+            tune_sqlite(self.engine, immediate=True)
+        self.schema = None if is_sqlite(url) else "dbos"
+        self._tables: list[tuple[sa.Table, list[str], str]] | None = None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _serialized_tables(self) -> list[tuple[sa.Table, list[str], str]]:
+        """(table, its serialized columns, its workflow id column), read from the database so
+        a DBOS upgrade that adds a table is covered too."""
+        if self._tables is None:
+            metadata = sa.MetaData()
+            metadata.reflect(self.engine, schema=self.schema)
+            found = []
+            for table in metadata.tables.values():
+                columns = [c for c in _SERIALIZED if c in table.c]
+                workflow = next((c for c in _WORKFLOW_COLUMNS if c in table.c), None)
+                if columns and workflow and len(table.primary_key.columns) > 0:
+                    found.append((table, columns, workflow))
+            if not found:
+                return []  # the engine has not made its tables yet
+            self._tables = found
+        return self._tables
+
+    def _status(self, conn: sa.Connection, workflow_ids: set[str]) -> dict[str, str]:
+        status = next((t for t, _, _ in self._serialized_tables()
+                       if t.name == "workflow_status"), None)
+        if status is None or not workflow_ids:
+            return {}
+        rows = conn.execute(sa.select(status.c.workflow_uuid, status.c.status)
+                            .where(status.c.workflow_uuid.in_(sorted(workflow_ids)))).all()
+        return {r.workflow_uuid: r.status for r in rows}
+
+    @staticmethod
+    def _empty(table: sa.Table, row: Any, columns: list[str]) -> dict[str, Any]:
+        form = "portable" if getattr(row, "serialization", None) == "portable" else "py_pickle"
+        return {c: (_EMPTY[form][c] if getattr(row, c) is not None else None) for c in columns}
+
+    def forget(self, matches: Callable[[bytes], bool], page: int = 500) -> tuple[int, int]:
+        """Empty the records of finished workflows that `matches` (given each serialized
+        value as stored and decoded); returns (records emptied, records of running workflows
+        that match and were left)."""
+        emptied = running = 0
+        for table, columns, workflow in self._serialized_tables():
+            key = list(table.primary_key.columns)
+            extra = [table.c.serialization] if "serialization" in table.c else []
+            after: tuple[Any, ...] | None = None
+            while True:  # page by the primary key (an OFFSET would rescan what it skips)
+                query = sa.select(*key, table.c[workflow], *extra,
+                                  *[table.c[c] for c in columns]).order_by(*key).limit(page)
+                if after is not None:
+                    query = query.where(sa.tuple_(*key) > sa.tuple_(*after))
+                with self.engine.connect() as conn:
+                    rows = conn.execute(query).all()
+                if not rows:
+                    break
+                after = tuple(getattr(rows[-1], k.name) for k in key)
+                hits = [r for r in rows if any(
+                    v is not None and any(matches(f) for f in decoded_forms(str(v)))
+                    for v in (getattr(r, c) for c in columns))]
+                if not hits:
+                    continue
+                with self.engine.begin() as conn:
+                    status = self._status(conn, {getattr(r, workflow) for r in hits})
+                    for r in hits:
+                        if status.get(getattr(r, workflow)) not in FINISHED:
+                            running += 1
+                            continue
+                        conn.execute(table.update()
+                                     .where(*[k == getattr(r, k.name) for k in key])
+                                     .values(**self._empty(table, r, columns)))
+                        emptied += 1
+        return emptied, running
+
+    def expire(self, before_epoch_ms: int, limit: int = 500) -> int:
+        """Empty the records of workflows that finished before the cutoff (at most `limit`
+        records per table a call); returns how many were emptied."""
+        tables = self._serialized_tables()
+        status = next((t for t, _, _ in tables if t.name == "workflow_status"), None)
+        if status is None:
+            return 0
+        emptied = 0
+        for table, columns, workflow in tables:
+            key = list(table.primary_key.columns)
+            extra = [table.c.serialization] if "serialization" in table.c else []
+            markers = {m[c] for m in _EMPTY.values() for c in columns}
+            not_empty = sa.or_(*[sa.and_(table.c[c].is_not(None), table.c[c].not_in(markers))
+                                 for c in columns])
+            finished = sa.select(status.c.workflow_uuid).where(
+                status.c.status.in_(FINISHED), status.c.updated_at < before_epoch_ms)
+            with self.engine.begin() as conn:
+                rows = conn.execute(sa.select(*key, *extra, *[table.c[c] for c in columns])
+                                    .where(table.c[workflow].in_(finished), not_empty)
+                                    .limit(limit)).all()
+                for r in rows:
+                    conn.execute(table.update().where(*[k == getattr(r, k.name) for k in key])
+                                 .values(**self._empty(table, r, columns)))
+            emptied += len(rows)
+        return emptied

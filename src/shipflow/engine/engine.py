@@ -22,6 +22,7 @@ from shipflow.engine.loops.dispatcher import Dispatcher
 from shipflow.engine.loops.keepalive import keep_alive
 from shipflow.engine.loops.sweeper import Sweeper
 from shipflow.engine.outbox import Outbox, Ports
+from shipflow.engine.privacy import PrivacyDesk
 from shipflow.engine.runtime import Runtime
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
@@ -90,6 +91,9 @@ class Engine:
         self.role = role
         self.runtime = rt or build_runtime(settings, store, rules, clock=clock or utcnow,
                                            record_only=record_only)
+        self.records = durable.EngineRecords(settings.database_url)
+        self.privacy = PrivacyDesk(store, self.records, clock=self.runtime.clock,
+                                   retention_days=settings.webhook_retention_days)
         self.dispatcher = Dispatcher(store.orders, self._start_batch, durable.workflow_status,
                                      batch_size=MAX_ORDERS_PER_BULK)
         self.sweeper = Sweeper(
@@ -99,7 +103,9 @@ class Engine:
             start_delay=self._start_delay, batch_status=durable.workflow_status,
             keepalive=self._keepalive if role == "worker" and settings.executor_id else None,
             wake_dispatcher=self.dispatcher.wake,
-            interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval)
+            privacy=self.privacy.process_open, retention=self.privacy.purge_expired,
+            interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval,
+            retention_interval=settings.retention_sweep_interval)
         self._launched = False
 
     def launch(self) -> None:
@@ -126,6 +132,7 @@ class Engine:
             self._launched = False
         runtime.bind(None)
         self.runtime.close()
+        self.records.close()
 
     # -- starting work -----------------------------------------------------------------------
     def start_order(self, order: Order) -> None:

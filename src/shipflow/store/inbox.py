@@ -10,13 +10,16 @@ size) and at most a configured number of rows; past that they are only counted
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping, Sequence, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shipflow.domain.order import Order
+from shipflow.domain.privacy import PersonalData, mentions, scrub_bytes
 from shipflow.store.clock import Clock
 from shipflow.store.db import Database
 from shipflow.store.orders import Orders
@@ -191,3 +194,94 @@ class Inbox:
                 .order_by(webhook_inbox.c.id).limit(limit)
             ).all()
         return [(int(r.id), r.provider, bytes(r.body)) for r in rows]
+
+    # -- personal data ---------------------------------------------------------------------------
+    def insert(self, conn: sa.Connection, delivery: Delivery, dispatched: bool) -> int | None:
+        """Insert one accepted delivery inside the caller's transaction; None if it is known."""
+        found = conn.execute(self._insert_new(self._row(delivery, dispatched))
+                             .returning(webhook_inbox.c.id)).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def forget(self, data: PersonalData, *, page: int = 500) -> int:
+        """Scrub one customer from every stored body that names them (a scan of the bodies
+        still held, page by page; bodies past retention are gone already). The hashes the
+        body is recognised by stay, so a replay of it is still a duplicate."""
+        if not data.strong:
+            return 0
+        changed, after = 0, 0
+        while True:
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(webhook_inbox.c.id, webhook_inbox.c.body)
+                    .where(webhook_inbox.c.id > after, webhook_inbox.c.body_size > 0)
+                    .order_by(webhook_inbox.c.id).limit(page)).all()
+            if not rows:
+                return changed
+            after = int(rows[-1].id)
+            hits = [(int(r.id), bytes(r.body)) for r in rows if mentions(bytes(r.body), data)]
+            if hits:
+                now = self.clock()
+                with self.db.engine.begin() as conn:
+                    for inbox_id, body in hits:
+                        conn.execute(webhook_inbox.update().where(webhook_inbox.c.id == inbox_id)
+                                     .values(body=scrub_bytes(body, data),
+                                             personal_data_removed_at=now))
+                changed += len(hits)
+
+    def expire(self, cutoff: datetime, limit: int) -> int:
+        """Drop the bodies of deliveries received before `cutoff` (metadata, hash and size
+        stay); deliveries whose work was never started keep theirs until it is."""
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            ids = [int(i) for i in conn.execute(
+                sa.select(webhook_inbox.c.id)
+                .where(webhook_inbox.c.personal_data_removed_at.is_(None),
+                       webhook_inbox.c.received_at < cutoff,
+                       sa.or_(webhook_inbox.c.status != "accepted",
+                              webhook_inbox.c.dispatched_at.is_not(None)))
+                .order_by(webhook_inbox.c.id).limit(limit)).scalars()]
+            if ids:
+                conn.execute(webhook_inbox.update().where(webhook_inbox.c.id.in_(ids)).values(
+                    body=b"", personal_data_removed_at=now))
+        return len(ids)
+
+    def of_shop(self, shop_domain: str, keep_delivery: str | None = None) -> int:
+        """Delete every delivery a shop sent (but `keep_delivery`, the request to do so)."""
+        with self.db.engine.begin() as conn:
+            query = webhook_inbox.delete().where(webhook_inbox.c.shop_domain == shop_domain)
+            if keep_delivery is not None:
+                query = query.where(webhook_inbox.c.delivery_id != keep_delivery)
+            return int(conn.execute(query).rowcount or 0)
+
+    def delete_provider(self, provider: str) -> int:
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(webhook_inbox.delete().where(
+                webhook_inbox.c.provider == provider)).rowcount or 0)
+
+    def naming(self, data: PersonalData, *, page: int = 500) -> list[dict[str, Any]]:
+        """Every stored delivery whose body names the customer (for a data request's export)."""
+        found: list[dict[str, Any]] = []
+        after = 0
+        while data.strong:
+            with self.db.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(webhook_inbox.c.id, webhook_inbox.c.provider,
+                              webhook_inbox.c.topic, webhook_inbox.c.delivery_id,
+                              webhook_inbox.c.received_at, webhook_inbox.c.body)
+                    .where(webhook_inbox.c.id > after, webhook_inbox.c.body_size > 0)
+                    .order_by(webhook_inbox.c.id).limit(page)).all()
+            if not rows:
+                break
+            after = int(rows[-1].id)
+            for r in rows:
+                body = bytes(r.body)
+                if not mentions(body, data):
+                    continue
+                try:
+                    content: Any = json.loads(body)
+                except (ValueError, RecursionError):
+                    content = body.decode("utf-8", "replace")
+                found.append({"provider": r.provider, "topic": r.topic,
+                              "delivery_id": r.delivery_id,
+                              "received_at": r.received_at.isoformat(), "body": content})
+        return found

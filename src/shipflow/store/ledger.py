@@ -8,6 +8,7 @@ from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 
+from shipflow.domain.privacy import PersonalData, forget, mentions, scrub_text
 from shipflow.store.clock import Clock
 from shipflow.store.db import Database
 from shipflow.store.sql import insert_ignore
@@ -111,3 +112,62 @@ class Ledger:
         return [LedgerRow(r.idempotency_key, r.provider, r.operation, r.effect,
                           int(r.order_id) if r.order_id is not None else None, r.status,
                           int(r.attempts), r.payload, r.result, r.error) for r in found]
+
+    # -- personal data ---------------------------------------------------------------------------
+    def forget(self, order_pks: Sequence[int], data: PersonalData, *, loose: bool = True) -> int:
+        """Remove a customer from what was sent about their orders (and from unattached entries
+        that name them): personal fields masked, their values scrubbed from the rest. The key,
+        provider, operation, status and attempts stay: a write is still never made twice."""
+        now = self.clock()
+        changed = 0
+        with self.db.engine.begin() as conn:
+            if order_pks:
+                rows = conn.execute(sa.select(outbound_ledger.c.id, outbound_ledger.c.payload,
+                                              outbound_ledger.c.result, outbound_ledger.c.error)
+                                    .where(outbound_ledger.c.order_id.in_(list(order_pks)))).all()
+                for row in rows:
+                    self._rewrite(conn, row, data, now)
+                    changed += 1
+            if loose and data.strong:
+                unattached = conn.execute(sa.select(outbound_ledger.c.id, outbound_ledger.c.payload,
+                                               outbound_ledger.c.result, outbound_ledger.c.error)
+                                     .where(outbound_ledger.c.order_id.is_(None))).all()
+                for row in unattached:
+                    if mentions([row.payload, row.result, row.error], data):
+                        self._rewrite(conn, row, data, now)
+                        changed += 1
+        return changed
+
+    @staticmethod
+    def _rewrite(conn: sa.Connection, row: Any, data: PersonalData, now: Any) -> None:
+        conn.execute(outbound_ledger.update().where(outbound_ledger.c.id == row.id).values(
+            payload=forget(row.payload, data) if row.payload is not None else None,
+            result=forget(row.result, data) if row.result is not None else None,
+            error=scrub_text(row.error, data) if row.error else row.error,
+            personal_data_removed_at=now))
+
+    def expire_unattached(self, cutoff: Any, limit: int) -> int:
+        """Entries of no order, made before `cutoff`: their personal fields masked."""
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            rows = conn.execute(sa.select(outbound_ledger.c.id, outbound_ledger.c.payload,
+                                          outbound_ledger.c.result, outbound_ledger.c.error)
+                                .where(outbound_ledger.c.order_id.is_(None),
+                                       outbound_ledger.c.created_at < cutoff,
+                                       outbound_ledger.c.personal_data_removed_at.is_(None))
+                                .order_by(outbound_ledger.c.id).limit(limit)).all()
+            for row in rows:
+                self._rewrite(conn, row, PersonalData(), now)
+        return len(rows)
+
+    def delete_for_orders(self, order_pks: Sequence[int]) -> int:
+        if not order_pks:
+            return 0
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(outbound_ledger.delete().where(
+                outbound_ledger.c.order_id.in_(list(order_pks)))).rowcount or 0)
+
+    def delete_unattached(self) -> int:
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(outbound_ledger.delete().where(
+                outbound_ledger.c.order_id.is_(None))).rowcount or 0)

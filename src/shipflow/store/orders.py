@@ -33,12 +33,13 @@ from shipflow.domain.lifecycle import (
 )
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.policy import ShippingPolicy, why_not_shipped
+from shipflow.domain.privacy import mask_order_snapshot
 from shipflow.domain.routing import Hold
 from shipflow.store.clock import Clock
 from shipflow.store.codec import order_from_json, order_to_json
 from shipflow.store.db import Database
 from shipflow.store.sql import aware, insert_ignore, once, utc
-from shipflow.store.tables import line_items, orders, shipstation_orders, timeline
+from shipflow.store.tables import line_items, orders, shipstation_orders, timeline, timers
 from shipflow.store.timeline import Timeline
 from shipflow.store.timers import DEAD_WORKFLOW, cancel_pending
 
@@ -46,6 +47,8 @@ from shipflow.store.timers import DEAD_WORKFLOW, cancel_pending
 WAITING = (OrderState.PAID, OrderState.QUEUED, OrderState.IN_SHIPSTATION, OrderState.ON_HOLD,
            OrderState.BACKORDERED, OrderState.PARTIALLY_SHIPPED)
 STOPPED = (OrderState.CANCELLING.value, OrderState.CANCELLED.value)
+# Nothing more will happen to these: their customer's personal data can go after retention.
+FINISHED = (OrderState.DELIVERED, OrderState.CANCELLED, OrderState.NOTHING_TO_SHIP)
 # How long an order whose push failed for a transient cause waits before each automatic retry;
 # after the last one it waits for a person (POST /api/orders/{id}/retry).
 RETRY_BACKOFF = (timedelta(minutes=10), timedelta(minutes=30), timedelta(hours=1),
@@ -461,3 +464,78 @@ class Orders:
                               + ("; stopping what is pending" if state != current else ""),
                               {"refund_id": refund_id}, dedupe_key=refund_key(refund_id))
         return state
+
+    # -- personal data (customers/redact, shop/redact, retention) -------------------------------
+    def of_customer(self, shop_domain: str, customer_id: int | None, emails: Sequence[str],
+                    shopify_order_ids: Sequence[int]) -> list[tuple[int, int, dict[str, Any]]]:
+        """(pk, Shopify id, snapshot) of one customer's orders: those Shopify listed, and those
+        whose snapshot names the customer's id or email (a scan: requests are rare)."""
+        # as_integer() casts to a 32-bit INTEGER on PostgreSQL: Shopify's ids need 64 bits.
+        customer = sa.cast(orders.c.snapshot[("customer", "customer_id")].as_string(),
+                           sa.BigInteger)
+        wanted = [e.lower() for e in emails if e]
+        matches: list[Any] = []
+        if shopify_order_ids:
+            matches.append(orders.c.shopify_order_id.in_(list(shopify_order_ids)))
+        if customer_id is not None:
+            matches.append(customer == customer_id)
+        if wanted:
+            matches.append(sa.func.lower(orders.c.snapshot["email"].as_string()).in_(wanted))
+            matches.append(sa.func.lower(
+                orders.c.snapshot[("customer", "email")].as_string()).in_(wanted))
+        if not matches:
+            return []
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(orders.c.id, orders.c.shopify_order_id,
+                                          orders.c.snapshot)
+                                .where(orders.c.shop_domain == shop_domain, sa.or_(*matches))
+                                .order_by(orders.c.id)).all()
+        return [(int(r.id), int(r.shopify_order_id), dict(r.snapshot)) for r in rows]
+
+    def remove_personal_data(self, order_pks: Sequence[int], message: str,
+                             dedupe: str) -> int:
+        """Mask the customer in each order's snapshot (the order itself, its lines, totals and
+        state stay) and say so on its timeline, without personal data. Idempotent."""
+        if not order_pks:
+            return 0
+        now = self.clock()
+        with self.db.engine.begin() as conn:
+            rows = conn.execute(sa.select(orders.c.id, orders.c.snapshot)
+                                .where(orders.c.id.in_(list(order_pks)))).all()
+            for row in rows:
+                conn.execute(orders.update().where(orders.c.id == row.id).values(
+                    snapshot=mask_order_snapshot(dict(row.snapshot)),
+                    personal_data_removed_at=now))
+                self.timeline.add(conn, int(row.id), "privacy", message, {},
+                                  dedupe_key=f"{row.id}:privacy:{dedupe}")
+        return len(rows)
+
+    def finished_before(self, cutoff: datetime, limit: int
+                        ) -> list[tuple[int, dict[str, Any]]]:
+        """Orders shipflow is done with (delivered, cancelled, nothing to ship; no timer
+        pending) and has not touched since `cutoff`, whose personal data is still there."""
+        pending = sa.select(timers.c.id).where(timers.c.order_id == orders.c.id,
+                                               timers.c.state.in_(("pending", "firing")))
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(orders.c.id, orders.c.snapshot)
+                .where(orders.c.state.in_([s.value for s in FINISHED]),
+                       orders.c.updated_at < cutoff,
+                       orders.c.personal_data_removed_at.is_(None),
+                       ~sa.exists(pending))
+                .order_by(orders.c.id).limit(limit)).all()
+        return [(int(r.id), dict(r.snapshot)) for r in rows]
+
+    def of_shop(self, shop_domain: str) -> list[int]:
+        with self.db.engine.connect() as conn:
+            return [int(pk) for pk in conn.execute(
+                sa.select(orders.c.id).where(orders.c.shop_domain == shop_domain)).scalars()]
+
+    def delete(self, order_pks: Sequence[int]) -> int:
+        """Remove orders with everything that hangs off them (lines, parts, shipments, timers,
+        timeline)."""
+        if not order_pks:
+            return 0
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(orders.delete().where(
+                orders.c.id.in_(list(order_pks)))).rowcount or 0)

@@ -16,6 +16,7 @@ from shipflow.domain.parcel import (
     ParcelProgress,
     advance,
 )
+from shipflow.domain.privacy import PersonalData, forget
 from shipflow.domain.shipment import Shipment, ShipmentItem, TrackingInfo
 from shipflow.domain.tracking_events import ExceptionType, TrackingMilestone, TrackingUpdate
 from shipflow.store.clock import Clock
@@ -239,3 +240,40 @@ class Shipments:
         with self.db.engine.begin() as conn:
             conn.execute(early_tracking.update().where(early_tracking.c.id.in_(list(ids)))
                          .values(applied_at=self.clock()))
+
+    # -- personal data ---------------------------------------------------------------------------
+    def tracking_numbers_of(self, order_pks: Sequence[int]) -> list[str]:
+        if not order_pks:
+            return []
+        with self.db.engine.connect() as conn:
+            return sorted({str(n) for n in conn.execute(
+                sa.select(shipments.c.tracking_number)
+                .where(shipments.c.order_id.in_(list(order_pks)))).scalars()})
+
+    def forget_parked(self, tracking_numbers: Sequence[str], data: PersonalData) -> int:
+        """Remove a customer (the signer, where it was delivered) from tracking kept for their
+        parcels."""
+        if not tracking_numbers:
+            return 0
+        with self.db.engine.begin() as conn:
+            rows = conn.execute(sa.select(early_tracking.c.id, early_tracking.c.update).where(
+                early_tracking.c.tracking_number.in_(list(tracking_numbers)))).all()
+            for row in rows:
+                conn.execute(early_tracking.update().where(early_tracking.c.id == row.id)
+                             .values(update=forget(row.update, data)))
+        return len(rows)
+
+    def expire_parked(self, cutoff: datetime, limit: int) -> int:
+        """Tracking kept since before `cutoff` is deleted (at most `limit` rows): applied long
+        ago, or for a label that never came."""
+        with self.db.engine.begin() as conn:
+            ids = list(conn.execute(sa.select(early_tracking.c.id)
+                                    .where(early_tracking.c.received_at < cutoff)
+                                    .order_by(early_tracking.c.id).limit(limit)).scalars())
+            if ids:
+                conn.execute(early_tracking.delete().where(early_tracking.c.id.in_(ids)))
+        return len(ids)
+
+    def delete_parked(self) -> int:
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(early_tracking.delete()).rowcount or 0)

@@ -12,6 +12,7 @@ from shipflow.store.inbox import Inbox
 from shipflow.store.ledger import Ledger
 from shipflow.store.orders import Orders
 from shipflow.store.parts import Parts
+from shipflow.store.privacy import PrivacyRequests
 from shipflow.store.shipments import Shipments
 from shipflow.store.timeline import Timeline
 from shipflow.store.timers import Timers
@@ -29,5 +30,6 @@ class Store:
         self.timers = Timers(db, clock, self.timeline)
         self.inbox = Inbox(db, clock, self.orders)
         self.ledger = Ledger(db, clock)
+        self.privacy = PrivacyRequests(db, clock, self.inbox)
         # Heartbeats run on the wall clock, whatever calendar the lifecycle runs on.
         self.executors = Executors(db, utcnow)

@@ -24,6 +24,8 @@ orders = sa.Table(
     # A push that failed for a transient cause is tried again at `retry_at` (`retries` so far).
     sa.Column("retry_at", sa.DateTime(timezone=True)),
     sa.Column("retries", sa.Integer, nullable=False, server_default="0"),
+    # When the customer's personal data was removed (customers/redact, or retention).
+    sa.Column("personal_data_removed_at", sa.DateTime(timezone=True)),
     sa.Column("shopify_updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -160,8 +162,12 @@ webhook_inbox = sa.Table(
     sa.Column("content_key", sa.String(64)),
     # False: refused before the sender was authenticated (signature, token); no body is kept.
     sa.Column("authenticated", sa.Boolean, nullable=False, server_default=sa.true()),
+    # When personal data left the body (retention drops it; a redaction scrubs it).
+    sa.Column("personal_data_removed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("provider", "delivery_id", name="uq_inbox_provider_delivery"),
 )
+sa.Index("ix_inbox_retention", webhook_inbox.c.personal_data_removed_at,
+         webhook_inbox.c.received_at)
 sa.Index("ix_inbox_undispatched", webhook_inbox.c.status, webhook_inbox.c.dispatched_at)
 sa.Index("uq_inbox_event_key", webhook_inbox.c.provider, webhook_inbox.c.event_key, unique=True)
 sa.Index("uq_inbox_content_key", webhook_inbox.c.provider, webhook_inbox.c.content_key,
@@ -195,6 +201,7 @@ outbound_ledger = sa.Table(
     sa.Column("error", sa.String(1024)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("personal_data_removed_at", sa.DateTime(timezone=True)),
 )
 
 # A provider rate limit shared by every process of a deployment (store/rate_budget.py).
@@ -238,3 +245,29 @@ executors = sa.Table(
     sa.Column("adopted_by", sa.String(128)),
     sa.Column("adopted_at", sa.DateTime(timezone=True)),
 )
+
+# Shopify's compliance requests (customers/data_request, customers/redact, shop/redact) and
+# what shipflow did about them. The customer's email and phone are kept only until the request
+# is done; a data request's export waits in `export` for the merchant (GET /api/privacy/...).
+privacy_requests = sa.Table(
+    "privacy_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("topic", sa.String(32), nullable=False),
+    sa.Column("shop_domain", sa.String(255), nullable=False),
+    sa.Column("shop_id", sa.BigInteger),
+    sa.Column("webhook_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("shopify_customer_id", sa.BigInteger),
+    sa.Column("data_request_id", sa.BigInteger),
+    sa.Column("order_ids", sa.JSON, nullable=False),  # orders_requested / orders_to_redact
+    sa.Column("email", sa.String(320)),
+    sa.Column("phone", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | waiting | done
+    sa.Column("outcome", sa.JSON),  # what was found and changed, per table (no personal data)
+    sa.Column("export", sa.JSON),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+)
+sa.Index("ix_privacy_requests_status", privacy_requests.c.status, privacy_requests.c.id)

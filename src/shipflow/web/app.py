@@ -130,6 +130,8 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
                 judged.reason, judged.topic, judged.shop, authenticated=judged.authenticated,
                 keep_at_most=keep_at_most)
             return JSONResponse(verdict.body, status_code=verdict.status_code)
+        if judged.privacy is not None:
+            return await _privacy_request(judged)
         try:
             new, _ = await asyncio.wrap_future(writer.accept(judged.delivery, judged.order, True))
             if new and judged.refund is not None:
@@ -140,6 +142,22 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
             return JSONResponse(RETRY_LATER, status_code=503)
         verdict = intake.settle_shopify(starter, judged, new)
         return JSONResponse(verdict.body, status_code=verdict.status_code)
+
+    async def _privacy_request(judged: intake.Judged) -> JSONResponse:
+        """A compliance webhook: stored with its request, answered at once; the sweeper does
+        the work (Shopify gives 30 days, and wants a 200 within 5 seconds)."""
+        assert judged.privacy is not None
+        try:
+            new, request_id = await run_in_threadpool(store.privacy.receive, judged.delivery,
+                                                      judged.privacy)
+        except SQLAlchemyError:
+            intake.log.exception("storing a privacy request failed")
+            return JSONResponse(RETRY_LATER, status_code=503)
+        if not new:
+            return JSONResponse({"status": "duplicate",
+                                 "webhook_id": judged.delivery.delivery_id})
+        return JSONResponse({"status": "accepted", "webhook_id": judged.delivery.delivery_id,
+                             "privacy_request_id": request_id})
 
     keys = JwksCache(v2_webhooks.jwks_url(settings.shipstation_v2_base_url), jwks_fetcher())
 
@@ -218,6 +236,19 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
                                  rejected_not_stored_by_provider=not_stored)
 
         return await run_in_threadpool(read)
+
+    @api.get("/api/privacy/requests", summary="Shopify's privacy requests and their status")
+    async def list_privacy_requests() -> list[dict[str, Any]]:
+        found = await run_in_threadpool(store.privacy.all)
+        return [r.summary() for r in found]
+
+    @api.get("/api/privacy/requests/{request_id}",
+             summary="One privacy request; a data request's export once it is ready")
+    async def get_privacy_request(request_id: int) -> dict[str, Any]:
+        found = await run_in_threadpool(store.privacy.get, request_id)
+        if found is None:
+            raise HTTPException(404, f"no privacy request {request_id}")
+        return {**found.summary(), "export": found.export}
 
     @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -18,11 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from shipflow.config import Settings
 from shipflow.domain.order import Order, OrderState
+from shipflow.domain.privacy import PrivacyRequest
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.providers.errors import SignatureError, TransientError
 from shipflow.providers.shipstation import webhooks as shipstation_webhooks
 from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
 from shipflow.providers.shipstation_v2.webhooks import JwksCache
+from shipflow.providers.shopify import compliance
 from shipflow.providers.shopify import webhooks as shopify_webhooks
 from shipflow.providers.shopify.topics import Refund, parse_refund
 from shipflow.providers.shopify.webhooks import MalformedWebhook
@@ -127,6 +129,7 @@ class Judged:
     order: Order | None
     stock_change: tuple[int, str] | None = None  # (inventory item id, webhook id)
     refund: Refund | None = None
+    privacy: PrivacyRequest | None = None  # a compliance webhook (customers/*, shop/redact)
 
 
 @dataclass(frozen=True)
@@ -175,8 +178,13 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
     order: Order | None = None
     stock_change: tuple[int, str] | None = None
     refund: Refund | None = None
+    privacy: PrivacyRequest | None = None
     try:
         limits.check_depth(payload)
+        if meta.topic in compliance.TOPICS:
+            privacy = compliance.parse_privacy_request(meta.topic, payload)
+            if privacy.shop_domain != meta.shop_domain:
+                raise MalformedWebhook("shop_domain: not the shop in X-Shopify-Shop-Domain")
         if meta.topic in ORDER_TOPICS:
             order = shopify_webhooks.parse_order(payload, meta.shop_domain)
             limits.check_order(order)
@@ -198,7 +206,7 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
     delivery = Delivery(provider="shopify", delivery_id=meta.webhook_id, topic=meta.topic,
                         shop_domain=meta.shop_domain, headers=kept, body=body, body_size=len(body),
                         event_key=event_key, content_key=content_key(meta.topic, body))
-    return Judged(delivery, order, stock_change, refund)
+    return Judged(delivery, order, stock_change, refund, privacy)
 
 
 def apply_refund(store: Store, judged: Judged) -> None:

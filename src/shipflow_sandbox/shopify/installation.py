@@ -153,11 +153,6 @@ class AppInstallation:
         self.scopes: list[str] = list(dict.fromkeys(scopes))
         self.subscriptions: dict[int, Subscription] = {}
         self.compliance_uri: str | None = None
-        self._requests = 9_998  # data_request ids (the docs' example is 9999)
-
-    def next_request_id(self) -> int:
-        self._requests += 1
-        return self._requests
 
     def addresses(self, topic: str) -> list[str]:
         """Where a delivery of `topic` (REST form) goes: one address per subscription."""

@@ -14,6 +14,7 @@ from shipflow_sandbox.shopify.inventory import Inventory
 from shipflow_sandbox.shopify.merchant import Merchant
 from shipflow_sandbox.shopify.operations import ShopifyOperations
 from shipflow_sandbox.shopify.orders import OrderGenerator
+from shipflow_sandbox.shopify.privacy import ShopPrivacy
 from shipflow_sandbox.shopify.store import ShopifyStore, ShopOrder
 from shipflow_sandbox.shopify.webhooks import ShopifyWebhooks
 from shipflow_sandbox.webhooks import WebhookDispatcher
@@ -36,7 +37,10 @@ class ShopifySim:
         self.store = ShopifyStore(self.ids, clock.wall)
         self.app = AppInstallation(clock.wall, config.shopify_access_scopes
                                    if config.shopify_access_scopes is not None else DEFAULT_SCOPES)
-        self.app.compliance_uri = config.shopify_compliance_webhook_url
+        # The app's configuration names where the compliance topics go; without one, the same
+        # endpoint as its other webhooks (a common app setup).
+        self.app.compliance_uri = (config.shopify_compliance_webhook_url
+                                   or config.shopify_webhook_url)
         if config.shopify_webhook_url:
             # The configured URL is subscribed to every topic the sandbox sends, as if an app
             # had registered them; `shipflow connect` against a sandbox started without it
@@ -52,6 +56,7 @@ class ShopifySim:
             clock.wall,
         )
         self.merchant = Merchant(self.store, self.inventory, self.ids, config.shopify_echo_topics)
+        self.privacy = ShopPrivacy(self.store, config.shop_domain)
         self.store.on_fulfilled = self._fulfilled
         self._buckets: dict[str, LeakyBucket] = {}
 

@@ -1,5 +1,6 @@
 """Starts the lifecycle work that nothing else starts: stopping cancelled orders, firing due
-timers, and telling customers about delays.
+timers, telling customers about delays, doing Shopify's privacy requests and removing personal
+data past its retention period.
 
 Runs as a thread in every process that runs workflows. Everything it starts has a deterministic
 workflow id (`stop:<order>`, `delay:<unique id>`) or claims its rows first (timers), so several
@@ -33,7 +34,10 @@ class Sweeper:
                  batch_status: Callable[[str], str | None],
                  keepalive: Callable[[], None] | None = None,
                  wake_dispatcher: Callable[[], None] = lambda: None,
-                 interval: float = 1.0, delay_interval: float = 60.0) -> None:
+                 privacy: Callable[[], int] | None = None,
+                 retention: Callable[[], dict[str, int]] | None = None,
+                 interval: float = 1.0, delay_interval: float = 60.0,
+                 retention_interval: float = 600.0) -> None:
         self.store = store
         self.clock = clock
         self.delay_policy = delay_policy
@@ -45,7 +49,11 @@ class Sweeper:
         self.wake_dispatcher = wake_dispatcher
         self.interval = interval
         self.delay_interval = delay_interval
+        self.privacy = privacy  # open privacy requests (a cheap look-up each tick)
+        self.retention = retention  # one bounded retention pass
+        self.retention_interval = retention_interval
         self._last_delay_sweep = 0.0
+        self._last_retention = time.monotonic()  # the first pass comes one interval after start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="shipflow-sweeper", daemon=True)
 
@@ -57,7 +65,7 @@ class Sweeper:
         self._stop.set()
         self._thread.join(timeout=10)
 
-    def sweep_once(self, *, delays: bool = True) -> dict[str, int]:
+    def sweep_once(self, *, delays: bool = True, retention: bool = False) -> dict[str, int]:
         if self.keepalive is not None:
             self.keepalive()
         retried = self.retry_due()
@@ -75,8 +83,10 @@ class Sweeper:
         if delays:  # as rarely as the delay sweep: it asks the engine about every open batch
             self.recover_batches()
         delayed = self.sweep_delays() if delays else 0
+        privacy = self.privacy() if self.privacy is not None else 0
+        purged = sum(self.retention().values()) if retention and self.retention else 0
         return {"stopping": len(stopped), "timers": fired, "delays": delayed,
-                "retried": retried}
+                "retried": retried, "privacy_requests": privacy, "purged": purged}
 
     def retry_due(self) -> int:
         """Orders whose push failed for a transient cause, sent through again when due."""
@@ -113,7 +123,10 @@ class Sweeper:
                 due = time.monotonic() - self._last_delay_sweep >= self.delay_interval
                 if due:
                     self._last_delay_sweep = time.monotonic()
-                self.sweep_once(delays=due)
+                purge = time.monotonic() - self._last_retention >= self.retention_interval
+                if purge:
+                    self._last_retention = time.monotonic()
+                self.sweep_once(delays=due, retention=purge)
             except Exception:  # a database hiccup must not kill the thread; the next tick retries
                 log.exception("lifecycle sweep failed; retrying")
 
