@@ -31,6 +31,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 # JSON nesting a provider's payload may have: real ones are under ten levels deep.
 MAX_DEPTH = 32
+MAX_PATH = 300  # characters of a path named in an answer (its keys are the sender's)
 # Free text that ends on the timeline (a scan's description, a city): longer is not a carrier's.
 MAX_TEXT = 1024  # timeline.message
 MAX_SCANS = 1_000  # carrier events in one tracking update (a long journey has about a hundred)
@@ -103,7 +104,7 @@ def nesting(payload: Any, limit: int = MAX_DEPTH) -> None:
         for key, child in items:
             at = (f"{path}[{key}]" if isinstance(key, int)
                   else f"{path}.{key}" if path else str(key))
-            stack.append((child, at[:200], depth + 1))
+            stack.append((child, at[:MAX_PATH], depth + 1))
 
 
 # -- ShipStation -----------------------------------------------------------------------------

@@ -21,7 +21,14 @@ from shipflow.providers.fields import parse_datetime
 from shipflow.providers.shipstation.webhooks import ResourcePointer
 from shipflow.providers.shipstation_v2.webhooks import V2Webhook
 from shipflow.providers.shopify.topics import Refund
-from shipflow.store.limits import MAX_DEPTH, MAX_QUANTITY, OutOfRange, check_tracking, nesting
+from shipflow.store.limits import (
+    MAX_DEPTH,
+    MAX_PATH,
+    MAX_QUANTITY,
+    OutOfRange,
+    check_tracking,
+    nesting,
+)
 from shipflow.store.limits import column_length as _length
 from shipflow.store.limits import count as _count
 from shipflow.store.limits import ident as _id
@@ -37,7 +44,6 @@ MAX_GRAMS = 10_000_000  # 10 t for one unit
 _CURRENCY = re.compile(r"[A-Z]{3}")
 # Any one string in a ShipStation webhook: its longest real value is a URL of about 200.
 MAX_WEBHOOK_STRING = 2048
-MAX_PATH = 300  # of a path named in an answer (keys are the sender's)
 
 
 def check_order(order: Order) -> None:
