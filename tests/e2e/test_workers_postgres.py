@@ -176,3 +176,82 @@ def test_worker_killed_mid_order_finishes_after_restart(cluster_factory) -> None
     wait_for(lambda: cluster.shipped() == 20, 120, "20 shipped orders after restart",
              list(cluster.procs.values()))
     assert_exactly_once(cluster, 20)
+
+
+def assert_no_duplicates_at_the_providers(cluster: Cluster, n: int) -> None:
+    """What the sandbox recorded, record by record: one ShipStation order per orderKey, one
+    Shopify fulfillment per order (no line fulfilled twice), one Klaviyo event per unique_id."""
+    base = f"{cluster.sandbox_url}/_sandbox"
+    ss_orders = httpx.get(f"{base}/shipstation/orders", timeout=10).json()["orders"]
+    keys = [o["orderKey"] for o in ss_orders]
+    assert len(keys) == n and len(set(keys)) == n, keys
+    for brief in httpx.get(f"{base}/shopify/orders", timeout=10).json()["orders"]:
+        detail = httpx.get(f"{base}/shopify/orders/{brief['id']}", timeout=10).json()
+        assert len(detail["fulfillments"]) == 1, (brief["name"], detail["fulfillments"])
+        fulfilled: dict[str, int] = {}
+        for f in detail["fulfillments"]:
+            for line in f["line_items"]:
+                fulfilled[line["sku"]] = fulfilled.get(line["sku"], 0) + line["quantity"]
+        ordered: dict[str, int] = {}
+        for line in detail["order"]["line_items"]:
+            if line.get("requires_shipping", True):
+                ordered[line["sku"]] = ordered.get(line["sku"], 0) + line["quantity"]
+        assert fulfilled == ordered, (brief["name"], fulfilled, ordered)
+    events = httpx.get(f"{base}/klaviyo/events", timeout=10).json()["events"]
+    unique_ids = [e["unique_id"] for e in events]
+    assert len(unique_ids) == len(set(unique_ids)), sorted(unique_ids)
+    shipped = [e for e in events if e["metric"] == "Order Shipped"]
+    assert len(shipped) == n
+
+
+def test_a_dead_worker_is_adopted_by_a_live_one(cluster_factory) -> None:
+    """Worker A dies for good (SIGKILL, never restarted) in the middle of a label batch; worker
+    B, alive before A died, takes A's workflows over once A's heartbeat is older than
+    SHIPFLOW_EXECUTOR_TTL, and every order ships with no outbound effect duplicated."""
+    ttl = 4.0
+    n = 20
+    cluster = cluster_factory()
+    cluster.env["SHIPFLOW_EXECUTOR_TTL"] = str(ttl)
+    cluster.start_base()
+    faults = f"{cluster.sandbox_url}/_sandbox/faults"
+    # A slow Shopify keeps A's label batch (a fulfillment per order) running long enough for B
+    # to start beside it; A alone at first, so the batch is A's.
+    httpx.post(faults, json={"shopify": {"slow": 1.5}}, timeout=5).raise_for_status()
+    cluster.worker("wa")
+    cluster.send_orders(n)
+
+    def a_runs_the_label_batch() -> bool:
+        return cluster.sql("SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' "
+                           "AND executor_id = 'wa' AND name = 'handle_ship_notify'")[0][0] > 0
+
+    wait_for(a_runs_the_label_batch, 45, "worker A running the label batch",
+             list(cluster.procs.values()))
+    cluster.worker("wb")
+    wait_for(lambda: cluster.sql("SELECT count(*) FROM executors WHERE executor_id = 'wb'")[0][0],
+             30, "worker B's first heartbeat", list(cluster.procs.values()))
+    wait_for(lambda: cluster.sandbox_summary()["shopify"]["fulfillments"] > 0, 30,
+             "A's first fulfillment", list(cluster.procs.values()))
+    cluster.procs["wa"].kill9()
+    killed_at = time.time()
+    httpx.delete(faults, timeout=5).raise_for_status()
+    assert cluster.sandbox_summary()["shopify"]["fulfillments"] < n, "A finished before the kill"
+    orphans = {row[0] for row in cluster.sql(
+        "SELECT workflow_uuid FROM dbos.workflow_status "
+        "WHERE status = 'PENDING' AND executor_id = 'wa'")}
+    assert orphans, "the kill should have caught workflows mid-flight"
+
+    live = [cluster.procs[name] for name in ("sandbox", "web", "wb")]
+    wait_for(lambda: cluster.shipped() == n, 45, f"{n} shipped orders without worker A", live)
+    assert not cluster.procs["wa"].alive()
+
+    [(adopted_by, adopted_at, last_beat)] = cluster.sql(
+        "SELECT adopted_by, adopted_at, heartbeat_at FROM executors WHERE executor_id = 'wa'")
+    assert adopted_by == "wb"
+    # Not before A's heartbeat expired, and soon after (B beats and looks every second).
+    assert (adopted_at - last_beat).total_seconds() >= ttl
+    assert adopted_at.timestamp() - killed_at < ttl + 10
+    finished = cluster.sql("SELECT workflow_uuid, status, executor_id FROM dbos.workflow_status "
+                           "WHERE workflow_uuid IN ('" + "','".join(orphans) + "')")
+    assert {(row[1], row[2]) for row in finished} == {("SUCCESS", "wb")}, finished
+    assert_exactly_once(cluster, n)
+    assert_no_duplicates_at_the_providers(cluster, n)

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from shipflow.cli import app as cli
@@ -21,6 +22,7 @@ from shipflow.ops.doctor import run_doctor
 from shipflow.store import Database, Store, upgrade
 from shipflow.store.executors import Executors
 from shipflow.store.queries import health
+from shipflow.store.tables import executors
 from shipflow.web.app import create_app
 from shipflow_sandbox import RunningSandbox, SandboxConfig, ThreadedServer
 from tests.integration.conftest import RecordingStarter
@@ -199,7 +201,10 @@ def test_doctor_on_an_unhealthy_setup(sandbox: RunningSandbox, database_url: str
     upgrade(database_url)
     db = Database.connect(database_url)
     try:
-        Executors(db, lambda: datetime.now(timezone.utc) - timedelta(minutes=10)).beat("worker-7")
+        Executors(db, lambda: datetime.now(timezone.utc)).beat("worker-7")
+        with db.engine.begin() as conn:  # on PostgreSQL a beat takes the server's clock
+            conn.execute(sa.update(executors).values(
+                heartbeat_at=datetime.now(timezone.utc) - timedelta(minutes=10)))
     finally:
         db.dispose()
     env = environment(sandbox, database_url, "http://127.0.0.1:9")

@@ -110,6 +110,10 @@ class Engine:
 
     def launch(self) -> None:
         runtime.bind(self.runtime)
+        if self.sweeper.keepalive is not None:
+            # A first heartbeat before DBOS can hand this worker anything: a worker that took a
+            # workflow and died before its first sweep would otherwise leave no trace to adopt.
+            self._beat()
         durable.configure(
             self.settings.database_url,
             executor_id=self.settings.executor_id,
@@ -185,6 +189,10 @@ class Engine:
                         track.tell_delay, shipment_id, notice)
 
     # -- recovery ----------------------------------------------------------------------------
+    def _beat(self) -> None:
+        assert self.settings.executor_id is not None
+        self.store.executors.beat(self.settings.executor_id)
+
     def _keepalive(self) -> None:
         assert self.settings.executor_id is not None
         keep_alive(self.store.executors, self.settings.executor_id,

@@ -1,5 +1,10 @@
 """The engine's executors (worker processes) and their heartbeats: a worker that dies for good
-leaves its in-flight workflows to whoever notices its heartbeat expired, exactly once."""
+leaves its in-flight workflows to whoever notices its heartbeat expired, exactly once.
+
+On PostgreSQL the workers may run on several machines, so a heartbeat and the cutoff it is
+judged by are both read from the database server's clock: a machine whose clock runs ahead by
+more than the TTL would otherwise see every other worker as dead and adopt workflows that are
+still running. SQLite is one process on one machine; it uses the store's clock."""
 
 from __future__ import annotations
 
@@ -18,9 +23,15 @@ class Executors:
         self.db = db
         self.clock = clock
 
+    def _now(self, conn: sa.Connection) -> datetime:
+        if self.db.dialect == "postgresql":
+            now: datetime = conn.execute(sa.select(sa.func.now())).scalar_one()
+            return now
+        return self.clock()
+
     def beat(self, executor_id: str) -> None:
-        now = self.clock()
         with self.db.engine.begin() as conn:
+            now = self._now(conn)
             conn.execute(insert_ignore(self.db.dialect, executors, {
                 "executor_id": executor_id, "heartbeat_at": now}, "executor_id"))
             conn.execute(executors.update().where(executors.c.executor_id == executor_id)
@@ -29,10 +40,10 @@ class Executors:
     def claim_dead(self, me: str, ttl: timedelta) -> list[str]:
         """Executors silent for longer than `ttl`, claimed for adoption by `me`: each dead
         executor is claimed by one live one, once per death (a claim after its last beat)."""
-        now = self.clock()
-        cutoff = now - ttl
         claimed = []
         with self.db.engine.connect() as conn:
+            now = self._now(conn)
+            cutoff = now - ttl
             silent = conn.execute(sa.select(executors.c.executor_id).where(
                 executors.c.executor_id != me, executors.c.heartbeat_at < cutoff,
                 sa.or_(executors.c.adopted_at.is_(None),

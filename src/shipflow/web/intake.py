@@ -17,6 +17,7 @@ from typing import Any, Mapping, Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from shipflow.config import Settings
+from shipflow.domain.keys import ship_notify_workflow_id
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.privacy import PrivacyRequest
 from shipflow.domain.tracking_events import TrackingUpdate
@@ -30,6 +31,8 @@ from shipflow.providers.shopify.topics import Refund, parse_refund
 from shipflow.providers.shopify.webhooks import MalformedWebhook
 from shipflow.store import Store
 from shipflow.store.inbox import Delivery
+from shipflow.store.limits import column_length
+from shipflow.store.tables import webhook_inbox
 from shipflow.web import limits
 
 log = logging.getLogger("shipflow.intake")
@@ -44,6 +47,7 @@ KEPT_V2_HEADERS = ("x-shipengine-rsa-sha256-key-id", "x-shipengine-timestamp", "
                    "user-agent")
 REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected (signed) body, for inspection
 KEPT_HEADER_CHARS = 512  # what is kept of each header value of a rejected delivery
+IGNORED_ID_CHARS = column_length(webhook_inbox.c.delivery_id)
 
 
 class Starter(Protocol):
@@ -180,7 +184,7 @@ def judge_shopify(settings: Settings, headers: Mapping[str, str],
     refund: Refund | None = None
     privacy: PrivacyRequest | None = None
     try:
-        limits.check_depth(payload)
+        limits.nesting(payload)
         if meta.topic in compliance.TOPICS:
             privacy = compliance.parse_privacy_request(meta.topic, payload)
             if privacy.shop_domain != meta.shop_domain:
@@ -249,17 +253,27 @@ def accept_ship_notify(settings: Settings, store: Store, starter: Starter, token
     except RecursionError:
         return reject(store, "shipstation", kept, body, 400, "body: nested too deeply",
                       authenticated=True)
+    acted_on = pointer.resource_type in ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY")
+    # ORDER_NOTIFY and the rest carry nothing the lifecycle needs yet: filed under type and URL.
+    delivery_id = (pointer.resource_url if acted_on
+                   else f"{pointer.resource_type}:{pointer.resource_url}")
+    try:
+        limits.check_ship_notify(
+            json.loads(body), pointer, pointer.resource_url,
+            ship_notify_workflow_id(pointer.resource_url) if acted_on else None)
+    except limits.OutOfRange as exc:
+        return reject(store, "shipstation", kept, body, 400, str(exc), authenticated=True)
     if not shipstation_webhooks.is_allowed_resource_url(pointer.resource_url,
                                                         settings.shipstation_base_url):
         return reject(store, "shipstation", kept, body, 400,
                       "resource_url is not on the configured ShipStation host",
                       pointer.resource_type, authenticated=True)
-    if pointer.resource_type not in ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY"):
-        # ORDER_NOTIFY and the rest carry nothing the lifecycle needs yet; keep, do nothing.
+    if not acted_on:
+        if len(delivery_id) > IGNORED_ID_CHARS:  # type and URL fit apart, not together
+            delivery_id = "sha256:" + hashlib.sha256(delivery_id.encode()).hexdigest()
         # Stored as dispatched: nothing is to start for it, now or at the next restart.
-        store.inbox.accept(Delivery("shipstation", f"{pointer.resource_type}:{pointer.resource_url}",
-                                       pointer.resource_type, None, kept, body, len(body)), None,
-                              dispatched=True)
+        store.inbox.accept(Delivery("shipstation", delivery_id, pointer.resource_type, None,
+                                    kept, body, len(body)), None, dispatched=True)
         return Verdict(200, {"status": "ignored", "resource_type": pointer.resource_type})
     new, inbox_id = store.inbox.accept(
         Delivery(provider="shipstation", delivery_id=pointer.resource_url,
@@ -296,6 +310,11 @@ def accept_shipstation_v2(settings: Settings, store: Store, starter: Starter, ke
     except RecursionError:
         return reject(store, "shipstation-v2", kept, body, 400, "body: nested too deeply",
                       authenticated=True)
+    try:
+        limits.check_shipstation_v2(json.loads(body), hook)
+    except limits.OutOfRange as exc:
+        return reject(store, "shipstation-v2", kept, body, 400,
+                      f"{hook.resource_type}: {exc}", hook.resource_type, authenticated=True)
     delivery = Delivery(provider="shipstation-v2",
                         delivery_id="sha256:" + hashlib.sha256(body).hexdigest(),
                         topic=hook.resource_type, shop_domain=None, headers=kept, body=body,

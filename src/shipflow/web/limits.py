@@ -1,97 +1,49 @@
-"""Plausibility and column limits for signed Shopify input, checked before anything is stored.
+"""Plausibility and column limits for signed (or token-checked) webhook input, checked before
+anything is stored: Shopify's orders, refunds and stock changes, ShipStation's v1 pointers and
+v2 tracking and label webhooks.
 
 A delivery that passed the signature check but would not fit the tables (a name longer than
-`orders.name`, an id beyond BIGINT, a price beyond NUMERIC(14,2)) or makes no sense (no line
-items, a negative quantity, an order dated 1970) is answered 400 naming the field's path and
-kept in the inbox as rejected; it must never reach the database and fail there as a 500
-(Shopify retries a 5xx, then deletes the subscription). String limits are read from the
-tables themselves, so a migration that widens a column widens the check.
+`orders.name`, an id beyond BIGINT, a price beyond NUMERIC(14,2), a tracking number longer than
+`shipments.tracking_number`, a NUL character) or makes no sense (no line items, a negative
+quantity, an order dated 1970, a scan dated year 9999, JSON nested 40 levels deep) is answered
+400 naming the field's path and kept in the inbox as rejected; it must never reach the
+database and fail there as a 5xx (Shopify retries a 5xx, then deletes the subscription;
+ShipStation retries too). The shared checks and the column lengths are in `store/limits.py`.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from decimal import Decimal
-
-import sqlalchemy as sa
+from typing import Any
 
 from shipflow.domain.order import Order
+from shipflow.providers.fields import parse_datetime
+from shipflow.providers.shipstation.webhooks import ResourcePointer
+from shipflow.providers.shipstation_v2.webhooks import V2Webhook
 from shipflow.providers.shopify.topics import Refund
-from shipflow.store.tables import line_items, orders
+from shipflow.store.limits import (
+    MAX_DEPTH,
+    MAX_PATH,
+    MAX_QUANTITY,
+    OutOfRange,
+    check_tracking,
+    nesting,
+)
+from shipflow.store.limits import column_length as _length
+from shipflow.store.limits import count as _count
+from shipflow.store.limits import ident as _id
+from shipflow.store.limits import money as _money
+from shipflow.store.limits import text as _text
+from shipflow.store.limits import when as _when
+from shipflow.store.tables import line_items, orders, webhook_inbox
 
-MAX_ID = 2**63 - 1  # BIGINT; Shopify's ids are positive int64
-MAX_QUANTITY = 1_000_000  # units of one line
+__all__ = ["OutOfRange", "check_inventory_item", "check_order", "check_refund",
+           "check_ship_notify", "check_shipstation_v2", "nesting"]
+
 MAX_GRAMS = 10_000_000  # 10 t for one unit
-MONEY_LIMIT = Decimal(10) ** 12  # NUMERIC(14, 2): twelve digits before the point
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-# Real provider payloads nest about 7 levels deep (order > line_items > tax_lines > price_set >
-# shop_money > amount); anything far deeper is hostile or broken, whatever field it hides in.
-MAX_DEPTH = 32
-
-
-class OutOfRange(ValueError):
-    """`str(exc)` is "<field path>: <problem>", safe to answer (no value is echoed)."""
-
-
-def check_depth(payload: object, limit: int = MAX_DEPTH) -> None:
-    """Refuse a body nested deeper than `limit` levels (iterative: no recursion to exhaust)."""
-    stack: list[tuple[object, int]] = [(payload, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            raise OutOfRange(f"body: nested deeper than {limit} levels")
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-
-
-def _length(column: sa.Column[str]) -> int:
-    length = getattr(column.type, "length", None)
-    return int(length) if length else 1 << 30
-
-
-def _text(path: str, value: str | None, limit: int) -> None:
-    if value is None:
-        return
-    if len(value) > limit:
-        raise OutOfRange(f"{path}: longer than {limit} characters")
-    if "\x00" in value:
-        raise OutOfRange(f"{path}: contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise OutOfRange(f"{path}: is not valid Unicode (a lone surrogate)") from None
-
-
-def _id(path: str, value: int | None) -> None:
-    if value is not None and not 1 <= value <= MAX_ID:
-        raise OutOfRange(f"{path}: expected an id between 1 and {MAX_ID}")
-
-
-def _count(path: str, value: int, limit: int) -> None:
-    if not 0 <= value <= limit:
-        raise OutOfRange(f"{path}: expected between 0 and {limit}")
-
-
-def _money(path: str, value: Decimal) -> None:
-    if value < 0:
-        raise OutOfRange(f"{path}: must not be negative")
-    if value >= MONEY_LIMIT:
-        raise OutOfRange(f"{path}: expected less than {MONEY_LIMIT}")
-
-
-def _when(path: str, value: datetime | None) -> None:
-    if value is None:
-        return
-    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if not EARLIEST <= aware < LATEST:
-        raise OutOfRange(f"{path}: expected a date between 2000 and 2100")
+# Any one string in a ShipStation webhook: its longest real value is a URL of about 200.
+MAX_WEBHOOK_STRING = 2048
 
 
 def check_order(order: Order) -> None:
@@ -137,3 +89,50 @@ def check_refund(refund: Refund) -> None:
 
 def check_inventory_item(item_id: int) -> None:
     _id("inventory_item_id", item_id)
+
+
+# -- ShipStation ------------------------------------------------------------------------------
+def _strings(payload: Any, limit: int = MAX_WEBHOOK_STRING) -> None:
+    """Every string of a decoded payload (keys too): not over `limit`, no NUL, valid Unicode;
+    the path names the first that is not (`nesting` has bounded the depth)."""
+    stack: list[tuple[Any, str]] = [(payload, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            _text(path or "body", value, limit)
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                _text(f"{path or 'body'} (a key)", key, 256)
+                stack.append((child, (f"{path}.{key}" if path else key)[:MAX_PATH]))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{index}]"[:MAX_PATH])
+                         for index, child in enumerate(value))
+
+
+def check_ship_notify(payload: Any, pointer: ResourcePointer, delivery_id: str,
+                      workflow_id: str | None) -> None:
+    """A v1 pointer (`{"resource_url", "resource_type"}`): filed in the inbox under
+    `delivery_id` (the URL) and, for SHIP_NOTIFY, the label workflow's id (made from the URL)."""
+    nesting(payload, MAX_DEPTH)
+    _strings(payload)
+    _text("resource_type", pointer.resource_type, _length(webhook_inbox.c.topic))
+    _text("resource_url", delivery_id, _length(webhook_inbox.c.delivery_id))
+    _text("resource_url", workflow_id, _length(webhook_inbox.c.workflow_id))
+
+
+def check_shipstation_v2(payload: Any, hook: V2Webhook) -> None:
+    """A v2 webhook (a tracking update inline, or a label/batch pointer), where shipflow files
+    or stores its values. A carrier event is checked where it sits in `data.events`, before
+    the parser sorted them."""
+    nesting(payload, MAX_DEPTH)
+    _strings(payload)
+    _text("resource_type", hook.resource_type, _length(webhook_inbox.c.topic))
+    if hook.tracking is None:
+        return
+    data = payload.get("data") if isinstance(payload, dict) else None
+    events = data.get("events") if isinstance(data, dict) else None
+    for index, event in enumerate(events if isinstance(events, list) else []):
+        raw = event.get("occurred_at") if isinstance(event, dict) else None
+        occurred = parse_datetime(raw) if isinstance(raw, str) else None
+        _when(f"data.events[{index}].occurred_at", occurred)
+    check_tracking(hook.tracking, "data")

@@ -80,9 +80,11 @@ def order(n: int, **overrides: Any) -> Order:
 
 
 def start(tmp_path: Path, rules: RuleSet, *, record_only: bool = False,
-          listen: bool = False, executor_id: str | None = None) -> Harness:
+          listen: bool = False, executor_id: str | None = None,
+          database_url: str | None = None) -> Harness:
+    """`database_url`: an empty database to use (PostgreSQL too) instead of a SQLite file."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{tmp_path / 'shipflow.db'}"
+    url = database_url or f"sqlite:///{tmp_path / 'shipflow.db'}"
     upgrade(url)
     clock = Clock()
     store = Store(Database.connect(url), clock=clock, shipping=rules.policies.shipping)

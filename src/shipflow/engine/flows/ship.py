@@ -7,6 +7,7 @@ tracking of the fulfillment it replaces), then tell every customer in one Klaviy
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from shipflow.engine.flows.tell import note_failure, tell
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import current
 from shipflow.providers.errors import ProviderError, RateLimited, TransientError
+from shipflow.store import limits
 from shipflow.store.orders import Outcome
 from shipflow.store.shipments import StoredShipment
 
@@ -68,6 +70,7 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
     if len(known) < len(shipments):
         log.warning("%d shipments are for orders shipflow did not push; ignored",
                     len(shipments) - len(known))
+    known = _that_fit(known)
     # A new label for a part that already has a live one replaces it (void + relabel).
     replaced: dict[str, StoredShipment] = {}
     live = rt.store.shipments.live_of(s.order_key for _, s in known)
@@ -92,6 +95,28 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
                             old.shipment.shipment_id if old else None,
                             old.fulfillment_id if old else None))
     return labels
+
+
+def _that_fit(labels: list[tuple[int, Shipment]]) -> list[tuple[int, Shipment]]:
+    """The labels whose values fit the tables. One that does not (a tracking number longer
+    than the column, a ship date in year 1) would fail the whole batch's insert on
+    PostgreSQL; it is refused alone, and its order needs a person, with the field named."""
+    fitting: list[tuple[int, Shipment]] = []
+    refused: list[Outcome] = []
+    for pk, s in labels:
+        try:
+            limits.check_shipment(s, "shipment")
+        except limits.OutOfRange as exc:
+            which = hashlib.sha256(s.shipment_id.encode("utf-8", "surrogatepass")).hexdigest()
+            refused.append(Outcome(pk, False, f"ShipStation label not recorded: {exc}",
+                                   f"refused:{which[:16]}"))
+            continue
+        fitting.append((pk, s))
+    if refused:
+        log.warning("%d labels of a SHIP_NOTIFY batch do not fit and were refused",
+                    len(refused))
+        current().store.orders.settle(refused, kind="label")
+    return fitting
 
 
 @durable.step("fulfil_in_shopify")
