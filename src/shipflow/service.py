@@ -59,8 +59,8 @@ class Service:
         if problem:  # /api shares the port with the public webhooks: never open by accident
             raise ConfigurationError(problem)
         upgrade(settings.database_url)
-        store = Store(Database.connect(settings.database_url), clock=clock or utcnow,
-                      shipping=rules.policies.shipping)
+        database = Database.connect(settings.database_url, pool_size=settings.database_pool_size)
+        store = Store(database, clock=clock or utcnow, shipping=rules.policies.shipping)
         engine = Engine(settings, store, role=role, clock=clock, rules=rules,
                         record_only=record_only)
         engine.launch()
