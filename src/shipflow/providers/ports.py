@@ -98,8 +98,9 @@ class LabelPlatform(LabelPlatformReads, Protocol):
 
     def existing_order(self, push: PushPart) -> int | None:
         """The platform's id of the order an earlier attempt of this push created, or None.
-        Asked when a retried push is refused: the first attempt may have acted, its answer
-        lost, and the order moved on (shipped) where it can no longer be updated."""
+        Asked when a push is refused: an earlier attempt (the engine's, or the HTTP client's
+        own retry within one send) may have acted, its answer lost, and the order moved on
+        (shipped) where it can no longer be updated."""
 
     def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None: ...
 
