@@ -32,7 +32,8 @@ Definitions (`compare`, pure):
   nearest-rank. An order shipflow would have notified and the old process did not counts in
   `never_notified` and is listed.
 - Exceptions shipflow would have raised: its recorded `Delivery Exception` and `Shipment
-  Delayed` events. One is unhandled when the old process sent the customer no event of that
+  Delayed` events, one per order and metric (a parcel's second exception scan is the same
+  problem). One is unhandled when the old process sent the customer no event of that
   metric for the order (in shadow shipflow sends none, so any such event is the old process's).
   Exception cases and their team notifications (Slack, email) are not recorded yet: they come
   with the exceptions issue (11); the report says so rather than guess.
@@ -228,7 +229,7 @@ class WouldBe:
     tracking: tuple[str, ...]  # the numbers it would have put on Shopify fulfillments
     fulfilled_at: datetime | None
     notified_at: datetime | None  # its `Order Shipped` event
-    exceptions: tuple[str, ...]  # the exception milestones it would have sent
+    exceptions: tuple[str, ...]  # the exception milestones it would have sent (each once)
 
     @property
     def hold(self) -> bool:
@@ -260,7 +261,7 @@ def would_be(writes: Sequence[RecordedWrite]) -> WouldBe:
             if w.operation.startswith(EVENT_OPERATION)]
     notified = next((at for metric, at in told if metric == Milestone.ORDER_SHIPPED.value), None)
     return WouldBe(pushes, tuple(sorted(set(by_shipment.values()))), fulfilled_at, notified,
-                   tuple(metric for metric, _ in told if metric in EXCEPTION_METRICS))
+                   tuple(dict.fromkeys(m for m, _ in told if m in EXCEPTION_METRICS)))
 
 
 # -- the old process's side ------------------------------------------------------------------------
@@ -325,7 +326,9 @@ def _events_by_order(events: Sequence[PastEvent], orders: Sequence[ShadowOrder]
 
 
 def _hours(later: datetime, earlier: datetime) -> float:
-    return round((later - earlier).total_seconds() / 3600, 4)
+    """Whole seconds apart, in hours: the providers stamp whole seconds, the ledger finer."""
+    seconds = (later.replace(microsecond=0) - earlier.replace(microsecond=0)).total_seconds()
+    return round(seconds / 3600, 4)
 
 
 # -- the comparison ----------------------------------------------------------------------------------
