@@ -51,6 +51,7 @@ version: 1
 policy:
   mode: {mode}
   default_backorder: split
+  timers: {{review_days_default: 365}}  # no review request within the test's week
 rules:
   - name: signature-above-threshold
     when: order.total_price > 150
