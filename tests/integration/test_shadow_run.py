@@ -284,6 +284,15 @@ def test_shadow_week_then_live(tmp_path: Path, database_url: str,
         text = CliRunner().invoke(app, ["shadow-report", "--since", "2000-01-01"], env=env)
         assert text.exit_code == 0 and mistyped in text.output, text.output
         shadow_pks = [o.pk for o in shadow_orders(s.service.store.db, EARLIEST)]
+        # A Klaviyo key that cannot read events: the rest of the report still stands.
+        s.http.post(f"{s.sandbox}/_sandbox/klaviyo/scopes",
+                    json={"scopes": ["events:write"]}).raise_for_status()
+        partial = s.http.get(f"{s.shipflow}/api/shadow/report", params={"since": "30d"},
+                             headers={"Authorization": f"Bearer {TOKEN}"}).json()
+        assert "events:read" in partial["timing"]["notification"]["not_measured"]
+        assert partial["agreement"] == expected["agreement"]
+        s.http.post(f"{s.sandbox}/_sandbox/klaviyo/scopes",
+                    json={"scopes": None}).raise_for_status()
 
         # -- one setting: live ---------------------------------------------------------------
         (tmp_path / "rules.yaml").write_text(RULES.format(mode="live"))

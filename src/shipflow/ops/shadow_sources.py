@@ -14,7 +14,7 @@ from shipflow.ops.audit import DEFAULT_EMAIL_METRIC
 from shipflow.ops.audit_sources import readers
 from shipflow.ops.replay import parse_since
 from shipflow.ops.shadow import EXCEPTION_METRICS, Observed, ShadowReport, compare
-from shipflow.providers.errors import ProviderError
+from shipflow.providers.errors import AuthenticationError, ProviderError
 from shipflow.providers.klaviyo.client import KlaviyoClient
 from shipflow.providers.klaviyo.history import PastEvent
 from shipflow.providers.shipstation.client import ShipStationClient
@@ -55,7 +55,12 @@ def observe(settings: Settings, since: datetime, email_metric: str) -> Observed:
         if r.klaviyo is None:
             return Observed(ss, shopify, None, None, email_metric,
                             "no Klaviyo key (SHIPFLOW_KLAVIYO_API_KEY)")
-        events = klaviyo_events(r.klaviyo, (email_metric, *EXCEPTION_METRICS), since)
+        try:
+            events = klaviyo_events(r.klaviyo, (email_metric, *EXCEPTION_METRICS), since)
+        except AuthenticationError:  # a key with events:write only: the rest still counts
+            return Observed(ss, shopify, None, None, email_metric,
+                            "the Klaviyo key cannot read events (needs events:read and "
+                            "metrics:read)")
         return Observed(ss, shopify, events[email_metric],
                         {m: events[m] for m in EXCEPTION_METRICS}, email_metric)
 
