@@ -62,6 +62,9 @@ class Service:
             raise ConfigurationError(problem)
         upgrade(settings.database_url)
         shadow = rules.policies.mode is RunMode.SHADOW  # policy.mode: every write recorded
+        if shadow:
+            log.warning("policy.mode is shadow: every write is recorded in the outbound ledger "
+                        "and none is made (shipflow shadow-report compares)")
         store = Store(Database.connect(settings.database_url), clock=clock or utcnow,
                       shipping=rules.policies.shipping,
                       handled_by="manual" if shadow else "shipflow")
