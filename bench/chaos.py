@@ -5,8 +5,8 @@ PostgreSQL (default): one web process (`serve --web-only`) and two workers, all 
 SIGKILL and restarted throughout, plus a third worker killed for good part-way (a live one must
 adopt its work). SQLite (`--sqlite`): one `shipflow serve`, killed and restarted throughout.
 
-The sandbox runs with time compressed (`--time-scale`, default 20,000: a simulated day in about
-4.3 s), sharing its calendar with shipflow (SHIPFLOW_CLOCK_*), so parcels reach delivery and the
+The sandbox runs with time compressed (`--time-scale`, default 5,000: a simulated day in about
+17 s), sharing its calendar with shipflow (SHIPFLOW_CLOCK_*), so parcels reach delivery and the
 review and reorder timers fire. During the chaos window it injects:
 - provider faults on every API: 5xx, 429s, slow answers, lost answers on every write endpoint
   (Shopify's answers arrive after the client's timeout; ShipStation's and Klaviyo's connections
@@ -182,6 +182,9 @@ class Chaos:
             "SHIPFLOW_CLOCK_SCALE": str(args.time_scale),
             "SHIPFLOW_CLOCK_ORIGIN": origin,
             "SHIPFLOW_EXECUTOR_TTL": str(args.executor_ttl),
+            # Four shipflow processes at 4 x 5 connections each fit PostgreSQL's default
+            # max_connections (100) with room for the driver and a dying process's leftovers.
+            "SHIPFLOW_DATABASE_POOL_SIZE": "5",
             "SHIPFLOW_SWEEP_INTERVAL": "0.2",
             "SHIPFLOW_DELAY_SWEEP_INTERVAL": "1.0",
             "SHIPFLOW_SANDBOX_TIME_SCALE": str(args.time_scale),
@@ -501,7 +504,7 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=240.0,
                         help="real seconds of chaos (orders arrive in waves across it)")
     parser.add_argument("--waves", type=int, default=40)
-    parser.add_argument("--time-scale", type=float, default=20_000.0)
+    parser.add_argument("--time-scale", type=float, default=5_000.0)
     parser.add_argument("--executor-ttl", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="real seconds to wait for every order to finish after the window")

@@ -53,6 +53,9 @@ class Settings:
     # ShipStation v1's published limit, "requests/seconds" (shipstation.md §1.2); raise it only if
     # ShipStation granted your key more.
     shipstation_rate_limit: str = "40/60"
+    # PostgreSQL connections a process may hold: up to this many (plus as many again at peaks)
+    # for shipflow's tables and twice this many for the engine's state, i.e. 4x per process.
+    database_pool_size: int = 10
     executor_id: str | None = None
     worker_concurrency: int = 16
     # How often (seconds) the sweeper looks for cancelled orders and due timers, and for delayed

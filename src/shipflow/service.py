@@ -65,8 +65,8 @@ class Service:
         if shadow:
             log.warning("policy.mode is shadow: every write is recorded in the outbound ledger "
                         "and none is made (shipflow shadow-report compares)")
-        store = Store(Database.connect(settings.database_url), clock=clock or utcnow,
-                      shipping=rules.policies.shipping,
+        database = Database.connect(settings.database_url, pool_size=settings.database_pool_size)
+        store = Store(database, clock=clock or utcnow, shipping=rules.policies.shipping,
                       handled_by="manual" if shadow else "shipflow")
         engine = Engine(settings, store, role=role, clock=clock, rules=rules,
                         record_only=record_only or shadow)

@@ -22,7 +22,8 @@ ZERO = ("orders_lost", "labels_never_fulfilled", "duplicate_shipstation_orders",
 
 def run_chaos(tmp_path, *args: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "bench/chaos.py", "--keep", str(tmp_path), "--timeout", "240", *args],
+        [sys.executable, "bench/chaos.py", "--keep", str(tmp_path), "--timeout", "240",
+         "--time-scale", "20000", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     [line] = [x for x in result.stdout.splitlines() if x.startswith("{")]

@@ -17,6 +17,8 @@ import httpx
 import pytest
 
 from shipflow.domain import keys, messages
+from shipflow.domain.effects import PushPart
+from shipflow.domain.fulfilment import Part, PartLine, PartStatus
 from shipflow.domain.order import Address
 from shipflow.domain.shipment import Shipment
 from shipflow.domain.tracking import tracking_info
@@ -24,6 +26,7 @@ from shipflow.providers.errors import RejectedRequest, TransientError
 from shipflow.providers.http import RetryPolicy
 from shipflow.providers.klaviyo import KlaviyoClient
 from shipflow.providers.shipstation import ShipStationClient, order_request
+from shipflow.providers.shipstation.label_platform import ShipStationLabelPlatform
 from shipflow.providers.shipstation_v2 import ShipStationV2Client, wire
 from shipflow.providers.shopify import ShopifyClient, parse_order
 from shipflow.providers.shopify.order_source import ShopifyOrderSource
@@ -122,6 +125,29 @@ def test_v1_client_retries_a_lost_upsert_and_leaves_one_order(sandbox: Any) -> N
         result = ss.create_orders([body])  # the durable retry, answered this time
         [only] = ss.list_orders(order_number=body["orderNumber"]).orders
         assert result.results[0].order_id == only.order_id
+
+
+def test_v1_lost_push_then_shipped_is_found_by_its_order_key(sandbox: Any) -> None:
+    """The push acted, its answer was lost, and the warehouse shipped the order before the
+    retry: ShipStation refuses to update a shipped order, and the label platform finds the
+    order the first attempt created (the outbox takes it as pushed, never as refused)."""
+    order = place(sandbox)
+    part = Part(1, tuple(PartLine(li.line_item_id, li.sku, li.quantity)
+                         for li in order.line_items), PartStatus.AWAITING_SHIPMENT)
+    key = keys.shipstation_order_key(order.shopify_order_id)
+    pushed = PushPart(order.shopify_order_id, order, part, key, False, None, None)
+    lose(sandbox, "shipstation_v1", ["/orders/createorders"])
+    with v1(sandbox, ONCE) as ss:
+        platform = ShipStationLabelPlatform(ss)
+        with pytest.raises(TransientError):
+            platform.push([pushed])
+        assert clear(sandbox, "shipstation_v1") == 1
+        [created] = ss.list_orders(order_number=order.name.removeprefix("#")).orders
+        httpx.post(sandbox.url("/_sandbox/shipstation/ship"),
+                   json={"orderIds": [created.order_id]}).raise_for_status()
+        [retried] = platform.push([pushed]).values()
+        assert not retried.ok and "shipped" in str(retried.error)
+        assert platform.existing_order(pushed) == created.order_id
 
 
 def test_v1_markasshipped_answered_after_the_timeout(sandbox: Any) -> None:

@@ -28,3 +28,13 @@ def test_retention_settings_from_the_environment() -> None:
     assert settings.webhook_retention_days == 7 and settings.retention_sweep_interval == 60.0
     with pytest.raises(ValueError, match="SHIPFLOW_WEBHOOK_RETENTION_DAYS"):
         PrivacyDesk(None, None, clock=lambda: None, retention_days=0)  # type: ignore[arg-type]
+
+
+def test_database_pool_size_sets_every_pool_a_process_opens(tmp_path) -> None:
+    from shipflow.store.db import Database
+
+    settings = Settings.from_env({"SHIPFLOW_DATABASE_POOL_SIZE": "3"})
+    assert settings.database_pool_size == 3
+    db = Database.connect(f"sqlite:///{tmp_path / 'x.db'}", pool_size=settings.database_pool_size)
+    assert db.engine.pool.size() == 3
+    db.engine.dispose()

@@ -59,12 +59,13 @@ def _sqlite_engine(url: str) -> sa.Engine:
 
 
 def configure(database_url: str, *, executor_id: str | None, listen: bool, log_level: str,
-              notification_poll: float = 0.1) -> None:
+              notification_poll: float = 0.1, pool_size: int = 20) -> None:
     """Create the DBOS instance. `listen=False` makes a web-only process that enqueues work
     but never runs it (the PostgreSQL deployment with separate `shipflow worker`s).
     `notification_poll`: DBOS's notification poller sleeps this long between polls on SQLite,
     and shutting down waits for it: DBOS's 1 s default made every stop take a second.
-    shipflow sends no DBOS notifications, so a poll finds nothing and costs nothing."""
+    shipflow sends no DBOS notifications, so a poll finds nothing and costs nothing.
+    `pool_size`: DBOS's connections to its system database on PostgreSQL."""
     url = engine_database_url(database_url)
     config: DBOSConfig = {
         "name": APP_NAME,
@@ -78,7 +79,7 @@ def configure(database_url: str, *, executor_id: str | None, listen: bool, log_l
     if is_sqlite(url):
         config["system_database_engine"] = _sqlite_engine(url)
     else:
-        config["sys_db_pool_size"] = 20
+        config["sys_db_pool_size"] = pool_size
     DBOS(config=config)
     DBOS.listen_queues(list(QUEUES) if listen else [])
 

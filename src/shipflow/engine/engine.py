@@ -120,6 +120,7 @@ class Engine:
             executor_id=self.settings.executor_id,
             listen=self.role != "web",
             log_level="WARNING",
+            pool_size=2 * self.settings.database_pool_size,
         )
         durable.launch(self.settings.worker_concurrency)
         self._launched = True

@@ -135,7 +135,7 @@ class Outbox:
         told = [e for e in pending if isinstance(e, TellCustomer)]
         singles = [e for e in pending if not isinstance(e, (PushPart, TellCustomer))]
         bulks: list[tuple[Sequence[Effect], Callable[[], dict[str, Sent]]]] = [
-            (pushes, lambda: self._push(pushes)), (told, lambda: self._tell(told))]
+            (pushes, lambda: self._push(pushes, attempts)), (told, lambda: self._tell(told))]
         for bulk, run in bulks:
             if bulk:
                 try:
@@ -158,12 +158,16 @@ class Outbox:
                         sent[effect.key] = Sent(False, error=str(exc))
         return sent, failure
 
-    def _push(self, pushes: list[PushPart]) -> dict[str, Sent]:
+    def _push(self, pushes: list[PushPart], attempts: dict[str, int]) -> dict[str, Sent]:
         answers = self.ports.labels.push(pushes)
         out = {}
         for p in pushes:
             answer = answers[p.order_key]
+            found = (self.ports.labels.existing_order(p)
+                     if not answer.ok and attempts.get(p.key, 1) > 1 else None)
             out[p.key] = (Sent(True, {"orderId": answer.platform_order_id}) if answer.ok
+                          # an earlier attempt created it; its answer was lost
+                          else Sent(True, {"orderId": found, "found": True}) if found
                           else Sent(False, error=answer.error))
         return out
 

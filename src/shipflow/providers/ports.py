@@ -96,6 +96,11 @@ class LabelPlatform(LabelPlatformReads, Protocol):
     def push(self, parts: Sequence[PushPart]) -> dict[str, PushResult]:
         """Create or update (upsert by orderKey) the parts' orders; results by orderKey."""
 
+    def existing_order(self, push: PushPart) -> int | None:
+        """The platform's id of the order an earlier attempt of this push created, or None.
+        Asked when a retried push is refused: the first attempt may have acted, its answer
+        lost, and the order moved on (shipped) where it can no longer be updated."""
+
     def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None: ...
 
     def cancel(self, order_key: str, platform_order_id: int | None) -> None: ...

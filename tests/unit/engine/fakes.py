@@ -26,6 +26,7 @@ from shipflow.providers.errors import ProviderError, TransientError
 from shipflow.providers.ports import BoughtLabel, LabelQuote, PushResult, Stock
 
 _ids = itertools.count(1000)
+LOCKED = frozenset({"shipped", "cancelled"})
 
 
 @dataclass
@@ -129,10 +130,18 @@ class FakeShipStation(Script):
                 out[p.order_key] = PushResult(False, None, self.refuse[p.order_key])
                 continue
             known = self.orders.setdefault(p.order_key, {"id": next(_ids)})
+            if known.get("status") in LOCKED:  # ShipStation updates open orders only
+                out[p.order_key] = PushResult(False, None, f"{p.order_key} is {known['status']}")
+                continue
             known["status"] = p.part.status.value
             out[p.order_key] = PushResult(True, known["id"])
         self.wrote("push", [p.order_key for p in parts])
         return out
+
+    def existing_order(self, push: PushPart) -> int | None:
+        self.before("existing_order")
+        known = self.orders.get(push.order_key)
+        return int(known["id"]) if known else None
 
     def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None:
         self.before("restore_from_hold")

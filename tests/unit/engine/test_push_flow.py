@@ -39,6 +39,33 @@ def test_a_transient_failure_is_retried_durably_and_nothing_is_pushed_twice(engi
     assert h.ledger() == {"shipstation_order:done": 2}
 
 
+def test_a_retry_finding_its_orders_already_shipped_takes_them_as_pushed(engine) -> None:
+    """The first createorders acted but its answer was lost, and the warehouse printed the
+    labels before the retry: ShipStation refuses to update a shipped order. The retry looks
+    the orders up and goes on; nothing needs a person."""
+    h = engine()
+    pks = h.paid(order(1), order(2))
+    h.shipstation.lose_answer("push")
+
+    def printed_before_the_retry() -> None:
+        for known in h.shipstation.orders.values():
+            known["status"] = "shipped"
+
+    original = h.shipstation.push
+
+    def push_then_print(parts):  # type: ignore[no-untyped-def]
+        try:
+            return original(parts)
+        finally:
+            printed_before_the_retry()
+
+    h.shipstation.push = push_then_print  # type: ignore[method-assign]
+    assert h.run(push.push_orders, pks) == 2
+    assert [h.state(pk) for pk in pks] == [OrderState.IN_SHIPSTATION] * 2
+    assert h.ledger() == {"shipstation_order:done": 2}
+    assert h.shipstation.names() == ["push", "push"]
+
+
 def test_a_refused_order_needs_attention_and_the_others_go_on(engine) -> None:
     h = engine()
     pks = h.paid(order(1), order(2))

@@ -72,6 +72,24 @@ class ShipStationLabelPlatform:
                 error=(res.error_message if res else None) or "no result for this order")
         return results
 
+    def existing_order(self, push: PushPart) -> int | None:
+        """`GET /orders?orderNumber=` (a "starts with" match) and the row with this orderKey.
+        ShipStation updates only open orders (awaiting_payment, awaiting_shipment, on_hold):
+        a repeated createorder for one already shipped is refused, though it exists."""
+        try:
+            number = order_body(push)["orderNumber"]
+        except (ValueError, ArithmeticError):
+            return None
+        page = 1
+        while True:
+            found = self.client.list_orders(order_number=number, page=page, page_size=500)
+            for o in found.orders:
+                if o.order_key == push.order_key:
+                    return o.order_id
+            if page >= found.pages:
+                return None
+            page += 1
+
     def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None:
         self.client.restore_from_hold(_known(order_key, platform_order_id))
 
