@@ -3,7 +3,8 @@
 `Outbox.send(effects)`: each effect (`domain/effects.py`) is keyed (`domain/keys.py`); one
 already settled in the ledger is not sent again and its recorded answer is returned; the rest
 are recorded as attempts, sent through the provider ports, and closed with the answer. In
-record-only mode (what shadow runs use) they are recorded and never sent. This is the only
+record-only mode (`policy.mode: shadow`) they are recorded and never sent, and so are, in
+live mode too, those of the orders the merchant's old process handles. This is the only
 module that holds the ports' write halves; flows see only their read halves (`runtime.py`).
 
 Failures as values: a provider's permanent refusal of one write comes back as a failed `Sent`
