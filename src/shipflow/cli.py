@@ -66,6 +66,7 @@ def serve(
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Run the web server and a worker in one process (the embedded default)."""
+    from shipflow.ops.shadow_sources import reporter
     from shipflow.service import ConfigurationError, Service
 
     logs.configure(log_level)
@@ -77,7 +78,8 @@ def serve(
     if web_only and settings.database_url.startswith("sqlite"):
         _fail("--web-only needs a shared database: set SHIPFLOW_DATABASE_URL to PostgreSQL")
     try:
-        service = Service.start(settings, role="web" if web_only else "all")
+        service = Service.start(settings, role="web" if web_only else "all",
+                                shadow_report=reporter(settings))
     except ConfigurationError as exc:
         _fail(str(exc))
     try:
@@ -324,6 +326,51 @@ def audit(
     except ProviderError as exc:
         _fail(f"reading {exc.provider or 'a provider'} failed: {type(exc).__name__}: {exc}")
     report = baseline(history)
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
+
+
+@app.command("shadow-report")
+def shadow_report(
+    since: str = typer.Option("7d", help="Orders received since: 7d, 36h, 90m or a date."),
+    email_metric: str = typer.Option(
+        "Fulfilled Order", help="The Klaviyo metric of the current process's shipping email."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Compare what shipflow would have done in shadow mode (policy.mode: shadow) with what the
+    current process did: agreement per decision, tracking, timing, unhandled exceptions."""
+    import json
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from shipflow.ops.audit_sources import missing_settings
+    from shipflow.ops.replay import parse_since
+    from shipflow.ops.shadow_sources import shadow_report as run_report
+    from shipflow.providers.errors import ProviderError
+    from shipflow.store import Database
+
+    settings = _settings()
+    missing = missing_settings(settings)
+    if missing:
+        _fail("the shadow report reads Shopify and ShipStation; set " + ", ".join(missing))
+    now = datetime.now(timezone.utc)
+    try:
+        start = parse_since(since, now)
+    except ValueError as exc:
+        _fail(str(exc))
+    url = sa.engine.make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and os.path.exists(url.database)):
+        _fail(f"no shipflow database at {url.database or '(memory)'} (SHIPFLOW_DATABASE_URL)")
+    db = Database.connect(settings.database_url, pool_size=1)
+    try:
+        report = run_report(db, settings, start, now, email_metric)
+    except ProviderError as exc:
+        _fail(f"reading {exc.provider or 'a provider'} failed: {type(exc).__name__}: {exc}")
+    except sa.exc.SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc  # no URL in the message: it may hold a password
+        _fail(f"cannot read shipflow's database (SHIPFLOW_DATABASE_URL): {type(cause).__name__}")
+    finally:
+        db.dispose()
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
 
 

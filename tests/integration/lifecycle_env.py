@@ -118,11 +118,13 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 60.0,
 def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float = 60.0,
             limits: bool = True, auto_ship: bool = True,
             delay_sweep_interval: float = 1.0, record_only: bool = False,
-            wrap_sandbox: Callable[[Any], Any] | None = None) -> Iterator[Scenario]:
+            wrap_sandbox: Callable[[Any], Any] | None = None,
+            shadow_report: Callable[..., Any] | None = None) -> Iterator[Scenario]:
     """`record_only`: shipflow records every provider write and sends none
     (`Service.start(record_only=True)`). `wrap_sandbox`: an ASGI middleware factory put around
     the sandbox app (e.g. to see every request it receives); `Scenario.sandbox_app` stays the
-    sandbox app itself."""
+    sandbox app itself. `shadow_report`: serves `GET /api/shadow/report` (as `shipflow serve`
+    hands it `ops.shadow_sources.reporter`)."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text(rules)
     env = make_environment(tmp_path, free_port(), free_port(), time_scale=time_scale)
@@ -139,7 +141,8 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
         clock = sandbox_app.state.sandbox.clock.calendar
 
         def start() -> tuple[Service, BackgroundServer]:
-            service = Service.start(env.settings, clock=clock, record_only=record_only)
+            service = Service.start(env.settings, clock=clock, record_only=record_only,
+                                    shadow_report=shadow_report)
             web = BackgroundServer(service.app, port=port)
             web.__enter__()
             return service, web

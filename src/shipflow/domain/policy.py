@@ -71,6 +71,16 @@ def why_not_shipped(order: Order, policy: ShippingPolicy, topic: str | None) -> 
             f"that are {allowed}")
 
 
+class RunMode(StrEnum):
+    """`policy.mode`. In shadow every rule, routing and milestone decision runs but each write is
+    recorded in the outbound ledger instead of made, while the merchant's current process keeps
+    shipping (`shipflow shadow-report` compares the two). Orders first seen in shadow stay the
+    old process's after the switch to live: shipflow never acts on them twice."""
+
+    LIVE = "live"
+    SHADOW = "shadow"
+
+
 @dataclass(frozen=True, slots=True)
 class Policies:
     labels: LabelPolicy = field(default_factory=LabelPolicy)
@@ -78,3 +88,4 @@ class Policies:
     delays: DelayPolicy = field(default_factory=DelayPolicy)
     default_backorder: BackorderPolicy = BackorderPolicy.NOTIFY
     shipping: ShippingPolicy = field(default_factory=ShippingPolicy)
+    mode: RunMode = RunMode.LIVE

@@ -72,7 +72,8 @@ def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None
     ports = Ports(orders=orders, labels=labels, messaging=messaging, purchasing=purchasing)
     return Runtime(
         store=store,
-        outbox=Outbox(store.ledger, ports, record_only=record_only),
+        outbox=Outbox(store.ledger, ports, record_only=record_only,
+                      handled_manually=store.orders.handled_manually),
         shopify=orders, shipstation=labels, rates=purchasing, clock=clock,
         rules=rules if rules is not None else load_configured(settings.rules_path),
         closers=[a.close for a in (orders, labels, messaging, purchasing) if a is not None],

@@ -3,7 +3,8 @@
 `Outbox.send(effects)`: each effect (`domain/effects.py`) is keyed (`domain/keys.py`); one
 already settled in the ledger is not sent again and its recorded answer is returned; the rest
 are recorded as attempts, sent through the provider ports, and closed with the answer. In
-record-only mode (what shadow runs use) they are recorded and never sent. This is the only
+record-only mode (`policy.mode: shadow`) they are recorded and never sent, and so are, in
+live mode too, those of the orders the merchant's old process handles. This is the only
 module that holds the ports' write halves; flows see only their read halves (`runtime.py`).
 
 Failures as values: a provider's permanent refusal of one write comes back as a failed `Sent`
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from shipflow.domain.effects import (
     BuyLabel,
@@ -83,10 +84,15 @@ def label_result(label: BoughtLabel, reason: str, found_existing: bool) -> dict[
 
 
 class Outbox:
-    def __init__(self, ledger: Ledger, ports: Ports, *, record_only: bool = False) -> None:
+    def __init__(self, ledger: Ledger, ports: Ports, *, record_only: bool = False,
+                 handled_manually: Callable[[Iterable[int]], set[int]] | None = None) -> None:
+        """`handled_manually(order_pks)`: the orders the merchant's old process handles (first
+        seen in shadow mode); their writes are only recorded, in live mode too, so switching a
+        shadow run to live never acts twice on an order the old process already handled."""
         self.ledger = ledger
         self.ports = ports
         self.record_only = record_only
+        self.handled_manually = handled_manually
 
     def send(self, effects: Sequence[Effect]) -> dict[str, Sent]:
         """Each effect once, by key; returns what became of every one of them."""
@@ -100,11 +106,19 @@ class Outbox:
         pending = [e for key, e in unique.items() if key not in settled]
         if not pending:
             return results
-        entries = [_entry(e) for e in pending]
         if self.record_only:
-            self.ledger.begin(entries, status="recorded")
-            results.update({e.key: Sent(True, recorded=True) for e in pending})
+            only_recorded, pending = pending, []
+        else:
+            manual = (self.handled_manually({e.order_pk for e in pending if e.order_pk})
+                      if self.handled_manually else set())
+            only_recorded = [e for e in pending if e.order_pk in manual]
+            pending = [e for e in pending if e.order_pk not in manual]
+        if only_recorded:
+            self.ledger.begin([_entry(e) for e in only_recorded], status="recorded")
+            results.update({e.key: Sent(True, recorded=True) for e in only_recorded})
+        if not pending:
             return results
+        entries = [_entry(e) for e in pending]
         attempts = self.ledger.begin(entries)
         sent, failure = self._dispatch(pending, attempts)
         self.ledger.close([Closed(key, s.ok, s.result, s.error) for key, s in sent.items()])

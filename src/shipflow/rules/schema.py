@@ -25,6 +25,7 @@ from shipflow.domain.policy import (
     LabelPolicy,
     Policies,
     RateChoice,
+    RunMode,
     ShippingPolicy,
     TimerPolicy,
 )
@@ -124,7 +125,7 @@ class _Reader:
         if _is_null(node):
             return Policies()
         entries = self.mapping(node, "policy", ("labels", "timers", "delays", "default_backorder",
-                                                "ship_when", "ship_test_orders"))
+                                                "ship_when", "ship_test_orders", "mode"))
         if entries is None:
             return Policies()
         labels, timers, delays = LabelPolicy(), TimerPolicy(), DelayPolicy()
@@ -147,7 +148,10 @@ class _Reader:
         if "ship_test_orders" in entries:
             flag = self.boolean(entries["ship_test_orders"], "policy.ship_test_orders")
             shipping = replace(shipping, test_orders=bool(flag))
-        return Policies(labels, timers, delays, default_backorder, shipping)
+        mode = RunMode.LIVE
+        if "mode" in entries:
+            mode = self.enum(entries["mode"], "policy.mode", RunMode) or mode
+        return Policies(labels, timers, delays, default_backorder, shipping, mode)
 
     def ship_when(self, node: yaml.Node) -> frozenset[str]:
         """`paid`, `authorized`, or a list of Shopify financial statuses."""

@@ -88,11 +88,12 @@ def _stops(order: Order) -> bool:
 
 class Orders:
     def __init__(self, db: Database, clock: Clock, timeline: Timeline,
-                 shipping: ShippingPolicy) -> None:
+                 shipping: ShippingPolicy, handled_by: str = "shipflow") -> None:
         self.db = db
         self.clock = clock
         self.timeline = timeline
         self.shipping = shipping  # when an order may ship (the rules file's policy)
+        self.handled_by = handled_by  # who handles orders first seen now (policy.mode)
 
     def _snapshot(self, order: Order, topic: str | None) -> tuple[Snapshot, str | None]:
         """The lifecycle's view of a snapshot, and why it may not ship (None: it may)."""
@@ -313,6 +314,17 @@ class Orders:
         return [StoredOrder(int(r.id), order_from_json(r.snapshot), OrderState(r.state))
                 for r in rows]
 
+    def handled_manually(self, order_pks: Iterable[int]) -> set[int]:
+        """The orders among `order_pks` that the merchant's old process handles (first seen in
+        shadow mode): shipflow makes no write for them, in shadow or live."""
+        wanted = sorted(set(order_pks))
+        if not wanted:
+            return set()
+        with self.db.engine.connect() as conn:
+            return {int(r.id) for r in conn.execute(
+                sa.select(orders.c.id).where(orders.c.id.in_(wanted),
+                                             orders.c.handled_by == "manual"))}
+
     def pks_by_shopify_id(self, shopify_ids: Iterable[int]) -> dict[int, int]:
         wanted = list(set(shopify_ids))
         if not wanted:
@@ -378,7 +390,7 @@ class Orders:
                         "total_price": o.total_price, "currency": o.currency,
                         "snapshot": order_to_json(o), "shopify_updated_at": utc(o.updated_at),
                         "state": advance(OrderState.RECEIVED, self._snapshot(o, topic)[0]).state.value,
-                        "created_at": now, "updated_at": now,
+                        "created_at": now, "updated_at": now, "handled_by": self.handled_by,
                     } for o, topic in fresh], "shop_domain", "shopify_order_id").returning(
                         orders.c.shop_domain, orders.c.shopify_order_id))
             }

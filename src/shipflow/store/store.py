@@ -20,11 +20,11 @@ from shipflow.store.timers import Timers
 
 class Store:
     def __init__(self, db: Database, clock: Clock = utcnow,
-                 shipping: ShippingPolicy | None = None) -> None:
+                 shipping: ShippingPolicy | None = None, handled_by: str = "shipflow") -> None:
         self.db = db
         self.clock = clock
         self.timeline = Timeline(db, clock)
-        self.orders = Orders(db, clock, self.timeline, shipping or ShippingPolicy())
+        self.orders = Orders(db, clock, self.timeline, shipping or ShippingPolicy(), handled_by)
         self.parts = Parts(db, clock, self.orders, self.timeline)
         self.shipments = Shipments(db, clock, self.timeline)
         self.timers = Timers(db, clock, self.timeline)

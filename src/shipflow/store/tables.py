@@ -26,6 +26,9 @@ orders = sa.Table(
     sa.Column("retries", sa.Integer, nullable=False, server_default="0"),
     # When the customer's personal data was removed (customers/redact, or retention).
     sa.Column("personal_data_removed_at", sa.DateTime(timezone=True)),
+    # 'manual': first seen in shadow mode, the merchant's old process handles it and shipflow
+    # never writes for it, even once live; 'shipflow' (or NULL, stored before) otherwise.
+    sa.Column("handled_by", sa.String(16)),
     sa.Column("shopify_updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

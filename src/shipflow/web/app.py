@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
+from datetime import datetime
 from typing import Annotated, Any, AsyncIterator, Callable
 
 import sqlalchemy as sa
@@ -19,9 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from shipflow import __version__, logs
 from shipflow.config import MAX_WEBHOOK_BYTES, MIN_API_TOKEN_LENGTH, Settings
 from shipflow.domain.order import OrderState
+from shipflow.providers.errors import ProviderError
 from shipflow.providers.shipstation_v2 import webhooks as v2_webhooks
 from shipflow.providers.shipstation_v2.webhooks import JwksCache, jwks_fetcher
-from shipflow.store import Store
+from shipflow.store import Database, Store
 from shipflow.store.intake_writer import IntakeWriter
 from shipflow.store.orders import StoredOrder
 from shipflow.store.queries import OrderView, Summary, order_view, summary
@@ -46,6 +48,9 @@ class IntakeSummary(Summary):
     rejected_not_stored: int = 0
     rejected_not_stored_by_provider: dict[str, int] = dataclasses.field(default_factory=dict)
 
+
+# (db, now, since) -> the shadow report's JSON (`ops/shadow_sources.py:reporter`).
+ShadowReporter = Callable[[Database, datetime, str], dict[str, Any]]
 
 # Declared in the OpenAPI document for the /api routes; checked by `authorize` in create_app.
 BEARER = HTTPBearer(auto_error=False, scheme_name="SHIPFLOW_API_TOKEN",
@@ -73,10 +78,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
             from None
 
 
-def create_app(settings: Settings, store: Store, starter: intake.Starter) -> FastAPI:
+def create_app(settings: Settings, store: Store, starter: intake.Starter, *,
+               shadow_report: ShadowReporter | None = None) -> FastAPI:
     """The app. `/api` (and `/docs`, `/redoc`) need `Authorization: Bearer
     <SHIPFLOW_API_TOKEN>`; without a token they are closed unless SHIPFLOW_API_INSECURE=1.
-    `/openapi.json` stays public: it describes the routes and holds no data."""
+    `/openapi.json` stays public: it describes the routes and holds no data.
+    `shadow_report(db, now, since)`: the shadow report's JSON, handed in by the CLI (it reads
+    the providers, which the web layer never reaches itself); without it
+    `/api/shadow/report` answers 503."""
     if settings.api_token and len(settings.api_token) < MIN_API_TOKEN_LENGTH:
         raise ValueError(settings.api_access_problem())
     logs.quiet_third_party()  # cel-python logs orders (customers' data) at DEBUG
@@ -249,6 +258,19 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         if found is None:
             raise HTTPException(404, f"no privacy request {request_id}")
         return {**found.summary(), "export": found.export}
+
+    @api.get("/api/shadow/report",
+             summary="The shadow run: shipflow's recorded decisions against the current process")
+    async def get_shadow_report(since: str = "7d") -> dict[str, Any]:
+        if shadow_report is None:
+            raise HTTPException(503, "the shadow report is served by `shipflow serve`")
+        try:
+            return await run_in_threadpool(shadow_report, store.db, store.clock(), since)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        except ProviderError as exc:
+            raise HTTPException(502, f"reading {exc.provider or 'a provider'} failed: "
+                                     f"{type(exc).__name__}") from None
 
     @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

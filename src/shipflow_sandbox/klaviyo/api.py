@@ -161,6 +161,10 @@ def routes(state: SandboxState) -> list[Route]:
                         key.strip().encode(), expected):
                     raise NOT_AUTHENTICATED
                 operation = load_spec().operation("GET", f"/api/{path}")
+                granted = state.klaviyo.scopes  # the GET's x-klaviyo-scopes, as for writes
+                if granted is not None and not all(scope in granted
+                                                   for scope in operation.scopes):
+                    raise permission_denied()
                 parse_revision(request.headers.get("revision"), operation.operation_id,
                                state.clock.wall().date())
                 headers = state.klaviyo.limit(operation)
