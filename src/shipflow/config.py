@@ -53,6 +53,11 @@ class Settings:
     # ShipStation v1's published limit, "requests/seconds" (shipstation.md §1.2); raise it only if
     # ShipStation granted your key more.
     shipstation_rate_limit: str = "40/60"
+    # `policy.shipstation.source: store_import`: the ShipStation store whose connection imports
+    # the Shopify orders (0: the store `GET /stores` names Shopify), and how long (seconds) an
+    # order's import is waited for before the order needs a person.
+    shipstation_store_id: int = 0
+    store_import_wait: float = 1800.0
     executor_id: str | None = None
     worker_concurrency: int = 16
     # How often (seconds) the sweeper looks for cancelled orders and due timers, and for delayed

@@ -26,6 +26,8 @@ from shipflow.domain.policy import (
     Policies,
     RateChoice,
     ShippingPolicy,
+    ShipStationPolicy,
+    ShipStationSource,
     TimerPolicy,
 )
 from shipflow.domain.routing import BackorderPolicy, Confirmation, Hold, HoldReason, ServiceChoice
@@ -124,7 +126,7 @@ class _Reader:
         if _is_null(node):
             return Policies()
         entries = self.mapping(node, "policy", ("labels", "timers", "delays", "default_backorder",
-                                                "ship_when", "ship_test_orders"))
+                                                "ship_when", "ship_test_orders", "shipstation"))
         if entries is None:
             return Policies()
         labels, timers, delays = LabelPolicy(), TimerPolicy(), DelayPolicy()
@@ -147,7 +149,18 @@ class _Reader:
         if "ship_test_orders" in entries:
             flag = self.boolean(entries["ship_test_orders"], "policy.ship_test_orders")
             shipping = replace(shipping, test_orders=bool(flag))
-        return Policies(labels, timers, delays, default_backorder, shipping)
+        shipstation = ShipStationPolicy()
+        if "shipstation" in entries:
+            shipstation = self.shipstation_policy(entries["shipstation"])
+        return Policies(labels, timers, delays, default_backorder, shipping, shipstation)
+
+    def shipstation_policy(self, node: yaml.Node) -> ShipStationPolicy:
+        path = "policy.shipstation"
+        e = self.mapping(node, path, ("source",))
+        if e and "source" in e and (source := self.enum(e["source"], f"{path}.source",
+                                                        ShipStationSource)):
+            return ShipStationPolicy(source)
+        return ShipStationPolicy()
 
     def ship_when(self, node: yaml.Node) -> frozenset[str]:
         """`paid`, `authorized`, or a list of Shopify financial statuses."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shipflow.domain import messages
-from shipflow.domain.effects import Fulfil, UpdateTracking
+from shipflow.domain.effects import AdoptFulfilment, Fulfil, UpdateTracking
 from shipflow.domain.fulfilment import PartLine, PartStatus
 from shipflow.domain.order import Order
 from shipflow.domain.shipment import Shipment, TrackingInfo
@@ -42,15 +42,26 @@ class Label:
     lines: tuple[PartLine, ...] | None  # fulfil only these (one part of a split order)
     replaces: str | None = None  # the shipment id of a voided label (a relabel)
     fulfillment_id: str | None = None  # the relabelled shipment's Shopify fulfillment
+    # `store_import`: ShipStation's store connection notifies Shopify of the label itself;
+    # shipflow adopts that fulfillment instead of creating a second one.
+    adopt: bool = False
 
     @property
     def tracking(self) -> TrackingInfo:
         return tracking_info(self.shipment.carrier_code, self.shipment.tracking_number)
 
-    def effect(self) -> Fulfil | UpdateTracking:
+    def effect(self) -> Fulfil | AdoptFulfilment | UpdateTracking:
         if self.fulfillment_id and self.replaces:
+            # A relabel updates the fulfillment in both modes: ShipStation's store connection
+            # does not send it ("If you create a new label for an order after voiding the
+            # original label, the store or marketplace that the order originated from will not
+            # be notified with the new shipment and tracking information", help.shipstation.com
+            # /hc/en-us/articles/360026157891, "Reshipping After Voiding a Label").
             return UpdateTracking(self.order_pk, self.shipment.shipment_id, self.fulfillment_id,
                                   self.tracking, self.replaces)
+        if self.adopt:
+            return AdoptFulfilment(self.order_pk, self.order, self.shipment.shipment_id,
+                                   self.tracking, self.lines)
         return Fulfil(self.order_pk, self.order, self.shipment.shipment_id, self.tracking,
                       self.lines)
 
@@ -85,6 +96,7 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
     orders = {so.pk: so.order for so in rt.store.orders.load([pk for pk, _ in known])}
     parts = rt.store.parts.of(orders)
     labels = []
+    adopt = rt.rules.policies.shipstation.store_import
     for pk, s in known:
         split = len(parts.get(pk, [])) > 1
         part = next((p for p in parts.get(pk, []) if p.order_key == s.order_key), None)
@@ -93,7 +105,7 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
         old = replaced.get(s.shipment_id)
         labels.append(Label(pk, orders[pk], s, lines,
                             old.shipment.shipment_id if old else None,
-                            old.fulfillment_id if old else None))
+                            old.fulfillment_id if old else None, adopt))
     return labels
 
 
@@ -151,10 +163,20 @@ def _record_fulfilled(labels: list[Label], done: dict[str, dict[str, Any]]) -> N
             store.shipments.void(lb.replaces)
 
 
+# What adopting the store connection's fulfillment did (`OrderSource.adopt_fulfilment`).
+ADOPTED = {
+    "found": "Shopify already fulfilled by ShipStation's store connection with tracking",
+    "tracking corrected": "Shopify fulfillment of ShipStation's store connection corrected to "
+                          "tracking",
+    "created": "Shopify fulfilled (ShipStation's store connection did not) with tracking",
+}
+
+
 def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
     shipment = label.shipment
-    what = ("Shopify tracking updated (relabel) to" if label.fulfillment_id
-            else "Shopify fulfilled with tracking")
+    what = ("Shopify tracking updated (relabel) to" if label.fulfillment_id and label.replaces
+            else ADOPTED.get(str(result.get("action")), "Shopify fulfilled with tracking")
+            if label.adopt else "Shopify fulfilled with tracking")
     return Outcome(label.order_pk, True,
                    f"{what} {shipment.carrier_code} {shipment.tracking_number}",
                    label.effect().key, {**result, "shipment_id": shipment.shipment_id})
