@@ -160,14 +160,18 @@ class StoreConnection:
             self.imported[order.id] = 0
             return None
         store = self.shipstation.store
-        if body["orderKey"] in store.by_key:  # shipflow pushed it already: the key is taken
-            self.imported[order.id] = store.by_key[body["orderKey"]]
-            return None
+        # Assumption: an orderKey is unique within a store, so an order shipflow already pushed
+        # (same key, the manual store) is imported a second time beside it, which is what a
+        # merchant running both sees; a createorder by that key still finds shipflow's own.
+        taken = store.by_key.pop(body["orderKey"], None)
         try:
             stored = store.upsert(body, self.clock.wall(), self.clock.now())
         except OrderError:
             self.imported[order.id] = 0
             return None
+        finally:
+            if taken is not None:
+                store.by_key[body["orderKey"]] = taken
         self.imported[order.id] = stored["orderId"]
         return int(stored["orderId"])
 
