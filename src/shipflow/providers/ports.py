@@ -10,7 +10,7 @@ these, not an edit to the lifecycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol, Sequence
 
 from shipflow.domain.effects import AmendImported, PushPart
@@ -111,8 +111,10 @@ class LabelPlatformReads(Protocol):
     def shopify_store_id(self) -> int | None:
         """The label platform's store that imports the Shopify orders, if it has one."""
 
-    def find_imported(self, order_number: str, store_id: int) -> list[ImportedOrder]:
-        """The orders of that store with that order number."""
+    def find_imported(self, order_numbers: Sequence[str], store_id: int,
+                      since: datetime) -> dict[str, list[ImportedOrder]]:
+        """The orders of that store with those order numbers (placed after `since`), by
+        number; a number with none is absent."""
 
 
 class LabelPlatform(LabelPlatformReads, Protocol):

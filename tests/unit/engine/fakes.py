@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -147,10 +147,11 @@ class FakeShipStation(Script):
     def shopify_store_id(self) -> int | None:
         return self.store_id
 
-    def find_imported(self, order_number: str, store_id: int) -> list[ImportedOrder]:
+    def find_imported(self, order_numbers: Sequence[str], store_id: int,
+                      since: datetime) -> dict[str, list[ImportedOrder]]:
         self.before("find_imported")
-        found = self.imported.get(order_number)
-        return [found] if found and found.store_id == store_id else []
+        return {n: [self.imported[n]] for n in order_numbers
+                if n in self.imported and self.imported[n].store_id == store_id}
 
     def amend(self, amendments: Sequence[AmendImported]) -> dict[str, PushResult]:
         self.before("amend")

@@ -3,6 +3,7 @@ import, the amendment's createorder body, and adopting the store connection's fu
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from .test_label_platform import push
 from .test_shipstation_client import client
 from .test_shopify_client import client as shopify_client
 
+SINCE = datetime(2026, 12, 1, tzinfo=timezone.utc)
 STORE = {"storeId": 171654, "storeName": "Snow Devil", "marketplaceId": 26,
          "marketplaceName": "Shopify", "accountName": None, "email": None,
          "integrationUrl": "https://snowdevil.myshopify.com", "active": True,
@@ -74,7 +76,7 @@ def test_find_imported_keeps_exact_numbers_and_amend_adds_known_tags() -> None:
         respond(200, {"success": True, "message": "Tag added successfully."}),
     ])
     platform = ShipStationLabelPlatform(client(script))
-    found = platform.find_imported("1001", 171654)
+    found = platform.find_imported(["1001"], 171654, SINCE)["1001"]
     assert [o.platform_order_id for o in found] == [555] and not found[0].made_by_shipflow
     assert script.requests[0].url.params["orderNumber"] == "1001"
     assert script.requests[0].url.params["storeId"] == "171654"
@@ -83,6 +85,26 @@ def test_find_imported_keeps_exact_numbers_and_amend_adds_known_tags() -> None:
     assert script.requests[1].url.path.endswith("/orders/createorder")
     assert script.body(3) == {"orderId": 555, "tagId": 7}
     assert len(script.requests) == 4
+
+
+def test_many_numbers_are_matched_on_a_listing_of_the_store_page_by_page() -> None:
+    def row(i: int, number: str) -> dict[str, Any]:
+        return {"orderId": i, "orderNumber": number, "orderKey": number,
+                "orderStatus": "awaiting_shipment", "advancedOptions": {"storeId": 171654}}
+
+    script = Script([
+        respond(200, {"orders": [row(1, "1001"), row(2, "1002")], "total": 3, "page": 1,
+                      "pages": 2}),
+        respond(200, {"orders": [row(3, "10030"), row(4, "1004")], "total": 3, "page": 2,
+                      "pages": 2}),
+    ])
+    found = ShipStationLabelPlatform(client(script)).find_imported(
+        ["1001", "1002", "1003", "1004"], 171654, SINCE)
+    assert sorted(found) == ["1001", "1002", "1004"]
+    assert len(script.requests) == 2
+    params = script.requests[0].url.params
+    assert params["storeId"] == "171654" and params["pageSize"] == "500"
+    assert "orderDateStart" in params and "orderNumber" not in params
 
 
 # -- Shopify: the store connection's fulfillment ------------------------------------------------

@@ -11,6 +11,7 @@ an order that was imported, except a split's further parts.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shipflow.domain.effects import AmendImported
@@ -31,6 +32,9 @@ log = logging.getLogger("shipflow.engine")
 
 POLL_SHARE = 30  # looks per wait: a 30-minute wait looks once a minute
 POLL_BOUNDS = (0.5, 60.0)  # seconds between two looks
+# ShipStation's orderDate for an import is the Shopify order's creation; a margin for the
+# time zones and clocks between them.
+IMPORT_SLACK = timedelta(days=1)
 
 
 def order_number(r: Routed) -> str:
@@ -65,10 +69,12 @@ def shopify_store() -> int | None:
 @durable.step("find_imported")
 def find_imported(routed: list[Routed], store_id: int) -> dict[int, ImportedOrder]:
     """Each order's import, by order pk, for those already imported."""
-    rt = current()
+    since = min(r.order.created_at for r in routed) - IMPORT_SLACK
+    listed = current().shipstation.find_imported([order_number(r) for r in routed], store_id,
+                                                 since)
     found: dict[int, ImportedOrder] = {}
     for r in routed:
-        match = choose_import(r, rt.shipstation.find_imported(order_number(r), store_id))
+        match = choose_import(r, listed.get(order_number(r), []))
         if match is not None:
             found[r.order_pk] = match
     return found
@@ -142,13 +148,23 @@ def amend_orders(routed: list[Routed]) -> int:
         import_missing([(r.order_pk, why) for r in routed])
         return 0
     found: dict[int, ImportedOrder] = {}
+    amended = 0
     waited, pause = 0.0, poll_interval(rt.store_import_wait)
     while True:
         waiting = [r for r in routed if r.order_pk not in found]
         try:
-            found.update(with_durable_retries(find_imported, waiting, store_id))
+            new = with_durable_retries(find_imported, waiting, store_id)
         except TransientError as exc:
             log.warning("looking for imported orders failed (%s); looking again", exc)
+            new = {}
+        if new:  # amended at once: a late import elsewhere in the batch holds none of them up
+            found.update(new)
+            now_found = [r for r in waiting if r.order_pk in new]
+            try:
+                amended += int(with_durable_retries(amend_batch, now_found, new, store_id))
+            except ProviderError as exc:
+                import_missing([(r.order_pk, "Amending ShipStation's imported order failed: "
+                                 f"{type(exc).__name__}: {exc}") for r in now_found])
         if len(found) == len(routed) or waited >= rt.store_import_wait:
             break
         durable.sleep(pause)
@@ -160,7 +176,4 @@ def amend_orders(routed: list[Routed]) -> int:
                          f"no order number {order_number(r)} in store {store_id} after "
                          f"{minutes:g} minutes (SHIPFLOW_STORE_IMPORT_WAIT); check the store's "
                          "import in ShipStation") for r in missing])
-    amend = [r for r in routed if r.order_pk in found]
-    if not amend:
-        return 0
-    return int(with_durable_retries(amend_batch, amend, found, store_id))
+    return amended
