@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from shipflow.config import Settings
-from shipflow.ops.connect import Report, run_connect
+from shipflow.ops.connect import QUICK, TIMEOUT, Report, run_connect
 from shipflow.ops.order_entry import RECENT, order_entry
 from shipflow.providers.errors import ProviderError
 from shipflow.providers.shipstation import ShipStationClient
@@ -175,7 +175,8 @@ def check_order_entry(settings: Settings, report: Report) -> None:
         return
     try:
         with ShipStationClient(settings.shipstation_base_url, settings.shipstation_api_key,
-                               settings.shipstation_api_secret) as client:
+                               settings.shipstation_api_secret, retry=QUICK,
+                               timeout=TIMEOUT) as client:
             stores = client.list_stores()
             store_id = settings.shipstation_store_id or next(
                 (s.store_id for s in stores if s.is_shopify and s.active), None)
