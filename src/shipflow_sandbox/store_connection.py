@@ -10,9 +10,11 @@ shipflow (`policy.shipstation.source: store_import` on shipflow's side).
   name without its "#" (ShipStation shows Shopify orders by their number); `advancedOptions.
   source` is "shopify". Only orders that ship (a physical line, a shipping address) are imported
   (help.shipstation.com Shopify Integration Guide, "Order Import Requirements").
-- When a label is created for one of its orders it notifies Shopify itself: a fulfillment with
-  the tracking, of every open fulfillment order (as ShipStation's marketplace notification does
-  "as soon as you create the label"), and sets the shipment's `marketplaceNotified`.
+- When a label is created for one of the orders it imported it notifies Shopify itself: a
+  fulfillment of the order's items (`lineItemKey` = the Shopify line item id) with the tracking
+  (as ShipStation's marketplace notification does "as soon as you create the label"), and sets
+  the shipment's `marketplaceNotified`. Orders created through the API in its store (a split's
+  further parts) have no Shopify order behind their orderKey and are not notified.
 - A relabel (a new label after a void) is not sent: "If you create a new label for an order
   after voiding the original label, the store or marketplace that the order originated from
   will not be notified with the new shipment and tracking information" (help.shipstation.com
@@ -30,6 +32,7 @@ from shipflow_sandbox.shipstation.orders import OrderError, ss_timestamp
 from shipflow_sandbox.shipstation.sim import ShipStationSim
 from shipflow_sandbox.shipstation.store import StoredShipment
 from shipflow_sandbox.shipstation.warehouse import LabelHooks
+from shipflow_sandbox.shopify.ids import gid
 from shipflow_sandbox.shopify.sim import ShopifySim
 from shipflow_sandbox.shopify.store import ShopOrder
 
@@ -188,18 +191,41 @@ class StoreConnection:
         shop_order = self.shopify.store.orders.get(int(key)) if key.isdigit() else None
         if shop_order is None:
             return
-        self.notify(shipment, shop_order)
+        self.notify(shipment, shop_order, order)
 
-    def notify(self, shipment: StoredShipment, order: ShopOrder) -> None:
+    def _groups(self, order: ShopOrder, ss_order: dict[str, Any]) -> list[dict[str, Any]]:
+        """The shipped items (`lineItemKey` = the Shopify line item id) as fulfillment order
+        lines: an order amended to part of its lines (a split) fulfils only those."""
+        wanted: dict[int, int] = {}
+        for item in ss_order.get("items") or []:
+            key = str(item.get("lineItemKey") or "")
+            if key.isdigit() and not item.get("adjustment"):
+                wanted[int(key)] = wanted.get(int(key), 0) + int(item.get("quantity") or 0)
+        groups = []
+        for fo in self.shopify.store.order_fulfillment_orders(order):
+            if fo.status not in ("OPEN", "IN_PROGRESS"):
+                continue
+            lines = []
+            for line in fo.lines:
+                qty = min(line.remaining_quantity, wanted.get(line.line_item_id, 0))
+                if qty > 0:
+                    lines.append({"id": gid("FulfillmentOrderLineItem", line.id),
+                                  "quantity": qty})
+                    wanted[line.line_item_id] -= qty
+            if lines:
+                groups.append({"fulfillmentOrderId": fo.gid, "fulfillmentOrderLineItems": lines})
+        return groups
+
+    def notify(self, shipment: StoredShipment, order: ShopOrder,
+               ss_order: dict[str, Any]) -> None:
         data = shipment.data
-        fos = [fo for fo in self.shopify.store.order_fulfillment_orders(order)
-               if fo.status in ("OPEN", "IN_PROGRESS")]
+        groups = self._groups(order, ss_order)
         note = Notification(data["shipmentId"], order.id, None, data["trackingNumber"])
-        if not fos:
-            note.error = "no open fulfillment order"
+        if not groups:
+            note.error = "no open fulfillment order line for the shipped items"
         else:
             fulfillment, errors = self.shopify.ops.fulfillment_create({
-                "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo.gid} for fo in fos],
+                "lineItemsByFulfillmentOrder": groups,
                 "trackingInfo": {"company": data["carrierCode"].upper(),
                                  "number": data["trackingNumber"]},
                 "notifyCustomer": False})

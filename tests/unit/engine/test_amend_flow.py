@@ -102,3 +102,35 @@ def test_labels_adopt_the_connections_fulfillment_and_a_relabel_updates_it(engin
     h.run(ship.handle_ship_notify, "u2")
     assert h.shopify.fulfillments[fid] == (1001, "1Zsecond")
     assert "fulfil" not in h.shopify.names()
+
+
+SPLIT_IMPORT = rules("""
+version: 1
+policy: {default_backorder: split, shipstation: {source: store_import}}
+rules:
+  - name: never
+    when: "false"
+    then: {tags: [never]}
+""")
+
+
+def test_a_split_amends_the_import_to_the_first_part_and_creates_the_rest_beside_it(
+        engine) -> None:
+    from shipflow.engine.flows import ship
+    from tests.unit.domain.factories import a_shipment
+
+    h = engine(SPLIT_IMPORT)
+    h.shopify.stock_by_sku = {"MUG-01": -2, "TEE-02": 5}
+    h.shipstation.import_order("1001", "1001")
+    imported_id = h.shipstation.imported["1001"].platform_order_id
+    [pk] = h.paid(order(1))
+    assert h.run(push.push_orders, [pk]) == 1
+    [(_, amended)] = [w for w in h.shipstation.writes if w[0] == "amend"]
+    assert amended == [("1001", imported_id), ("1001-2", None)]
+    assert h.shipstation.orders["1001"]["status"] == "awaiting_shipment"
+    assert h.shipstation.orders["1001-2"]["status"] == "on_hold"
+    # The second part's label is not the connection's to notify: shipflow fulfils it.
+    h.shipstation.labels["u9"] = [a_shipment(shipment_id="s9", order_key="1001-2",
+                                             order_number="1001-2", tracking_number="1Zpart2")]
+    h.run(ship.handle_ship_notify, "u9")
+    assert [n for n, _ in h.shopify.writes] == ["fulfil"]

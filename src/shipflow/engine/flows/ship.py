@@ -103,9 +103,12 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
         lines = (tuple(PartLine(int(i["line_item_id"]), i.get("sku"), int(i["quantity"]))
                        for i in part.items) if split and part else None)
         old = replaced.get(s.shipment_id)
+        # Only the imported order's labels are notified by the connection: a split's further
+        # parts are orders shipflow created beside it (orderKey "<id>-N").
         labels.append(Label(pk, orders[pk], s, lines,
                             old.shipment.shipment_id if old else None,
-                            old.fulfillment_id if old else None, adopt))
+                            old.fulfillment_id if old else None,
+                            adopt and s.order_key == str(s.shopify_order_id)))
     return labels
 
 
