@@ -45,8 +45,9 @@ def order_number(r: Routed) -> str:
 
 def choose_import(r: Routed, found: list[ImportedOrder]) -> ImportedOrder | None:
     """The import of this Shopify order among the store's orders with its number: the one whose
-    orderKey is the Shopify order id (the connection keys its imports so), else a single open
-    one that shipflow did not make. A cancelled or shipped one is not amended."""
+    orderKey is the Shopify order id (the connection keys its imports so), else the only one
+    that shipflow did not make and that is not cancelled. (A shipped import is still chosen:
+    ShipStation refuses its amendment, and a person sees that the label went out first.)"""
     key = str(r.order.shopify_order_id)
     keyed = [o for o in found if o.order_key == key]
     if keyed:
@@ -78,6 +79,13 @@ def find_imported(routed: list[Routed], store_id: int) -> dict[int, ImportedOrde
         if match is not None:
             found[r.order_pk] = match
     return found
+
+
+@durable.step("still_waiting")
+def still_waiting(order_pks: list[int]) -> list[int]:
+    """The orders of the batch still waiting to be amended (a cancellation leaves the batch)."""
+    return [s.pk for s in current().store.orders.load(order_pks)
+            if s.state is OrderState.QUEUED]
 
 
 @durable.step("import_missing")
@@ -151,7 +159,11 @@ def amend_orders(routed: list[Routed]) -> int:
     amended = 0
     waited, pause = 0.0, poll_interval(rt.store_import_wait)
     while True:
+        queued = set(still_waiting([r.order_pk for r in routed if r.order_pk not in found]))
+        routed = [r for r in routed if r.order_pk in found or r.order_pk in queued]
         waiting = [r for r in routed if r.order_pk not in found]
+        if not waiting:
+            break
         try:
             new = with_durable_retries(find_imported, waiting, store_id)
         except TransientError as exc:
