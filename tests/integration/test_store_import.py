@@ -100,8 +100,9 @@ def test_a_whole_lifecycle_on_imported_orders(tmp_path: Path, database_url: str)
         shipped = one_event(s, order_id, "Order Shipped")
         [fulfilled] = fulfillments(s, order_id)
         assert fulfilled["tracking_numbers"] == [shipped["TrackingNumber"]]
-        assert any("already fulfilled by ShipStation's store connection" in m
-                   for m in timeline(s, order_id))
+        wait_until(lambda: any("already fulfilled by ShipStation's store connection" in m
+                               for m in timeline(s, order_id)), 30,
+                   lambda: f"timeline: {timeline(s, order_id)}")
         one_event(s, order_id, "Order Delivered")
         s.wait_state(order_id, "delivered")
         assert len(fulfillments(s, order_id)) == 1  # the connection's, never a second
@@ -130,7 +131,9 @@ def test_a_relabel_outside_shipflow_gets_its_tracking_on_the_existing_fulfillmen
         wait_until(lambda: [f["tracking_numbers"] for f in fulfillments(s, order_id)]
                    == [[live[0]["trackingNumber"]]], 60,
                    lambda: f"fulfillments: {fulfillments(s, order_id)}")
-        assert any("relabel" in m for m in timeline(s, order_id))
+        # Shopify has it before shipflow's timeline does (written once the call returned).
+        wait_until(lambda: any("relabel" in m for m in timeline(s, order_id)), 30,
+                   lambda: f"timeline: {timeline(s, order_id)}")
         assert len(shipstation_orders(s, order_id)) == 1
 
 
