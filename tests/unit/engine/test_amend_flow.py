@@ -134,3 +134,24 @@ def test_a_split_amends_the_import_to_the_first_part_and_creates_the_rest_beside
                                              order_number="1001-2", tracking_number="1Zpart2")]
     h.run(ship.handle_ship_notify, "u9")
     assert [n for n, _ in h.shopify.writes] == ["fulfil"]
+
+
+def test_an_import_keyed_otherwise_is_amended_under_its_key_and_its_labels_still_map(
+        engine) -> None:
+    from shipflow.engine.flows import ship
+    from tests.unit.domain.factories import a_shipment
+
+    h = engine(STORE_IMPORT)
+    h.shipstation.import_order("1001", "conn-7f3a")  # not the Shopify order id
+    imported_id = h.shipstation.imported["1001"].platform_order_id
+    [pk] = h.paid(order(1))
+    assert h.run(push.push_orders, [pk]) == 1
+    assert h.shipstation.writes[-1] == ("amend", [("conn-7f3a", imported_id)])
+    assert h.store.parts.get("1001").shipstation_order_id == imported_id  # type: ignore[union-attr]
+    fid = h.shopify.fulfilled_by_connection(1001, "1Zkeyed")
+    h.shipstation.labels["u1"] = [a_shipment(shipment_id="s1", order_key="conn-7f3a",
+                                             order_number="1001", tracking_number="1Zkeyed",
+                                             platform_order_id=imported_id)]
+    assert h.run(ship.handle_ship_notify, "u1") == 1
+    assert h.shopify.writes[-1] == ("adopt_fulfilment", (fid, "found"))
+    assert h.state(pk) is OrderState.SHIPPED

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shipflow.domain.effects import AmendImported
-from shipflow.domain.fulfilment import PartStatus
+from shipflow.domain.fulfilment import PartStatus, part_order_key
 from shipflow.domain.lifecycle import Pushed
 from shipflow.domain.order import OrderState
 from shipflow.engine import durable
@@ -117,7 +117,10 @@ def amend_batch(routed: list[Routed], found: dict[int, ImportedOrder], store_id:
     outcomes, part_updates = [], []
     for r in routed:
         items = plan[r.order_pk]
-        ids = {a.order_key: sent[a.key].result.get("orderId") for a in items}
+        # By the part's own key (an import keyed otherwise is still the part's order), so
+        # that its labels, a release or a cancellation find it by ShipStation order id.
+        ids = {part_order_key(r.order.shopify_order_id, a.push.part.number):
+               sent[a.key].result.get("orderId") or a.imported_order_id for a in items}
         part_updates += [(key, {"shipstation_order_id": i}) for key, i in ids.items() if i]
         failed = [a for a in items if not sent[a.key].ok]
         if failed:
@@ -129,7 +132,8 @@ def amend_batch(routed: list[Routed], found: dict[int, ImportedOrder], store_id:
         message = ("Recorded, not sent (record-only): " if recorded else "") + \
             f"ShipStation's imported order {found[r.order_pk].platform_order_id} " \
             f"(#{order_number(r)}) amended with shipflow's decisions" + "".join(
-                f"; part {a.push.part.number} created as {ids[a.order_key] or a.order_key}"
+                f"; part {a.push.part.number} created as "
+                f"{ids[part_order_key(r.order.shopify_order_id, a.push.part.number)] or a.order_key}"
                 for a in items if a.imported_order_id is None) + \
             (" (on hold)" if any(a.push.part.status is PartStatus.ON_HOLD for a in items) else "")
         held = r.state_after_push

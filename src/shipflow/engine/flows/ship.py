@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shipflow.domain import messages
@@ -76,6 +76,10 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
     rt = current()
     pks = rt.store.orders.pks_by_shopify_id(
         s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
+    if rt.rules.policies.shipstation.store_import:
+        shipments = _by_part_key(shipments, pks)
+        pks = rt.store.orders.pks_by_shopify_id(
+            s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
     known = [(pks[s.shopify_order_id], s) for s in shipments
              if s.shopify_order_id is not None and s.shopify_order_id in pks]
     if len(known) < len(shipments):
@@ -110,6 +114,19 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
                             old.fulfillment_id if old else None,
                             adopt and s.order_key == str(s.shopify_order_id)))
     return labels
+
+
+def _by_part_key(shipments: list[Shipment], pks: dict[int, int]) -> list[Shipment]:
+    """`store_import`: a label of an import whose own orderKey is not the Shopify order id,
+    found by its ShipStation order id among the amended parts and keyed like the part."""
+    strays = [s for s in shipments if s.platform_order_id is not None
+              and (s.shopify_order_id is None or s.shopify_order_id not in pks)]
+    if not strays:
+        return shipments
+    keys = current().store.parts.keys_of_platform_orders(
+        s.platform_order_id for s in strays if s.platform_order_id is not None)
+    return [replace(s, order_key=keys[s.platform_order_id])
+            if s in strays and s.platform_order_id in keys else s for s in shipments]
 
 
 def _that_fit(labels: list[tuple[int, Shipment]]) -> list[tuple[int, Shipment]]:
@@ -195,7 +212,8 @@ def shipped_states(order_pks: list[int]) -> None:
 @durable.workflow("handle_ship_notify")
 def handle_ship_notify(resource_url: str) -> int:
     shipments = with_durable_retries(fetch_shipments, resource_url)
-    return ship_labels([s for s in shipments if not s.voided and s.shopify_order_id is not None])
+    return ship_labels([s for s in shipments if not s.voided and (
+        s.shopify_order_id is not None or s.platform_order_id is not None)])
 
 
 def ship_labels(shipments: list[Shipment]) -> int:
