@@ -46,8 +46,9 @@ def order_number(r: Routed) -> str:
 def choose_import(r: Routed, found: list[ImportedOrder]) -> ImportedOrder | None:
     """The import of this Shopify order among the store's orders with its number: the one whose
     orderKey is the Shopify order id (the connection keys its imports so), else the only one
-    that shipflow did not make and that is not cancelled. (A shipped import is still chosen:
-    ShipStation refuses its amendment, and a person sees that the label went out first.)"""
+    that shipflow did not make and that is not cancelled (amended under its own key; its labels
+    find the part by ShipStation order id). A shipped import is still chosen: ShipStation
+    refuses its amendment, and a person sees that the label went out first."""
     key = str(r.order.shopify_order_id)
     keyed = [o for o in found if o.order_key == key]
     if keyed:
