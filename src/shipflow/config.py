@@ -56,6 +56,11 @@ class Settings:
     # PostgreSQL connections a process may hold: up to this many (plus as many again at peaks)
     # for shipflow's tables and twice this many for the engine's state, i.e. 4x per process.
     database_pool_size: int = 10
+    # `policy.shipstation.source: store_import`: the ShipStation store whose connection imports
+    # the Shopify orders (0: the store `GET /stores` names Shopify), and how long (seconds) an
+    # order's import is waited for before the order needs a person.
+    shipstation_store_id: int = 0
+    store_import_wait: float = 1800.0
     executor_id: str | None = None
     worker_concurrency: int = 16
     # How often (seconds) the sweeper looks for cancelled orders and due timers, and for delayed

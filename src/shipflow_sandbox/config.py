@@ -87,6 +87,11 @@ class SandboxConfig:
     carrier_outcome: str | None = None
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipstation_store_id: int = 171654
+    # ShipStation's own Shopify store connection (`store_connection.py`): off while
+    # `store_import_after` is None; else it imports paid Shopify orders that many simulated
+    # seconds after it sees them, into this store, and notifies Shopify of their labels.
+    shipstation_shopify_store_id: int = 171655
+    store_import_after: float | None = None
     ship_batch_size: int = 20
     auto_ship_after: float | None = None
     klaviyo_api_key: str = field(default_factory=new_klaviyo_key, repr=False)
@@ -160,8 +165,10 @@ class SandboxConfig:
         response), `SHIPSTATION_V2_WEBHOOK_URLS` (comma separated; default the orchestrator's
         `/webhooks/shipstation-v2`), `CARRIER_OUTCOME` (force every parcel's outcome),
         `CARRIER_ODDS` (JSON, e.g. `{"delayed": 0.2, "lost": 0}`), `FAULTS` (JSON, as
-        `POST /_sandbox/faults` takes it), `SHOPIFY_SCOPES` and `KLAVIYO_SCOPES` (comma
-        separated: what the credentials may do) and `COMPLIANCE_WEBHOOK_URL`.
+        `POST /_sandbox/faults` takes it), `STORE_IMPORT_AFTER` (ShipStation's Shopify store
+        connection imports paid orders after that many simulated seconds), `SHOPIFY_SCOPES`
+        and `KLAVIYO_SCOPES` (comma separated: what the credentials may do) and
+        `COMPLIANCE_WEBHOOK_URL`.
         """
         env = os.environ if environ is None else environ
         generated: dict[str, str] = {}
@@ -221,6 +228,8 @@ class SandboxConfig:
             values["faults"] = json.loads(env[prefix + "FAULTS"])
         if env.get(prefix + "PUBLIC_URL"):
             values["public_base_url"] = env[prefix + "PUBLIC_URL"]
+        if env.get(prefix + "STORE_IMPORT_AFTER"):
+            values["store_import_after"] = float(env[prefix + "STORE_IMPORT_AFTER"])
         if env.get(prefix + "AUTO_SHIP_AFTER"):
             values["auto_ship_after"] = float(env[prefix + "AUTO_SHIP_AFTER"])
         if env.get(prefix + "TIME_SCALE"):

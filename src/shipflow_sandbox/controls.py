@@ -313,7 +313,7 @@ def _records(state: SandboxState) -> dict[str, Any]:
     ss = state.shipstation.store
     shipstation_orders = [{
         "orderId": o["orderId"], "orderKey": o["orderKey"], "orderNumber": o.get("orderNumber"),
-        "orderStatus": o["orderStatus"],
+        "orderStatus": o["orderStatus"], "storeId": o["advancedOptions"]["storeId"],
     } for o in ss.orders.values()]
     shipments = [{
         "shipmentId": s.data["shipmentId"], "orderId": s.data.get("orderId"),
@@ -335,6 +335,7 @@ def _records(state: SandboxState) -> dict[str, Any]:
     return {
         "shopify": {"orders": shopify},
         "shipstation": {"orders": shipstation_orders, "shipments": shipments,
-                        "marked_shipped": marked},
+                        "marked_shipped": marked,
+                        "store_connection": state.store_connection.records()},
         "klaviyo": {"events": events, "duplicates_dropped": klaviyo.duplicates_dropped},
     }

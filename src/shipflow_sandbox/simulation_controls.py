@@ -35,6 +35,11 @@ INDEX = {
     "GET/POST /_sandbox/shopify/access-scopes": '{"scopes": ["read_orders", ...]}: the scopes '
     "granted to the Shopify token (currentAppInstallation.accessScopes; fields it lacks answer "
     "ACCESS_DENIED)",
+    "GET/POST /_sandbox/shipstation/store-connection": '{"import_after": 60, "skip": '
+    '[<Shopify order id>], "import_now": true}: ShipStation\'s own Shopify store connection '
+    "(on when import_after is a number: it imports paid orders after that many simulated "
+    "seconds and notifies Shopify of labels, never of a relabel); GET lists its imports and "
+    "notifications",
     "GET/POST /_sandbox/klaviyo/scopes": '{"scopes": ["events:write", ...]} or {"scopes": null} '
     "(full access): the private key's scopes; other endpoints answer 403 permission_denied",
 }
@@ -49,7 +54,34 @@ def _scopes(body: object, nullable: bool) -> list[str] | None:
     return list(dict.fromkeys(scopes))
 
 
+def _store_connection_change(body: object) -> tuple[dict[str, object], str | None]:
+    if not isinstance(body, dict):
+        return {}, "expected a JSON object"
+    after = body.get("import_after", ...)
+    if after is not ... and after is not None and (
+            isinstance(after, bool) or not isinstance(after, (int, float)) or after < 0):
+        return {}, '"import_after" must be a number of simulated seconds >= 0, or null'
+    skip = body.get("skip", [])
+    if not isinstance(skip, list) or not all(isinstance(i, int) for i in skip):
+        return {}, '"skip" must be a list of Shopify order ids'
+    return {"import_after": after, "skip": skip, "now": bool(body.get("import_now"))}, None
+
+
 def routes(state: SandboxState) -> list[Route]:
+    async def store_connection(request: Request) -> Response:
+        connection = state.store_connection
+        if request.method == "POST":
+            body, _ = await read_json(request)
+            change, error = _store_connection_change(body)
+            if error:
+                return json_response({"error": error}, 400)
+            if change["import_after"] is not ...:
+                connection.import_after = change["import_after"]  # type: ignore[assignment]
+            connection.skip.update(change["skip"])  # type: ignore[arg-type]
+            if change["now"]:
+                connection.import_due(now=True)
+        return json_response({**connection.counts(), **connection.records()})
+
     async def get_faults(request: Request) -> Response:
         return json_response({"switches": state.faults.to_json(),
                               "fired": state.faults.summary()})
@@ -126,4 +158,5 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/carrier/plans", plans, methods=["GET"]),
         Route("/carrier/plan", plan, methods=["POST"]),
         Route("/shipstation/rotate-key", rotate_key, methods=["POST"]),
+        Route("/shipstation/store-connection", store_connection, methods=["GET", "POST"]),
     ]

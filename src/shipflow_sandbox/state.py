@@ -28,6 +28,7 @@ from shipflow_sandbox.scheduler import Scheduler
 from shipflow_sandbox.shipstation.sim import ShipStationSim
 from shipflow_sandbox.shipstation_v2.sim import ShipStationV2Sim
 from shipflow_sandbox.shopify.sim import ShopifySim
+from shipflow_sandbox.store_connection import StoreConnection
 from shipflow_sandbox.webhooks import WebhookDispatcher
 
 
@@ -82,6 +83,8 @@ class SandboxState:
             self.shipstation,
         )
         self.klaviyo = KlaviyoSim(self.config, self.clock)
+        self.store_connection = StoreConnection(self.config, self.clock, self.shopify,
+                                                self.shipstation)
 
     @property
     def carrier(self) -> CarrierSim:
@@ -96,6 +99,7 @@ class SandboxState:
         self.loop.run_in_executor(None, self.shipstation_v2.keys.ensure)
         if self.config.auto_ship_after is not None:
             self._tasks.append(self.loop.create_task(self._auto_ship()))
+        self._tasks.append(self.loop.create_task(self._store_imports()))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -123,6 +127,17 @@ class SandboxState:
         while True:
             await asyncio.sleep(tick)
             self.shipstation.warehouse.ship_due()
+
+    async def _store_imports(self) -> None:
+        """ShipStation's Shopify store connection importing on its own schedule (it reads the
+        connection each time: `reset` rebuilds it)."""
+        while True:
+            after = self.store_connection.import_after
+            if after is None:  # no connection (a control may add one)
+                await asyncio.sleep(0.5)
+                continue
+            await asyncio.sleep(min(1.0, max(0.02, self.clock.to_real(after) / 4)))
+            self.store_connection.import_due()
 
     def summary(self) -> dict[str, Any]:
         shopify = self.shopify.store.counts()

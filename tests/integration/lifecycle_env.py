@@ -119,20 +119,24 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
             limits: bool = True, auto_ship: bool = True,
             delay_sweep_interval: float = 1.0, record_only: bool = False,
             wrap_sandbox: Callable[[Any], Any] | None = None,
-            shadow_report: Callable[..., Any] | None = None) -> Iterator[Scenario]:
+            shadow_report: Callable[..., Any] | None = None,
+            sandbox: dict[str, Any] | None = None,
+            settings: dict[str, Any] | None = None) -> Iterator[Scenario]:
     """`record_only`: shipflow records every provider write and sends none
     (`Service.start(record_only=True)`). `wrap_sandbox`: an ASGI middleware factory put around
     the sandbox app (e.g. to see every request it receives); `Scenario.sandbox_app` stays the
     sandbox app itself. `shadow_report`: serves `GET /api/shadow/report` (as `shipflow serve`
-    hands it `ops.shadow_sources.reporter`)."""
+    hands it `ops.shadow_sources.reporter`). `sandbox` and `settings`: more `SandboxConfig` and
+    `Settings` values."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text(rules)
     env = make_environment(tmp_path, free_port(), free_port(), time_scale=time_scale)
     env.settings = env.settings.with_overrides(
         database_url=database_url, api_token=TOKEN, rules=str(rules_file),
-        sweep_interval=0.2, delay_sweep_interval=delay_sweep_interval)
+        sweep_interval=0.2, delay_sweep_interval=delay_sweep_interval, **(settings or {}))
     config = replace(env.sandbox_config, enforce_rate_limits=limits,
-                     auto_ship_after=env.sandbox_config.auto_ship_after if auto_ship else None)
+                     auto_ship_after=env.sandbox_config.auto_ship_after if auto_ship else None,
+                     **(sandbox or {}))
     port = int(env.shipflow_url.rsplit(":", 1)[1])
     sandbox_port = int(env.sandbox_url.rsplit(":", 1)[1])
     sandbox_app = create_sandbox_app(config)

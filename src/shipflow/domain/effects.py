@@ -30,11 +30,13 @@ class EffectKind(StrEnum):
     """What a ledger row's write is (the ledger's `effect` column)."""
 
     SHIPSTATION_ORDER = "shipstation_order"
+    SHIPSTATION_AMEND = "shipstation_amend_imported"
     SHIPSTATION_RESTORE = "shipstation_restore_from_hold"
     SHIPSTATION_CANCEL = "shipstation_cancel"
     SHIPSTATION_MARK_SHIPPED = "shipstation_mark_shipped"
     LABEL_PURCHASE = "label_purchase"
     SHOPIFY_FULFILLMENT = "shopify_fulfillment"
+    SHOPIFY_ADOPT_FULFILLMENT = "shopify_adopt_fulfillment"
     SHOPIFY_TRACKING_UPDATE = "shopify_tracking_update"
     SHOPIFY_HOLD = "shopify_hold"
     SHOPIFY_RELEASE = "shopify_release"
@@ -74,6 +76,39 @@ class PushPart:
                 "carrier_code": self.service.carrier_code if self.service else None,
                 "service_code": self.service.service_code if self.service else None,
                 "hold_reason": self.part.hold_reason.value if self.part.hold_reason else None}
+
+
+@dataclass(frozen=True, slots=True)
+class AmendImported:
+    """`store_import` mode: apply one part's decisions to the order ShipStation's own Shopify
+    store connection imported (a createorder update of its orderKey and orderId), or, for a
+    further part of a split, create that part's order in the same store. `tags`: the rules'
+    tags, added where ShipStation has a tag of that name."""
+
+    push: PushPart  # the part and its decisions, as push mode would send them
+    imported_order_id: int | None  # None: a further part, created beside the import
+    store_id: int
+    tags: tuple[str, ...] = ()
+
+    kind = EffectKind.SHIPSTATION_AMEND
+    provider = "shipstation"
+    operation = "createorder"
+
+    @property
+    def order_pk(self) -> int:
+        return self.push.order_pk
+
+    @property
+    def order_key(self) -> str:
+        return self.push.order_key
+
+    @property
+    def key(self) -> str:
+        return keys.amend_imported_key(self.push.order_key)
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.push.describe(), "imported_order_id": self.imported_order_id,
+                "store_id": self.store_id, "tags": list(self.tags)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +224,31 @@ class Fulfil:
 
 
 @dataclass(frozen=True, slots=True)
+class AdoptFulfilment:
+    """`store_import` mode: ShipStation's store connection notifies Shopify of a label itself.
+    Find the fulfillment it created and correct its tracking only where it is missing or
+    wrong; create one only when the connection never did (its notifications are off)."""
+
+    order_pk: int
+    order: Order
+    shipment_id: str
+    tracking: TrackingInfo
+    lines: tuple[PartLine, ...] | None
+
+    kind = EffectKind.SHOPIFY_ADOPT_FULFILLMENT
+    provider = "shopify"
+    operation = "fulfillmentTrackingInfoUpdate"
+
+    @property
+    def key(self) -> str:
+        return keys.adopt_fulfilment_key(self.shipment_id)
+
+    def describe(self) -> dict[str, Any]:
+        return {"order": self.order.shopify_order_id, "shipment_id": self.shipment_id,
+                "tracking_number": self.tracking.number, "lines": _lines(self.lines)}
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateTracking:
     """A relabel: the existing fulfillment's tracking changes to the new label's."""
 
@@ -295,5 +355,5 @@ class TellCustomer:
         return {"metric": self.event.milestone.value, "unique_id": self.event.unique_id}
 
 
-Effect = Union[PushPart, RestorePart, CancelPart, MarkShipped, BuyLabel, Fulfil, UpdateTracking,
-               HoldOrder, ReleaseOrder, TagOrder, TellCustomer]
+Effect = Union[PushPart, AmendImported, RestorePart, CancelPart, MarkShipped, BuyLabel, Fulfil,
+               AdoptFulfilment, UpdateTracking, HoldOrder, ReleaseOrder, TagOrder, TellCustomer]

@@ -82,6 +82,17 @@ def push_part_key(order_key: str) -> str:
     return f"shipstation:createorder:{order_key}"
 
 
+def amend_imported_key(order_key: str) -> str:
+    """The amendment of an order ShipStation's store connection imported (or, for a further
+    part of a split, the order created beside it)."""
+    return f"shipstation:amend:{order_key}"
+
+
+def adopt_fulfilment_key(shipment_id: str) -> str:
+    """The store connection's fulfillment of one label, found (and its tracking corrected)."""
+    return f"shopify:adopt-fulfillment:{shipment_id}"
+
+
 def restore_part_key(order_key: str) -> str:
     return f"shipstation:restorefromhold:{order_key}"
 

@@ -81,6 +81,24 @@ class RunMode(StrEnum):
     SHADOW = "shadow"
 
 
+class ShipStationSource(StrEnum):
+    """Where ShipStation's orders come from (`policy.shipstation.source`)."""
+
+    PUSH = "push"  # shipflow creates them (createorders, orderKey = the Shopify order id)
+    # ShipStation's own Shopify store connection imports them; shipflow finds each one and
+    # amends it with its decisions, and lets the connection notify Shopify of labels.
+    STORE_IMPORT = "store_import"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipStationPolicy:
+    source: ShipStationSource = ShipStationSource.PUSH
+
+    @property
+    def store_import(self) -> bool:
+        return self.source is ShipStationSource.STORE_IMPORT
+
+
 @dataclass(frozen=True, slots=True)
 class Policies:
     labels: LabelPolicy = field(default_factory=LabelPolicy)
@@ -89,3 +107,4 @@ class Policies:
     default_backorder: BackorderPolicy = BackorderPolicy.NOTIFY
     shipping: ShippingPolicy = field(default_factory=ShippingPolicy)
     mode: RunMode = RunMode.LIVE
+    shipstation: ShipStationPolicy = field(default_factory=ShipStationPolicy)

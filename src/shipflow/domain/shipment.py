@@ -36,6 +36,7 @@ class Shipment:
     ship_date: date | None
     items: tuple[ShipmentItem, ...] = ()
     voided: bool = False
+    platform_order_id: int | None = None  # ShipStation's orderId of the labelled order
 
     @property
     def shopify_order_id(self) -> int | None:

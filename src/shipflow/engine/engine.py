@@ -77,6 +77,8 @@ def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None
         shopify=orders, shipstation=labels, rates=purchasing, clock=clock,
         rules=rules if rules is not None else load_configured(settings.rules_path),
         closers=[a.close for a in (orders, labels, messaging, purchasing) if a is not None],
+        shipstation_store_id=settings.shipstation_store_id or None,
+        store_import_wait=settings.store_import_wait,
     )
 
 

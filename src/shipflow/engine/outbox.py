@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from shipflow.domain.effects import (
+    AdoptFulfilment,
+    AmendImported,
     BuyLabel,
     CancelPart,
     Effect,
@@ -133,10 +135,13 @@ class Outbox:
         sent: dict[str, Sent] = {}
         failure: Exception | None = None
         pushes = [e for e in pending if isinstance(e, PushPart)]
+        amends = [e for e in pending if isinstance(e, AmendImported)]
         told = [e for e in pending if isinstance(e, TellCustomer)]
-        singles = [e for e in pending if not isinstance(e, (PushPart, TellCustomer))]
+        singles = [e for e in pending
+                   if not isinstance(e, (PushPart, AmendImported, TellCustomer))]
         bulks: list[tuple[Sequence[Effect], Callable[[], dict[str, Sent]]]] = [
-            (pushes, lambda: self._push(pushes)), (told, lambda: self._tell(told))]
+            (pushes, lambda: self._push(pushes)), (amends, lambda: self._amend(amends)),
+            (told, lambda: self._tell(told))]
         for bulk, run in bulks:
             if bulk:
                 try:
@@ -172,6 +177,13 @@ class Outbox:
                           else Sent(False, error=answer.error))
         return out
 
+    def _amend(self, amends: list[AmendImported]) -> dict[str, Sent]:
+        answers = self.ports.labels.amend(amends)
+        return {a.key: (Sent(True, {"orderId": answers[a.order_key].platform_order_id,
+                                    "amended": a.imported_order_id is not None})
+                        if answers[a.order_key].ok else Sent(False, error=answers[a.order_key].error))
+                for a in amends}
+
     def _tell(self, told: list[TellCustomer]) -> dict[str, Sent]:
         self.ports.messaging.send_events([t.event for t in told])
         return {t.key: Sent(True, {"unique_id": t.event.unique_id}) for t in told}
@@ -206,6 +218,11 @@ class Outbox:
         return {"fulfillment_id": self.ports.orders.fulfil(e.order, e.tracking, e.lines,
                                                            retried=attempt > 1)}
 
+    def _adopt(self, e: AdoptFulfilment, attempt: int) -> dict[str, Any]:
+        fulfillment_id, action = self.ports.orders.adopt_fulfilment(e.order, e.tracking, e.lines,
+                                                                    attempt=attempt)
+        return {"fulfillment_id": fulfillment_id, "action": action}
+
     def _update_tracking(self, e: UpdateTracking, attempt: int) -> dict[str, Any]:
         self.ports.orders.update_tracking(e.fulfillment_id, e.tracking)
         return {"fulfillment_id": e.fulfillment_id, "relabel_of": e.replaces}
@@ -222,6 +239,7 @@ class Outbox:
 
     _HANDLERS: dict[type, Callable[[Any, Any, int], dict[str, Any]]] = {
         RestorePart: _restore, CancelPart: _cancel, MarkShipped: _mark_shipped,
-        BuyLabel: _buy_label, Fulfil: _fulfil, UpdateTracking: _update_tracking,
+        BuyLabel: _buy_label, Fulfil: _fulfil, AdoptFulfilment: _adopt,
+        UpdateTracking: _update_tracking,
         HoldOrder: _hold, ReleaseOrder: _release, TagOrder: _tags,
     }

@@ -30,6 +30,10 @@ class Runtime:
     closers: list[Callable[[], None]] = field(default_factory=list)
     # Durable retries of a step across an outage: seconds before each new attempt.
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0)
+    # `store_import` mode: the ShipStation store that imports Shopify orders (None: the one
+    # `GET /stores` names Shopify), and how long (seconds) an import is waited for.
+    shipstation_store_id: int | None = None
+    store_import_wait: float = 1800.0
 
     def close(self) -> None:
         for close in self.closers:

@@ -13,7 +13,9 @@ It reports, in plain words, with `problem` for what needs an operator (exit code
   delivery ever accepted is a problem (nothing reaches shipflow: check `shipflow connect`);
   none for 24 hours, or a topic that has had none yet, is a note (a shop may go days without
   a cancellation);
-- every provider check of `shipflow connect`, with nothing changed (`apply=False`).
+- every provider check of `shipflow connect`, with nothing changed (`apply=False`);
+- how orders enter ShipStation: `policy.shipstation.source` against what ShipStation shows
+  (`ops/order_entry.py`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from shipflow.config import Settings
-from shipflow.ops.connect import Report, run_connect
+from shipflow.ops.connect import QUICK, TIMEOUT, Report, run_connect
+from shipflow.ops.order_entry import RECENT, order_entry
+from shipflow.providers.errors import ProviderError
+from shipflow.providers.shipstation import ShipStationClient
 from shipflow.providers.shopify.subscriptions import SHIPFLOW_TOPICS
+from shipflow.rules import RulesFileError, load_configured
 from shipflow.store.db import Database
 from shipflow.store.migrate import pending
 from shipflow.store.queries import health
@@ -154,4 +160,31 @@ def run_doctor(settings: Settings, *, providers: bool = True,
     check_store(settings, report, now)
     if providers:
         report.findings.extend(run_connect(settings, apply=False).findings)
+        check_order_entry(settings, report)
     return report
+
+
+def check_order_entry(settings: Settings, report: Report) -> None:
+    """`policy.shipstation.source` against the Shopify store's newest ShipStation orders."""
+    if "SHIPFLOW_SHIPSTATION_API_KEY" in settings.missing_credentials():
+        return
+    try:
+        source = load_configured(settings.rules_path).policies.shipstation.source
+    except (RulesFileError, OSError) as exc:
+        report.add("order entry", "problem", f"cannot read the rules file: {_first_line(exc)}")
+        return
+    try:
+        with ShipStationClient(settings.shipstation_base_url, settings.shipstation_api_key,
+                               settings.shipstation_api_secret, retry=QUICK,
+                               timeout=TIMEOUT) as client:
+            stores = client.list_stores()
+            store_id = settings.shipstation_store_id or next(
+                (s.store_id for s in stores if s.is_shopify and s.active), None)
+            recent = (client.list_orders(store_id=store_id, sort_by="CreateDate",
+                                         sort_dir="DESC", page_size=RECENT).orders
+                      if store_id else ())
+    except ProviderError as exc:
+        report.add("order entry", "problem", f"cannot read ShipStation's stores and orders: {exc}")
+        return
+    found = order_entry(source, stores, recent, settings.shipstation_store_id or None)
+    report.add("order entry", found.status, found.message)

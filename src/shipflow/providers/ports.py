@@ -10,10 +10,10 @@ these, not an edit to the lifecycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol, Sequence
 
-from shipflow.domain.effects import PushPart
+from shipflow.domain.effects import AmendImported, PushPart
 from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
@@ -29,6 +29,18 @@ class PushResult:
     ok: bool
     platform_order_id: int | None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedOrder:
+    """An order found in the label platform by order number and store (`store_import`)."""
+
+    platform_order_id: int
+    order_key: str
+    order_number: str
+    status: str
+    store_id: int | None
+    made_by_shipflow: bool  # shipflow's own order (pushed, or already amended)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,13 @@ class OrderSource(OrderSourceReads, Protocol):
 
     def update_tracking(self, fulfillment_id: str, tracking: TrackingInfo) -> None: ...
 
+    def adopt_fulfilment(self, order: Order, tracking: TrackingInfo,
+                         lines: tuple[PartLine, ...] | None, *, attempt: int) -> tuple[str, str]:
+        """The fulfillment another app (ShipStation's store connection) made for this label,
+        its tracking corrected where missing or wrong: `(fulfillment id, what was done)`.
+        Raises a transient error while none is visible; from a later `attempt` on, creates
+        it instead."""
+
     def hold(self, order: Order, hold: Hold) -> list[str]:
         """Hold the open fulfillment orders; returns those now held by shipflow."""
 
@@ -89,6 +108,14 @@ class LabelPlatformReads(Protocol):
 
     def fetch_labels(self, resource_url: str) -> list[Shipment]: ...
 
+    def shopify_store_id(self) -> int | None:
+        """The label platform's store that imports the Shopify orders, if it has one."""
+
+    def find_imported(self, order_numbers: Sequence[str], store_id: int,
+                      since: datetime) -> dict[str, list[ImportedOrder]]:
+        """The orders of that store with those order numbers (placed after `since`), by
+        number; a number with none is absent."""
+
 
 class LabelPlatform(LabelPlatformReads, Protocol):
     """ShipStation v1, whole. Only the outbox holds this."""
@@ -101,6 +128,10 @@ class LabelPlatform(LabelPlatformReads, Protocol):
         Asked when a push is refused: an earlier attempt (the engine's, or the HTTP client's
         own retry within one send) may have acted, its answer lost, and the order moved on
         (shipped) where it can no longer be updated."""
+
+    def amend(self, amendments: Sequence[AmendImported]) -> dict[str, PushResult]:
+        """Apply the parts' decisions to the imported orders (or create a split's further
+        parts beside them); results by orderKey."""
 
     def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None: ...
 

@@ -27,6 +27,8 @@ from shipflow.domain.policy import (
     RateChoice,
     RunMode,
     ShippingPolicy,
+    ShipStationPolicy,
+    ShipStationSource,
     TimerPolicy,
 )
 from shipflow.domain.routing import BackorderPolicy, Confirmation, Hold, HoldReason, ServiceChoice
@@ -125,7 +127,8 @@ class _Reader:
         if _is_null(node):
             return Policies()
         entries = self.mapping(node, "policy", ("labels", "timers", "delays", "default_backorder",
-                                                "ship_when", "ship_test_orders", "mode"))
+                                                "ship_when", "ship_test_orders", "mode",
+                                                "shipstation"))
         if entries is None:
             return Policies()
         labels, timers, delays = LabelPolicy(), TimerPolicy(), DelayPolicy()
@@ -151,7 +154,19 @@ class _Reader:
         mode = RunMode.LIVE
         if "mode" in entries:
             mode = self.enum(entries["mode"], "policy.mode", RunMode) or mode
-        return Policies(labels, timers, delays, default_backorder, shipping, mode)
+        shipstation = ShipStationPolicy()
+        if "shipstation" in entries:
+            shipstation = self.shipstation_policy(entries["shipstation"])
+        return Policies(labels, timers, delays, default_backorder, shipping, mode=mode,
+                        shipstation=shipstation)
+
+    def shipstation_policy(self, node: yaml.Node) -> ShipStationPolicy:
+        path = "policy.shipstation"
+        e = self.mapping(node, path, ("source",))
+        if e and "source" in e and (source := self.enum(e["source"], f"{path}.source",
+                                                        ShipStationSource)):
+            return ShipStationPolicy(source)
+        return ShipStationPolicy()
 
     def ship_when(self, node: yaml.Node) -> frozenset[str]:
         """`paid`, `authorized`, or a list of Shopify financial statuses."""

@@ -126,6 +126,18 @@ class Parts:
                 shipstation_orders.c.order_key == order_key)).first()
         return None if row is None else _part(row)
 
+    def keys_of_platform_orders(self, platform_order_ids: Iterable[int]) -> dict[int, str]:
+        """The part keys of ShipStation order ids (`store_import`: an import whose own orderKey
+        is not the part's)."""
+        wanted = list(set(platform_order_ids))
+        if not wanted:
+            return {}
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.select(shipstation_orders.c.shipstation_order_id,
+                                          shipstation_orders.c.order_key).where(
+                shipstation_orders.c.shipstation_order_id.in_(wanted))).all()
+        return {int(row.shipstation_order_id): str(row.order_key) for row in rows}
+
     def set(self, updates: Sequence[tuple[str, dict[str, Any]]]) -> None:
         """(order key, column values) for ShipStation order parts."""
         if not updates:

@@ -142,6 +142,9 @@ def routes(state: SandboxState) -> list[Route]:
     async def get_fulfillments(request: Request) -> Response:
         return json_response(list_fulfillments(state.shipstation.store, request.query_params))
 
+    async def get_stores(request: Request) -> Response:
+        return json_response(state.store_connection.stores())
+
     async def get_carriers(request: Request) -> Response:
         return json_response(list(CARRIERS))
 
@@ -219,6 +222,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("/shipments", get_shipments, "GET"),
         ("/fulfillments", get_fulfillments, "GET"),
         ("/carriers", get_carriers, "GET"),
+        ("/stores", get_stores, "GET"),
         ("/webhooks/subscribe", subscribe, "POST"),
         ("/webhooks", list_webhooks, "GET"),
         ("/webhooks/{webhook_id}", unsubscribe, "DELETE"),

@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
 
-from shipflow.domain.effects import PushPart
+from shipflow.domain.effects import AmendImported, PushPart
 from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
@@ -23,7 +23,7 @@ from shipflow.domain.rating import RateOption
 from shipflow.domain.routing import Hold
 from shipflow.domain.shipment import Shipment, TrackingInfo
 from shipflow.providers.errors import ProviderError, TransientError
-from shipflow.providers.ports import BoughtLabel, LabelQuote, PushResult, Stock
+from shipflow.providers.ports import BoughtLabel, ImportedOrder, LabelQuote, PushResult, Stock
 
 _ids = itertools.count(1000)
 LOCKED = frozenset({"shipped", "cancelled"})
@@ -88,6 +88,24 @@ class FakeShopify(Script):
         self.wrote("fulfil", (order.shopify_order_id, tracking.number, lines))
         return fid
 
+    def adopt_fulfilment(self, order: Order, tracking: TrackingInfo,
+                         lines: tuple[PartLine, ...] | None, *, attempt: int) -> tuple[str, str]:
+        """As the store connection left it: its fulfillment (`fulfillments`) is found."""
+        self.before("adopt_fulfilment")
+        for fid, (oid, number) in self.fulfillments.items():
+            if oid == order.shopify_order_id:
+                action = "found" if number == tracking.number else "tracking corrected"
+                self.fulfillments[fid] = (oid, tracking.number)
+                self.wrote("adopt_fulfilment", (fid, action))
+                return fid, action
+        raise TransientError("no fulfillment from the store connection yet")
+
+    def fulfilled_by_connection(self, shopify_order_id: int, tracking_number: str) -> str:
+        """What ShipStation's store connection does when a label is printed."""
+        fid = f"gid://shopify/Fulfillment/{next(_ids)}"
+        self.fulfillments[fid] = (shopify_order_id, tracking_number)
+        return fid
+
     def update_tracking(self, fulfillment_id: str, tracking: TrackingInfo) -> None:
         self.before("update_tracking")
         oid, _ = self.fulfillments[fulfillment_id]
@@ -117,6 +135,34 @@ class FakeShipStation(Script):
         self.orders: dict[str, dict[str, Any]] = {}  # orderKey -> {id, status}
         self.labels: dict[str, list[Shipment]] = {}  # resource url -> shipments
         self.refuse: dict[str, str] = {}  # orderKey -> validation error
+        self.store_id: int | None = 171654  # the Shopify store connection's store
+        self.imported: dict[str, ImportedOrder] = {}  # order number -> its import
+
+    def import_order(self, number: str, order_key: str) -> None:
+        """What ShipStation's Shopify store connection does on its own."""
+        order_id = next(_ids)
+        self.imported[number] = ImportedOrder(order_id, order_key, number, "awaiting_shipment",
+                                              self.store_id, False)
+        self.orders[order_key] = {"id": order_id, "status": "awaiting_shipment"}
+
+    def shopify_store_id(self) -> int | None:
+        return self.store_id
+
+    def find_imported(self, order_numbers: Sequence[str], store_id: int,
+                      since: datetime) -> dict[str, list[ImportedOrder]]:
+        self.before("find_imported")
+        return {n: [self.imported[n]] for n in order_numbers
+                if n in self.imported and self.imported[n].store_id == store_id}
+
+    def amend(self, amendments: Sequence[AmendImported]) -> dict[str, PushResult]:
+        self.before("amend")
+        out = {}
+        for a in amendments:
+            known = self.orders.setdefault(a.order_key, {"id": next(_ids)})
+            known["status"] = a.push.part.status.value
+            out[a.order_key] = PushResult(True, known["id"])
+        self.wrote("amend", [(a.order_key, a.imported_order_id) for a in amendments])
+        return out
 
     def fetch_labels(self, resource_url: str) -> list[Shipment]:
         self.before("fetch_labels")

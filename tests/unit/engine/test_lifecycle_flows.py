@@ -32,6 +32,12 @@ rules:  # an empty file skips the stock read; one rule is enough to route
     when: "false"
     then: {tags: [never]}
 """)
+STORE_IMPORT = rules("""
+version: 1
+policy:
+  shipstation: {source: store_import}
+rules: []
+""")
 API_LABELS = rules("""
 version: 1
 policy:
@@ -210,14 +216,15 @@ def test_every_effect_kind_is_ledgered_as_it_is_sent(engine) -> None:
              "buy": "label_purchase", "fulfil": "shopify_fulfillment",
              "update_tracking": "shopify_tracking_update", "hold": "shopify_hold",
              "release": "shopify_release", "add_tags": "shopify_tags",
-             "send_events": "customer_event"}
+             "send_events": "customer_event", "amend": "shipstation_amend_imported",
+             "adopt_fulfilment": "shopify_adopt_fulfillment"}
 
     def tally(h: Harness) -> None:
         for row in h.store.ledger.rows():
             seen[str(row.effect)] = seen.get(str(row.effect), 0) + 1
         for fake in (h.shipstation, h.shopify, h.rates, h.klaviyo):
             for name, what in fake.writes:
-                n = len(what) if name in ("push", "send_events") else 1
+                n = len(what) if name in ("push", "send_events", "amend") else 1
                 writes[names[name]] = writes.get(names[name], 0) + n
 
     h = engine(REVIEW_ALL)  # holds, tags, release, relabel, cancel
@@ -231,6 +238,12 @@ def test_every_effect_kind_is_ledgered_as_it_is_sent(engine) -> None:
     h2 = engine(API_LABELS)
     h2.run(push.push_orders, h2.paid(order(5)))
     tally(h2)
+    h3 = engine(STORE_IMPORT)  # amended imports, the store connection's fulfillment adopted
+    h3.shipstation.import_order("1007", "1007")
+    h3.run(push.push_orders, h3.paid(order(7)))
+    h3.shopify.fulfilled_by_connection(1007, "1Z7")
+    h3.run(ship.handle_ship_notify, shipped(h3, 7, "u7"))
+    tally(h3)
     assert set(seen) == {k.value for k in EffectKind}
     assert seen == writes
 

@@ -23,7 +23,7 @@ from shipflow.domain.lifecycle import NothingToShip, Pushed
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.routing import Decision, HoldReason, RoutingPlan
 from shipflow.engine import durable
-from shipflow.engine.flows import holds, labels, ship
+from shipflow.engine.flows import amend, holds, labels, ship
 from shipflow.engine.retries import with_durable_retries
 from shipflow.engine.runtime import Runtime, current
 from shipflow.providers.errors import ProviderError, TransientError
@@ -179,7 +179,10 @@ def push_orders(order_pks: list[int]) -> int:
     if not routed:
         return 0
     try:
-        pushed = with_durable_retries(push_batch, routed)
+        if current().rules.policies.shipstation.store_import:
+            pushed = amend.amend_orders(routed)  # ShipStation's store connection made them
+        else:
+            pushed = with_durable_retries(push_batch, routed)
     except ProviderError as exc:
         batch_failed([r.order_pk for r in routed], f"{type(exc).__name__}: {exc}",
                      isinstance(exc, TransientError))

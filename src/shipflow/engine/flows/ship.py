@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shipflow.domain import messages
-from shipflow.domain.effects import Fulfil, UpdateTracking
+from shipflow.domain.effects import AdoptFulfilment, Fulfil, UpdateTracking
 from shipflow.domain.fulfilment import PartLine, PartStatus
 from shipflow.domain.order import Order
 from shipflow.domain.shipment import Shipment, TrackingInfo
@@ -42,15 +42,26 @@ class Label:
     lines: tuple[PartLine, ...] | None  # fulfil only these (one part of a split order)
     replaces: str | None = None  # the shipment id of a voided label (a relabel)
     fulfillment_id: str | None = None  # the relabelled shipment's Shopify fulfillment
+    # `store_import`: ShipStation's store connection notifies Shopify of the label itself;
+    # shipflow adopts that fulfillment instead of creating a second one.
+    adopt: bool = False
 
     @property
     def tracking(self) -> TrackingInfo:
         return tracking_info(self.shipment.carrier_code, self.shipment.tracking_number)
 
-    def effect(self) -> Fulfil | UpdateTracking:
+    def effect(self) -> Fulfil | AdoptFulfilment | UpdateTracking:
         if self.fulfillment_id and self.replaces:
+            # A relabel updates the fulfillment in both modes: ShipStation's store connection
+            # does not send it ("If you create a new label for an order after voiding the
+            # original label, the store or marketplace that the order originated from will not
+            # be notified with the new shipment and tracking information", help.shipstation.com
+            # /hc/en-us/articles/360026157891, "Reshipping After Voiding a Label").
             return UpdateTracking(self.order_pk, self.shipment.shipment_id, self.fulfillment_id,
                                   self.tracking, self.replaces)
+        if self.adopt:
+            return AdoptFulfilment(self.order_pk, self.order, self.shipment.shipment_id,
+                                   self.tracking, self.lines)
         return Fulfil(self.order_pk, self.order, self.shipment.shipment_id, self.tracking,
                       self.lines)
 
@@ -65,6 +76,10 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
     rt = current()
     pks = rt.store.orders.pks_by_shopify_id(
         s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
+    if rt.rules.policies.shipstation.store_import:
+        shipments = _by_part_key(shipments, pks)
+        pks = rt.store.orders.pks_by_shopify_id(
+            s.shopify_order_id for s in shipments if s.shopify_order_id is not None)
     known = [(pks[s.shopify_order_id], s) for s in shipments
              if s.shopify_order_id is not None and s.shopify_order_id in pks]
     if len(known) < len(shipments):
@@ -85,16 +100,33 @@ def record_labels(shipments: list[Shipment]) -> list[Label]:
     orders = {so.pk: so.order for so in rt.store.orders.load([pk for pk, _ in known])}
     parts = rt.store.parts.of(orders)
     labels = []
+    adopt = rt.rules.policies.shipstation.store_import
     for pk, s in known:
         split = len(parts.get(pk, [])) > 1
         part = next((p for p in parts.get(pk, []) if p.order_key == s.order_key), None)
         lines = (tuple(PartLine(int(i["line_item_id"]), i.get("sku"), int(i["quantity"]))
                        for i in part.items) if split and part else None)
         old = replaced.get(s.shipment_id)
+        # Only the imported order's labels are notified by the connection: a split's further
+        # parts are orders shipflow created beside it (orderKey "<id>-N").
         labels.append(Label(pk, orders[pk], s, lines,
                             old.shipment.shipment_id if old else None,
-                            old.fulfillment_id if old else None))
+                            old.fulfillment_id if old else None,
+                            adopt and s.order_key == str(s.shopify_order_id)))
     return labels
+
+
+def _by_part_key(shipments: list[Shipment], pks: dict[int, int]) -> list[Shipment]:
+    """`store_import`: a label of an import whose own orderKey is not the Shopify order id,
+    found by its ShipStation order id among the amended parts and keyed like the part."""
+    strays = [s for s in shipments if s.platform_order_id is not None
+              and (s.shopify_order_id is None or s.shopify_order_id not in pks)]
+    if not strays:
+        return shipments
+    keys = current().store.parts.keys_of_platform_orders(
+        s.platform_order_id for s in strays if s.platform_order_id is not None)
+    return [replace(s, order_key=keys[s.platform_order_id])
+            if s in strays and s.platform_order_id in keys else s for s in shipments]
 
 
 def _that_fit(labels: list[tuple[int, Shipment]]) -> list[tuple[int, Shipment]]:
@@ -151,10 +183,20 @@ def _record_fulfilled(labels: list[Label], done: dict[str, dict[str, Any]]) -> N
             store.shipments.void(lb.replaces)
 
 
+# What adopting the store connection's fulfillment did (`OrderSource.adopt_fulfilment`).
+ADOPTED = {
+    "found": "Shopify already fulfilled by ShipStation's store connection with tracking",
+    "tracking corrected": "Shopify fulfillment of ShipStation's store connection corrected to "
+                          "tracking",
+    "created": "Shopify fulfilled (ShipStation's store connection did not) with tracking",
+}
+
+
 def _fulfilled(label: Label, result: dict[str, Any]) -> Outcome:
     shipment = label.shipment
-    what = ("Shopify tracking updated (relabel) to" if label.fulfillment_id
-            else "Shopify fulfilled with tracking")
+    what = ("Shopify tracking updated (relabel) to" if label.fulfillment_id and label.replaces
+            else ADOPTED.get(str(result.get("action")), "Shopify fulfilled with tracking")
+            if label.adopt else "Shopify fulfilled with tracking")
     return Outcome(label.order_pk, True,
                    f"{what} {shipment.carrier_code} {shipment.tracking_number}",
                    label.effect().key, {**result, "shipment_id": shipment.shipment_id})
@@ -170,7 +212,8 @@ def shipped_states(order_pks: list[int]) -> None:
 @durable.workflow("handle_ship_notify")
 def handle_ship_notify(resource_url: str) -> int:
     shipments = with_durable_retries(fetch_shipments, resource_url)
-    return ship_labels([s for s in shipments if not s.voided and s.shopify_order_id is not None])
+    return ship_labels([s for s in shipments if not s.voided and (
+        s.shopify_order_id is not None or s.platform_order_id is not None)])
 
 
 def ship_labels(shipments: list[Shipment]) -> int:

@@ -17,7 +17,7 @@ import httpx
 from shipflow.domain.shipment import Shipment
 from shipflow.providers import http
 from shipflow.providers.errors import RejectedRequest, UnexpectedResponse
-from shipflow.providers.shipstation import history, mapping, subscriptions
+from shipflow.providers.shipstation import history, mapping, stores, subscriptions
 from shipflow.providers.shipstation.mapping import (
     Carrier,
     CreateOrdersResult,
@@ -233,6 +233,11 @@ class ShipStationClient:
     def delete_order(self, order_id: int) -> None:
         """`DELETE /orders/{orderId}`: ShipStation hides the order (a soft delete)."""
         self._command(f"orders/{int(order_id)}", None, method="DELETE")
+
+    def list_stores(self) -> list[stores.Store]:
+        """`GET /stores`: the account's store connections (Shopify, manual stores...)."""
+        return stores.parse_stores(
+            self._session.request("GET", "stores", idempotent=True).json())
 
     def list_tags(self) -> list[Tag]:
         """`GET /accounts/listtags`: the account's tags, for `add_tag` by name."""

@@ -4,17 +4,21 @@ restored, orders cancelled or marked shipped, and the labels a SHIP_NOTIFY point
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Sequence
 
-from shipflow.domain.effects import PushPart
+from shipflow.domain.effects import AmendImported, PushPart
 from shipflow.domain.shipment import Shipment
 from shipflow.providers.errors import RejectedRequest
-from shipflow.providers.ports import PushResult
+from shipflow.providers.ports import ImportedOrder, PushResult
+from shipflow.providers.shipstation import stores
 from shipflow.providers.shipstation.client import ShipStationClient
 from shipflow.providers.shipstation.mapping import MAX_ORDERS_PER_BULK, order_request
 
-__all__ = ["MAX_ORDERS_PER_BULK", "ShipStationLabelPlatform", "order_body"]
+FEW = 3  # order numbers looked up one by one; more are matched on a listing of the store
+MAX_PAGES = 20  # of 500 orders: a listing never reads more of the store than this
+
+__all__ = ["MAX_ORDERS_PER_BULK", "ShipStationLabelPlatform", "amend_body", "order_body"]
 
 
 def order_body(push: PushPart) -> dict[str, Any]:
@@ -32,6 +36,23 @@ def order_body(push: PushPart) -> dict[str, Any]:
         custom_field2=f"shipflow part {part.number}"
         + (f"; hold: {part.hold_reason.value}" if part.hold_reason else ""),
     )
+
+
+def amend_body(amendment: AmendImported) -> dict[str, Any]:
+    """The createorder body that applies a part's decisions to an imported order.
+
+    createorder upserts by orderKey and replaces the whole order (shipstation.md §1.6: "No
+    partial updates: send the entire resource"; split orders need `orderId` for updates), so the
+    body is the part's complete order, keyed by the import's orderKey and orderId. A further
+    part of a split is a new order in the same store (`advancedOptions.storeId`, honoured only
+    at creation). A hold is the `on_hold` status, as in push mode: `/orders/holduntil` would
+    put the order back to awaiting_shipment on its date, and shipflow's holds end when it
+    releases them."""
+    body = order_body(amendment.push)
+    body["advancedOptions"]["storeId"] = amendment.store_id
+    if amendment.imported_order_id is not None:
+        body["orderId"] = amendment.imported_order_id
+    return body
 
 
 def _known(order_key: str, platform_order_id: int | None) -> int:
@@ -89,6 +110,62 @@ class ShipStationLabelPlatform:
             if page >= found.pages:
                 return None
             page += 1
+
+    def shopify_store_id(self) -> int | None:
+        found = stores.shopify_store(self.client.list_stores())
+        return found.store_id if found else None
+
+    def find_imported(self, order_numbers: Sequence[str], store_id: int,
+                      since: datetime) -> dict[str, list[ImportedOrder]]:
+        """A few numbers: one `GET /orders?orderNumber=&storeId=` each. More: the store's
+        orders placed since `since`, 500 a page, matched here, so that a batch of 100 costs a
+        few calls of ShipStation's 40 a minute instead of 100."""
+        wanted = set(order_numbers)
+        found: dict[str, list[ImportedOrder]] = {}
+        if len(wanted) <= FEW:
+            pages = [self.client.list_orders(order_number=n, store_id=store_id, page_size=100)
+                     for n in sorted(wanted)]
+        else:
+            pages, page = [], 1
+            while True:
+                pages.append(self.client.list_orders(store_id=store_id, order_date_start=since,
+                                                     page_size=500, page=page))
+                if page >= pages[-1].pages or page >= MAX_PAGES:
+                    break
+                page += 1
+        for listed in pages:
+            # `orderNumber` is a "starts with" filter in v1 (1001 also finds 10010): exact only.
+            for o in listed.orders:
+                if o.order_number in wanted:
+                    found.setdefault(o.order_number, []).append(stores.imported(o))
+        return found
+
+    def amend(self, amendments: Sequence[AmendImported]) -> dict[str, PushResult]:
+        """One createorder per part (an update names its orderId, which the bulk call's
+        per-order results do not echo back), then the tags ShipStation knows by name."""
+        results: dict[str, PushResult] = {}
+        tag_ids: dict[str, int] | None = None
+        for a in amendments:
+            try:
+                body = amend_body(a)
+            except (ValueError, ArithmeticError) as exc:
+                results[a.order_key] = PushResult(False, None, f"cannot be sent: {exc}")
+                continue
+            try:
+                answer = self.client.create_order(body)
+            except RejectedRequest as exc:
+                results[a.order_key] = PushResult(False, None, str(exc))
+                continue
+            order_id = answer.get("orderId")
+            order_id = int(order_id) if isinstance(order_id, int) else a.imported_order_id
+            if a.tags and order_id is not None:
+                if tag_ids is None:
+                    tag_ids = {t.name.lower(): t.tag_id for t in self.client.list_tags()}
+                for tag in a.tags:
+                    if (tag_id := tag_ids.get(tag.lower())) is not None:
+                        self.client.add_tag(order_id, tag_id)
+            results[a.order_key] = PushResult(True, order_id)
+        return results
 
     def restore_from_hold(self, order_key: str, platform_order_id: int | None) -> None:
         self.client.restore_from_hold(_known(order_key, platform_order_id))

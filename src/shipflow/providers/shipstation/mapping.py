@@ -346,6 +346,7 @@ def parse_shipment(d: Any, path: str = "") -> Shipment:
         ship_date=f.day("shipDate", required=False),
         items=items,
         voided=f.boolean("voided", False),
+        platform_order_id=f.integer("orderId", required=False),
     )
 
 

@@ -9,7 +9,7 @@ from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.order import Order
 from shipflow.domain.routing import Hold, HoldReason
 from shipflow.domain.shipment import TrackingInfo
-from shipflow.providers.errors import RejectedRequest
+from shipflow.providers.errors import RejectedRequest, TransientError
 from shipflow.providers.ports import Stock
 from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.providers.shopify.models import HoldReason as ShopifyHoldReason
@@ -22,6 +22,9 @@ SHOPIFY_HOLD_REASONS = {
     HoldReason.REVIEW: ShopifyHoldReason.OTHER,
 }
 HOLD_HANDLE = "shipflow"  # our holds' handle: released by id, never other apps' holds
+# `store_import`: the sends of one label's adoption that wait for the store connection's own
+# fulfillment before shipflow creates it (its marketplace notifications may be off).
+ADOPT_WAIT_ATTEMPTS = 3
 
 
 class ShopifyOrderSource:
@@ -82,6 +85,25 @@ class ShopifyOrderSource:
 
     def update_tracking(self, fulfillment_id: str, tracking: TrackingInfo) -> None:
         self.client.update_tracking(fulfillment_id, tracking, notify_customer=False)
+
+    def adopt_fulfilment(self, order: Order, tracking: TrackingInfo,
+                         lines: tuple[PartLine, ...] | None, *, attempt: int) -> tuple[str, str]:
+        active = [f for f in self.client.order_fulfillments(order.gid) if f.active]
+        for f in active:
+            if tracking.number in f.tracking_numbers:
+                return f.id, "found"
+        # Missing: a fulfillment without tracking. Wrong: the only fulfillment of a whole
+        # order names another parcel (a voided label ShipStation notified before the relabel).
+        bare = [f for f in active if not f.tracking_numbers]
+        wrong = active if lines is None and len(active) == 1 else []
+        if bare or wrong:
+            target = (bare or wrong)[0]
+            self.client.update_tracking(target.id, tracking, notify_customer=False)
+            return target.id, "tracking corrected"
+        if attempt < ADOPT_WAIT_ATTEMPTS:
+            raise TransientError(f"{order.gid}: no fulfillment from the store connection yet",
+                                 provider="shopify")
+        return self.fulfil(order, tracking, lines, retried=True), "created"
 
     def hold(self, order: Order, hold: Hold) -> list[str]:
         held = []
