@@ -17,7 +17,7 @@ from shipflow.domain.delays import DelayNotice
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime
-from shipflow.engine.flows import cancel, holds, push, ship, timers, track
+from shipflow.engine.flows import cancel, holds, push, reconcile, ship, timers, track
 from shipflow.engine.loops.dispatcher import Dispatcher
 from shipflow.engine.loops.keepalive import keep_alive
 from shipflow.engine.loops.sweeper import Sweeper
@@ -60,7 +60,8 @@ def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None
         remaining_header="X-Rate-Limit-Remaining", reset_header="X-Rate-Limit-Reset",
     )
     orders = ShopifyOrderSource(ShopifyClient(settings.shopify_shop_url,
-                                              settings.shopify_access_token))
+                                              settings.shopify_access_token),
+                                settings.expected_shop_domain)
     labels = ShipStationLabelPlatform(ShipStationClient(
         settings.shipstation_base_url, settings.shipstation_api_key,
         settings.shipstation_api_secret, budget=shipstation_budget))
@@ -187,6 +188,17 @@ class Engine:
         durable.enqueue(durable.SHIPMENTS_QUEUE,
                         keys.delay_workflow_id(shipment_id, notice.reason, notice.occurrence),
                         track.tell_delay, shipment_id, notice)
+
+    def reconciler(self, progress: reconcile.Progress | None = None) -> reconcile.Reconciler:
+        """A reconciliation sweep whose repairs start this engine's workflows."""
+        settle, _, _ = self.settings.reconcile_spans
+        rec = reconcile.Reconciler(
+            self.store, self.runtime.shopify, self.runtime.shipstation, self,
+            shop_domain=self.settings.expected_shop_domain, clock=self.runtime.clock,
+            settle=settle)
+        if progress is not None:
+            rec.progress = progress
+        return rec
 
     # -- recovery ----------------------------------------------------------------------------
     def _beat(self) -> None:

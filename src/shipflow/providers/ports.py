@@ -10,7 +10,7 @@ these, not an edit to the lifecycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol, Sequence
 
 from shipflow.domain.effects import PushPart
@@ -18,6 +18,7 @@ from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
 from shipflow.domain.rating import RateOption
+from shipflow.domain.reconcile import LabelSeen, PaidOrderSeen
 from shipflow.domain.routing import Hold
 from shipflow.domain.shipment import Shipment, TrackingInfo
 
@@ -64,6 +65,9 @@ class OrderSourceReads(Protocol):
 
     def product_categories(self, product_ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
 
+    def paid_orders(self, since: datetime) -> list[PaidOrderSeen]:
+        """Paid orders updated at or after `since`, every page (reconciliation, backfill)."""
+
 
 class OrderSource(OrderSourceReads, Protocol):
     """Shopify, whole: fulfillments, holds and tags too. Only the outbox holds this."""
@@ -88,6 +92,15 @@ class LabelPlatformReads(Protocol):
     """ShipStation v1, read side: the labels a SHIP_NOTIFY points at."""
 
     def fetch_labels(self, resource_url: str) -> list[Shipment]: ...
+
+    def labels_between(self, start: date, end: date) -> list[LabelSeen]:
+        """Every label with a ship date from `start` to `end`, voided ones too."""
+
+    def order_keys_present(self, order_numbers: Sequence[str]) -> set[str]:
+        """The order keys ShipStation lists under these order numbers."""
+
+    def label_resource_url(self, tracking_number: str) -> str:
+        """A SHIP_NOTIFY-style resource URL listing the labels with this tracking number."""
 
 
 class LabelPlatform(LabelPlatformReads, Protocol):

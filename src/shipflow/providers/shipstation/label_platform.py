@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Sequence
 
+import httpx
+
 from shipflow.domain.effects import PushPart
+from shipflow.domain.reconcile import LabelSeen
 from shipflow.domain.shipment import Shipment
 from shipflow.providers.errors import RejectedRequest
 from shipflow.providers.ports import PushResult
@@ -50,6 +53,27 @@ class ShipStationLabelPlatform:
 
     def fetch_labels(self, resource_url: str) -> list[Shipment]:
         return self.client.fetch_resource(resource_url)
+
+    def labels_between(self, start: date, end: date) -> list[LabelSeen]:
+        return [LabelSeen(lb.shipment_id, lb.order_key, lb.order_number, lb.tracking_number,
+                          lb.created_at, lb.voided)
+                for lb in self.client.labels_shipped_between(start, end)]
+
+    def order_keys_present(self, order_numbers: Sequence[str]) -> set[str]:
+        """`GET /orders?orderNumber=` per number (a "starts with" match: "1001" also lists
+        "1001-2", a split order's second part, which is wanted too)."""
+        present: set[str] = set()
+        for number in order_numbers:
+            page = self.client.list_orders(order_number=number, page_size=500)
+            present.update(o.order_key for o in page.orders if o.order_key)
+        return present
+
+    def label_resource_url(self, tracking_number: str) -> str:
+        """`GET /shipments?trackingNumber=` on the configured base: the ship flow fetches it as
+        it fetches a SHIP_NOTIFY batch (`fetch_resource` checks the host and path)."""
+        url = httpx.URL(self.client.base_url.rstrip("/") + "/shipments")
+        return str(url.copy_merge_params({"trackingNumber": tracking_number,
+                                          "includeShipmentItems": "False"}))
 
     def push(self, parts: Sequence[PushPart]) -> dict[str, PushResult]:
         """One bulk createorders (the client sends 100 a call); upserts by orderKey, so a

@@ -1,0 +1,160 @@
+"""Reconciliation: compare what should have happened with what did, across Shopify,
+ShipStation and shipflow's own records, and repair each gap through the normal workflows.
+
+A sweep reads the providers through the ports' read halves, compares with the pure functions of
+`domain/reconcile.py`, and repairs:
+
+- a paid order shipflow never received (a lost `orders/paid`, or one paid before shipflow was
+  connected: the backfill) goes through intake as a webhook does: stored in the inbox under a
+  delivery id made from the order id, so a second sweep (or a racing one) stores nothing new;
+- a label printed in ShipStation that shipflow never recorded (a lost SHIP_NOTIFY, a relabel
+  made outside shipflow) starts the ship flow on a resource URL listing that label: the
+  workflow id comes from the URL, so it runs once, and the flow's ledger keys fulfil once;
+- a part pushed but absent from ShipStation is sent back to the dispatcher (the push upserts by
+  orderKey, so a part that reappears is not created twice).
+
+What changed less than the settle window ago is left alone: its webhook may be in flight.
+Every sweep is stored (`store/reconcile_runs.py`) with what it found and fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
+
+from shipflow.domain import reconcile as rc
+from shipflow.domain.order import Order, OrderState
+from shipflow.providers.errors import ProviderError
+from shipflow.providers.ports import LabelPlatformReads, OrderSourceReads
+from shipflow.store import Store
+from shipflow.store.inbox import Delivery
+from shipflow.store.queries import reconcile as seen
+from shipflow.store.reconcile_runs import StoredRun
+
+log = logging.getLogger("shipflow.reconcile")
+
+LEASE_TTL = timedelta(minutes=30)
+Progress = Callable[[str], None]
+
+
+class Repairs(Protocol):
+    """What a repair starts: the same entry points the webhooks use."""
+
+    def start_order(self, order: Order) -> None: ...
+
+    def start_ship_notify(self, resource_url: str) -> str: ...
+
+    def retry(self, order_pk: int, who: str) -> OrderState | None: ...
+
+
+def backfill_delivery_id(shopify_order_id: int) -> str:
+    """The inbox key a repaired order is stored under: one per order, ever."""
+    return f"reconcile:orders/paid:{shopify_order_id}"
+
+
+class Busy(Exception):
+    """Another process holds the sweep lease."""
+
+
+@dataclass
+class Reconciler:
+    store: Store
+    shopify: OrderSourceReads
+    shipstation: LabelPlatformReads
+    repairs: Repairs
+    shop_domain: str
+    clock: Callable[[], datetime]
+    settle: timedelta = timedelta(minutes=10)
+    progress: Progress = field(default=lambda _message: None)
+    holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
+                                                f"{uuid.uuid4().hex[:8]}")
+
+    def run(self, since: datetime, trigger: str, *, dry_run: bool = False) -> StoredRun:
+        """One sweep under the lease; raises `Busy` when another process is sweeping."""
+        runs = self.store.reconcile_runs
+        if not runs.take_lease(self.holder, LEASE_TTL):
+            raise Busy("another reconciliation is running")
+        try:
+            run_id = runs.begin(trigger, since, dry_run=dry_run)
+            found: list[rc.Finding] = []
+            fixed: set[str] = set()
+            error: str | None = None
+            try:
+                self._sweep(since, dry_run, found, fixed)
+            except ProviderError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("reconciliation stopped: %s", error)
+            items = [f.to_json(f"{f.check.value}:{f.key}" in fixed) for f in found]
+            runs.finish(run_id, rc.counts(found, fixed), items, error)
+        finally:
+            runs.drop_lease(self.holder)
+        stored = runs.get(run_id)
+        assert stored is not None
+        return stored
+
+    def _sweep(self, since: datetime, dry_run: bool, found: list[rc.Finding],
+               fixed: set[str]) -> None:
+        settled_before = self.clock() - self.settle
+
+        def repaired(finding: rc.Finding) -> None:
+            fixed.add(f"{finding.check.value}:{finding.key}")
+
+        self.progress("reading paid orders from Shopify")
+        paid = self.shopify.paid_orders(since)
+        known = seen.known_orders(self.store.db, self.shop_domain,
+                                  (p.order.shopify_order_id for p in paid))
+        missed = rc.missed_orders(paid, known, settled_before)
+        found.extend(missed)
+        by_id = {p.order.shopify_order_id: p.order for p in paid}
+        for finding in missed:
+            if not dry_run and finding.order_id is not None:
+                self._take_order(by_id[finding.order_id])
+                repaired(finding)
+        self.progress(f"{len(paid)} paid orders read, {len(missed)} never received")
+
+        self.progress("reading pushed orders from ShipStation")
+        pushed = seen.pushed_awaiting(self.store.db, since)
+        numbers = sorted({number.removeprefix("#").strip() for _, number, _ in pushed.values()})
+        present = self.shipstation.order_keys_present(numbers) if numbers else set()
+        absent = rc.missing_in_shipstation(pushed, present, settled_before)
+        found.extend(absent)
+        if absent and not dry_run:
+            pks = self.store.orders.pks_by_shopify_id(
+                f.order_id for f in absent if f.order_id is not None)
+            for finding in absent:
+                pk = pks.get(finding.order_id) if finding.order_id is not None else None
+                if pk is not None and self.repairs.retry(pk, "reconciliation") is OrderState.PAID:
+                    repaired(finding)
+
+        self.progress("reading labels from ShipStation")
+        labels = self.shipstation.labels_between((since - timedelta(days=1)).date(),
+                                                 (self.clock() + timedelta(days=1)).date())
+        recorded = seen.recorded_shipments(self.store.db, (lb.shipment_id for lb in labels))
+        ours = seen.our_order_keys(self.store.db, (lb.order_key for lb in labels))
+        fulfilled = {p.order.shopify_order_id: p.tracking_numbers for p in paid}
+        unrecorded = rc.unrecorded_labels(labels, recorded, ours, fulfilled, settled_before)
+        found.extend(unrecorded)
+        for finding in unrecorded:
+            label = next(lb for lb in labels if lb.shipment_id == finding.key)
+            if not dry_run:
+                self.repairs.start_ship_notify(
+                    self.shipstation.label_resource_url(label.tracking_number))
+                repaired(finding)
+        self.progress(f"{len(labels)} labels read, {len(unrecorded)} never recorded")
+
+    def _take_order(self, order: Order) -> None:
+        """Intake, as for a webhook: inbox (keyed by order id) and order row in one
+        transaction, then wake the dispatcher. The stored body names the order only."""
+        body = json.dumps({"id": order.shopify_order_id, "source": "reconciliation"}).encode()
+        new, _ = self.store.inbox.accept(Delivery(
+            provider="shopify", delivery_id=backfill_delivery_id(order.shopify_order_id),
+            topic="orders/paid", shop_domain=self.shop_domain, headers={}, body=body,
+            body_size=len(body)), order, dispatched=True)
+        if new:
+            self.repairs.start_order(order)
