@@ -118,17 +118,18 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 60.0,
 def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float = 60.0,
             limits: bool = True, auto_ship: bool = True,
             delay_sweep_interval: float = 1.0, record_only: bool = False,
-            wrap_sandbox: Callable[[Any], Any] | None = None) -> Iterator[Scenario]:
+            wrap_sandbox: Callable[[Any], Any] | None = None,
+            overrides: dict[str, Any] | None = None) -> Iterator[Scenario]:
     """`record_only`: shipflow records every provider write and sends none
     (`Service.start(record_only=True)`). `wrap_sandbox`: an ASGI middleware factory put around
     the sandbox app (e.g. to see every request it receives); `Scenario.sandbox_app` stays the
-    sandbox app itself."""
+    sandbox app itself. `overrides`: more settings (e.g. `reconcile_interval`)."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text(rules)
     env = make_environment(tmp_path, free_port(), free_port(), time_scale=time_scale)
     env.settings = env.settings.with_overrides(
         database_url=database_url, api_token=TOKEN, rules=str(rules_file),
-        sweep_interval=0.2, delay_sweep_interval=delay_sweep_interval)
+        sweep_interval=0.2, delay_sweep_interval=delay_sweep_interval, **(overrides or {}))
     config = replace(env.sandbox_config, enforce_rate_limits=limits,
                      auto_ship_after=env.sandbox_config.auto_ship_after if auto_ship else None)
     port = int(env.shipflow_url.rsplit(":", 1)[1])

@@ -8,12 +8,14 @@ derives from it), so two sweeps that find the same gap repair it once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Iterable, Mapping, Sequence
 
 from shipflow.domain.order import Order
+from shipflow.domain.parcel import MilestoneReached, ParcelProgress, advance
+from shipflow.domain.tracking_events import TrackingUpdate
 
 
 class Check(StrEnum):
@@ -110,6 +112,44 @@ def unrecorded_labels(labels: Sequence[LabelSeen], recorded: set[str], ours: set
                              "live label, tracking not in Shopify" if numbers
                              else "label printed, never recorded"))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelSeen:
+    """A parcel shipflow fulfilled and believes undelivered, with what it recorded of it."""
+
+    shipment_id: str
+    order_id: int | None
+    order_number: str
+    progress: ParcelProgress
+    created_at: datetime
+
+
+def untold_milestones(parcels: Sequence[ParcelSeen], carrier: Mapping[str, TrackingUpdate],
+                      settled_before: datetime) -> list[Finding]:
+    """Parcels whose carrier picture (`carrier`, by shipment id) reaches a milestone shipflow
+    never applied (a lost tracking webhook): the milestone flow would send it. Scans younger
+    than the settle window are not counted yet."""
+    found: list[Finding] = []
+    for parcel in sorted(parcels, key=lambda p: p.shipment_id):
+        update = carrier.get(parcel.shipment_id)
+        if update is None:
+            continue
+        settled = tuple(s for s in update.scans if s.occurred_at < settled_before)
+        _, events = advance(parcel.progress, replace(update, scans=settled))
+        reached = [e.milestone.value for e in events if isinstance(e, MilestoneReached)]
+        if reached:
+            found.append(Finding(Check.MILESTONES, parcel.shipment_id, parcel.order_id,
+                                 parcel.order_number, "carrier scans not applied: "
+                                 + ", ".join(reached)))
+    return found
+
+
+def overdue_timers(due: Sequence[tuple[str, int | None, datetime]],
+                   settled_before: datetime) -> list[Finding]:
+    """Pending timers (key, Shopify order id, due at) due before the settle window."""
+    return [Finding(Check.TIMERS, key, order_id, None, f"due {at.isoformat()}")
+            for key, order_id, at in sorted(due) if at < settled_before]
 
 
 def counts(found: Sequence[Finding], fixed: set[str]) -> dict[str, dict[str, int]]:

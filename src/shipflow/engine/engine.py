@@ -181,6 +181,10 @@ class Engine:
         durable.enqueue(durable.ORDERS_QUEUE, keys.stop_workflow_id(order_pk), cancel.stop_order,
                         order_pk)
 
+    def start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
+        """Fire timers already claimed under `batch_id` (the sweeper's and reconciliation's)."""
+        self._start_timers(batch_id, timer_keys)
+
     def _start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
         durable.enqueue(durable.SHIPMENTS_QUEUE, batch_id, timers.fire_timers, timer_keys)
 
@@ -195,7 +199,7 @@ class Engine:
         rec = reconcile.Reconciler(
             self.store, self.runtime.shopify, self.runtime.shipstation, self,
             shop_domain=self.settings.expected_shop_domain, clock=self.runtime.clock,
-            settle=settle)
+            rates=self.runtime.rates, settle=settle)
         if progress is not None:
             rec.progress = progress
         return rec

@@ -21,6 +21,7 @@ from shipflow.domain.rating import RateOption
 from shipflow.domain.reconcile import LabelSeen, PaidOrderSeen
 from shipflow.domain.routing import Hold
 from shipflow.domain.shipment import Shipment, TrackingInfo
+from shipflow.domain.tracking_events import TrackingUpdate
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,10 @@ class LabelPurchasingReads(Protocol):
     def quote(self, order: Order, order_key: str, *, confirmation: str, ship_date: date,
               lines: tuple[PartLine, ...] | None) -> LabelQuote:
         """Rates for the part (only `lines` of a split order); empty when none ships it."""
+
+    def tracking(self, tracking_number: str) -> TrackingUpdate | None:
+        """The carrier's picture of a parcel by its tracking number (any label platform's
+        label), or None when the carrier has nothing yet."""
 
 
 class LabelPurchasing(LabelPurchasingReads, Protocol):

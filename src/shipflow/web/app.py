@@ -25,7 +25,7 @@ from shipflow.store import Store
 from shipflow.store.intake_writer import IntakeWriter
 from shipflow.store.orders import StoredOrder
 from shipflow.store.queries import OrderView, Summary, order_view, summary
-from shipflow.web import intake
+from shipflow.web import intake, reconcile_routes
 
 
 class BodyTooLarge(Exception):
@@ -249,6 +249,8 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter) -> Fas
         if found is None:
             raise HTTPException(404, f"no privacy request {request_id}")
         return {**found.summary(), "export": found.export}
+
+    reconcile_routes.add_routes(api, store)
 
     @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from shipflow.domain.order import OrderState
 from shipflow.store.db import Database
 from shipflow.store.sql import aware
-from shipflow.store.tables import orders, shipments, shipstation_orders
+from shipflow.store.tables import orders, shipments, shipstation_orders, timers
 
 CHUNK = 500
 
@@ -69,4 +69,20 @@ def pushed_awaiting(db: Database, since: datetime) -> dict[str, tuple[int, str, 
             moment = aware(at)
             assert moment is not None
             out[str(key)] = (int(order_id), str(name), moment)
+    return out
+
+
+def pending_timers_due(db: Database, before: datetime, limit: int = 1000
+                       ) -> list[tuple[str, int | None, datetime]]:
+    """Timers still pending that were due before `before`: (key, Shopify order id, due at)."""
+    query = (sa.select(timers.c.timer_key, orders.c.shopify_order_id, timers.c.due_at)
+             .join(orders, orders.c.id == timers.c.order_id)
+             .where(timers.c.state == "pending", timers.c.due_at < before)
+             .order_by(timers.c.due_at).limit(limit))
+    out: list[tuple[str, int | None, datetime]] = []
+    with db.engine.connect() as conn:
+        for key, order_id, at in conn.execute(query):
+            moment = aware(at)
+            assert moment is not None
+            out.append((str(key), int(order_id) if order_id is not None else None, moment))
     return out
