@@ -119,11 +119,13 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
             limits: bool = True, auto_ship: bool = True,
             delay_sweep_interval: float = 1.0, record_only: bool = False,
             wrap_sandbox: Callable[[Any], Any] | None = None,
-            overrides: dict[str, Any] | None = None) -> Iterator[Scenario]:
+            overrides: dict[str, Any] | None = None,
+            prepare: Callable[[str], None] | None = None) -> Iterator[Scenario]:
     """`record_only`: shipflow records every provider write and sends none
     (`Service.start(record_only=True)`). `wrap_sandbox`: an ASGI middleware factory put around
     the sandbox app (e.g. to see every request it receives); `Scenario.sandbox_app` stays the
-    sandbox app itself. `overrides`: more settings (e.g. `reconcile_interval`)."""
+    sandbox app itself. `overrides`: more settings (e.g. `reconcile_interval`).
+    `prepare(sandbox_url)`: runs once the sandbox is up, before shipflow starts."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text(rules)
     env = make_environment(tmp_path, free_port(), free_port(), time_scale=time_scale)
@@ -138,6 +140,8 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
     served = wrap_sandbox(sandbox_app) if wrap_sandbox else sandbox_app
     with BackgroundServer(served, port=sandbox_port):
         clock = sandbox_app.state.sandbox.clock.calendar
+        if prepare is not None:
+            prepare(env.sandbox_url)
 
         def start() -> tuple[Service, BackgroundServer]:
             service = Service.start(env.settings, clock=clock, record_only=record_only)

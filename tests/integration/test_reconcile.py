@@ -19,7 +19,7 @@ from shipflow.engine.flows.reconcile import Busy
 from shipflow.store.reconcile_runs import StoredRun
 from tests.integration.lifecycle_env import TOKEN, Scenario, running, wait_until
 
-SCALE = 20_000  # a simulated day is ~4.3 s
+SCALE = 40_000  # a simulated day is ~2.2 s
 RULES = """
 version: 1
 policy:
@@ -30,7 +30,7 @@ rules:
     when: order.total_price > 5000.0
     then: {confirmation: signature}
 """
-SETTINGS = {"reconcile_interval": "0", "reconcile_settle": "6h"}  # 6 h simulated: ~1 s
+SETTINGS = {"reconcile_interval": "0", "reconcile_settle": "12h"}  # 12 h simulated: ~1 s
 
 
 def sweep(s: Scenario) -> StoredRun:
@@ -131,7 +131,7 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         assert new_b != old_b
         wait_until(lambda: carrier_status(s, live_tracking(s, c)) == "DE", 60,
                    lambda: f"parcel of {c} is {carrier_status(s, live_tracking(s, c))}")
-        time.sleep(1.5)  # past the settle window (6 simulated hours)
+        time.sleep(1.5)  # past the settle window (12 simulated hours)
 
         assert s.state(missed) is None and s.state(before) is None
         assert s.state(a) == "in_shipstation"
@@ -179,6 +179,28 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
                          headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert one["counts"]["missed_orders"] == {"found": 2, "fixed": 2}
         assert {i["order_id"] for i in one["items"]} == {missed, before, a, b, c}
+
+
+def test_first_start_backfills_orders_paid_before(tmp_path: Path, database_url: str) -> None:
+    placed: list[int] = []
+
+    def before_start(sandbox: str) -> None:
+        response = httpx.post(f"{sandbox}/_sandbox/shopify/orders",
+                              json={"count": 2, "deliver": False, "destination": "contiguous"})
+        response.raise_for_status()
+        placed.extend(int(o["id"]) for o in response.json()["orders"])
+
+    with running(tmp_path, database_url, RULES, time_scale=SCALE, limits=False,
+                 auto_ship=False, prepare=before_start,
+                 overrides={"reconcile_interval": "1h"}) as s:
+        for order in placed:
+            s.wait_state(order, "in_shipstation")
+        [run] = s.service.store.reconcile_runs.latest()
+        assert run.trigger == "first_start"
+        assert run.counts["missed_orders"] == {"found": 2, "fixed": 2}
+        [late] = s.place(count=1, destination="contiguous")  # after start: its webhook came
+        s.wait_state(late, "in_shipstation")
+        assert len(s.service.store.reconcile_runs.latest()) == 1  # the next waits an hour
 
 
 def test_one_sweep_at_a_time(tmp_path: Path, database_url: str) -> None:

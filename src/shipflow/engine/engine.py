@@ -20,6 +20,7 @@ from shipflow.engine import durable, runtime
 from shipflow.engine.flows import cancel, holds, push, reconcile, ship, timers, track
 from shipflow.engine.loops.dispatcher import Dispatcher
 from shipflow.engine.loops.keepalive import keep_alive
+from shipflow.engine.loops.reconcile_tick import ReconcileTick
 from shipflow.engine.loops.sweeper import Sweeper
 from shipflow.engine.outbox import Outbox, Ports
 from shipflow.engine.privacy import PrivacyDesk
@@ -106,8 +107,17 @@ class Engine:
             wake_dispatcher=self.dispatcher.wake,
             privacy=self.privacy.process_open, retention=self.privacy.purge_expired,
             interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval,
-            retention_interval=settings.retention_sweep_interval)
+            retention_interval=settings.retention_sweep_interval,
+            reconcile=self._reconcile_tick())
         self._launched = False
+
+    def _reconcile_tick(self) -> ReconcileTick:
+        _, interval, lookback = self.settings.reconcile_spans
+        return ReconcileTick(
+            lambda since, trigger, until: self.reconciler().run(since, trigger, until=until),
+            self.store.reconcile_runs,
+            has_orders=self.store.orders.any, clock=self.runtime.clock, interval=interval,
+            lookback=lookback)
 
     def launch(self) -> None:
         runtime.bind(self.runtime)
@@ -126,6 +136,8 @@ class Engine:
         self.redispatch_pending()
         self.dispatcher.start()
         if self.role != "web":
+            if isinstance(self.sweeper.reconcile, ReconcileTick):
+                self.sweeper.reconcile.start()
             self.sweeper.start()
 
     def shutdown(self) -> None:

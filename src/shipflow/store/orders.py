@@ -313,6 +313,11 @@ class Orders:
         return [StoredOrder(int(r.id), order_from_json(r.snapshot), OrderState(r.state))
                 for r in rows]
 
+    def any(self) -> bool:
+        """Whether any order is stored (a first start has none)."""
+        with self.db.engine.connect() as conn:
+            return conn.execute(sa.select(orders.c.id).limit(1)).first() is not None
+
     def pks_by_shopify_id(self, shopify_ids: Iterable[int]) -> dict[int, int]:
         wanted = list(set(shopify_ids))
         if not wanted:

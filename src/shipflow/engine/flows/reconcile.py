@@ -80,8 +80,11 @@ class Reconciler:
     holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
                                                 f"{uuid.uuid4().hex[:8]}")
 
-    def run(self, since: datetime, trigger: str, *, dry_run: bool = False) -> StoredRun:
-        """One sweep under the lease; raises `Busy` when another process is sweeping."""
+    def run(self, since: datetime, trigger: str, *, dry_run: bool = False,
+            until: datetime | None = None) -> StoredRun:
+        """One sweep under the lease; raises `Busy` when another process is sweeping. `until`:
+        leave alone what changed after it (a first start's backfill takes only what was paid
+        before shipflow started; webhooks bring the rest)."""
         runs = self.store.reconcile_runs
         if not runs.take_lease(self.holder, LEASE_TTL):
             raise Busy("another reconciliation is running")
@@ -91,7 +94,7 @@ class Reconciler:
             fixed: set[str] = set()
             error: str | None = None
             try:
-                self._sweep(since, dry_run, found, fixed)
+                self._sweep(since, dry_run, found, fixed, until)
             except ProviderError as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("reconciliation stopped: %s", error)
@@ -104,8 +107,10 @@ class Reconciler:
         return stored
 
     def _sweep(self, since: datetime, dry_run: bool, found: list[rc.Finding],
-               fixed: set[str]) -> None:
-        settled_before = self.clock() - self.settle
+               fixed: set[str], until: datetime | None) -> None:
+        # A first start's backfill reads what was paid before shipflow ran: no webhook of it
+        # is on its way, so no settle window is needed before `until`.
+        settled_before = until if until is not None else self.clock() - self.settle
 
         def repaired(finding: rc.Finding) -> None:
             fixed.add(f"{finding.check.value}:{finding.key}")
