@@ -86,6 +86,12 @@ def carrier_status(s: Scenario, tracking: str) -> str | None:
     return str(info.json().get("status_code")) if info.status_code == 200 else None
 
 
+def listed_in_shipstation(s: Scenario, order: dict[str, Any]) -> bool:
+    with v1(s) as client:
+        rows = client.get("/orders", params={"orderNumber": order["orderNumber"]}).json()
+    return any(r["orderKey"] == order["orderKey"] for r in rows["orders"])
+
+
 def place_silently(s: Scenario) -> int:
     response = s.http.post(f"{s.sandbox}/_sandbox/shopify/orders",
                            json={"count": 1, "deliver": False, "destination": "contiguous"})
@@ -109,9 +115,13 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
     with running(tmp_path, database_url, RULES, time_scale=SCALE, limits=False,
                  auto_ship=False, overrides=SETTINGS) as s:
         before = place_silently(s)  # paid before shipflow was connected: never sent to it
-        a, b, c = s.place(count=3, destination="contiguous")
-        for order in (a, b, c):
+        a, b, c, d = s.place(count=4, destination="contiguous")
+        for order in (a, b, c, d):
             s.wait_state(order, "in_shipstation")
+        lost = s.shipstation_order(str(d))
+        assert lost is not None
+        with v1(s) as client:  # deleted in ShipStation's screens
+            client.delete(f"/orders/{lost['orderId']}").raise_for_status()
         drop(s, "orders/create", 1)
         drop(s, "orders/paid", 1)
         [missed] = s.place(count=1, destination="contiguous")
@@ -139,12 +149,14 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
 
         first = sweep(s)
         assert first.status == "done", first.error
-        assert found(first) == {"missed_orders": 2, "unfulfilled_labels": 1, "relabels": 1,
-                                "milestones": 1}, first.items
+        assert found(first) == {"missed_orders": 2, "missing_in_shipstation": 1,
+                                "unfulfilled_labels": 1, "relabels": 1, "milestones": 1}, \
+            first.items
         assert fixed(first) == found(first)
         by_check = {(i["check"], i["order_id"]) for i in first.items}
         assert by_check == {("missed_orders", missed), ("missed_orders", before),
-                            ("unfulfilled_labels", a), ("relabels", b), ("milestones", c)}
+                            ("missing_in_shipstation", d), ("unfulfilled_labels", a),
+                            ("relabels", b), ("milestones", c)}
 
         s.wait_state(missed, "in_shipstation")
         s.wait_state(before, "in_shipstation")
@@ -153,6 +165,7 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         wait_until(lambda: [tracking_of(f) for f in fulfillments(s, b)] == [[new_b]], 30,
                    lambda: f"order {b}'s fulfillments: {fulfillments(s, b)}")
         wait_until(lambda: s.events_for(c, "Order Delivered"), 30)
+        wait_until(lambda: listed_in_shipstation(s, lost), 30)
         time.sleep(1.5)
 
         second = sweep(s)
@@ -161,7 +174,8 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         # Each repair happened once on the providers' side.
         orders = s.http.get(f"{s.sandbox}/_sandbox/shipstation/orders").json()["orders"]
         keys = Counter(o["orderKey"] for o in orders)
-        assert all(keys[str(o)] == 1 for o in (a, b, c, missed, before)), keys
+        assert all(keys[str(o)] == 1 for o in (a, b, c, d, missed, before)), keys
+        assert s.shipstation_order(str(d))["orderId"] == lost["orderId"]  # type: ignore[index]
         for order in (a, b, c):
             assert len(fulfillments(s, order)) == 1, fulfillments(s, order)
         events = [e for o in (a, b, c, missed, before) for e in s.events_for(o)]
@@ -178,7 +192,7 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         one = s.http.get(f"{s.shipflow}/api/reconcile/runs/{first.id}",
                          headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert one["counts"]["missed_orders"] == {"found": 2, "fixed": 2}
-        assert {i["order_id"] for i in one["items"]} == {missed, before, a, b, c}
+        assert {i["order_id"] for i in one["items"]} == {missed, before, a, b, c, d}
 
 
 def test_first_start_backfills_orders_paid_before(tmp_path: Path, database_url: str) -> None:

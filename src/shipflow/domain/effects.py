@@ -58,6 +58,7 @@ class PushPart:
     split: bool  # the order has several parts: this one carries only its lines
     confirmation: Confirmation | None
     service: ServiceChoice | None
+    again: int = 0  # 1, 2...: sent again because ShipStation lost the order (reconciliation)
 
     kind = EffectKind.SHIPSTATION_ORDER
     provider = "shipstation"
@@ -65,7 +66,7 @@ class PushPart:
 
     @property
     def key(self) -> str:
-        return keys.push_part_key(self.order_key)
+        return keys.push_part_key(self.order_key, self.again)
 
     def describe(self) -> dict[str, Any]:
         return {"order_key": self.order_key, "status": self.part.status.value,

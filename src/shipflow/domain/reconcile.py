@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Iterable, Mapping, Sequence
 
+from shipflow.domain import keys
 from shipflow.domain.order import Order
 from shipflow.domain.parcel import MilestoneReached, ParcelProgress, advance
 from shipflow.domain.tracking_events import TrackingUpdate
@@ -86,6 +87,12 @@ def missing_in_shipstation(pushed: Mapping[str, tuple[int, str, datetime]],
                     "pushed, absent from ShipStation")
             for key, (order_id, number, at) in sorted(pushed.items())
             if key not in present and at < settled_before]
+
+
+def times_pushed(ledger_keys: Iterable[str], order_key: str) -> int:
+    """How many pushes of a part the ledger keys show (the first and every re-push)."""
+    base = keys.push_part_key(order_key)
+    return sum(1 for key in ledger_keys if key == base or key.startswith(base + ":again-"))
 
 
 def unrecorded_labels(labels: Sequence[LabelSeen], recorded: set[str], ours: set[str],

@@ -17,7 +17,7 @@ from shipflow.domain.delays import DelayNotice
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime
-from shipflow.engine.flows import cancel, holds, push, reconcile, ship, timers, track
+from shipflow.engine.flows import cancel, holds, push, reconcile, repush, ship, timers, track
 from shipflow.engine.loops.dispatcher import Dispatcher
 from shipflow.engine.loops.keepalive import keep_alive
 from shipflow.engine.loops.reconcile_tick import ReconcileTick
@@ -168,6 +168,13 @@ class Engine:
     def start_tracking(self, update: TrackingUpdate) -> str:
         workflow_id = keys.tracking_workflow_id(update)
         durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, track.track_parcel, update)
+        return workflow_id
+
+    def start_repush(self, order_pk: int, order_keys: list[str], again: int) -> str:
+        """Send parts ShipStation lost again, as recorded (reconciliation)."""
+        workflow_id = keys.repush_workflow_id(",".join(order_keys), again)
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, repush.repush_parts, order_pk,
+                        order_keys, again)
         return workflow_id
 
     def start_release(self, order_pk: int) -> str:

@@ -313,6 +313,11 @@ class Orders:
         return [StoredOrder(int(r.id), order_from_json(r.snapshot), OrderState(r.state))
                 for r in rows]
 
+    def note(self, order_pk: int, kind: str, message: str, dedupe_key: str) -> None:
+        """One timeline entry about the order, once per `dedupe_key`."""
+        with self.db.engine.begin() as conn:
+            self.timeline.add(conn, order_pk, kind, message, {}, dedupe_key=dedupe_key)
+
     def any(self) -> bool:
         """Whether any order is stored (a first start has none)."""
         with self.db.engine.connect() as conn:

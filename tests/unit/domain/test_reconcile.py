@@ -73,3 +73,10 @@ def test_spans() -> None:
     assert span("7d") == timedelta(days=7)
     assert span("0") == timedelta(0)
     assert span("90s") == timedelta(seconds=90)
+
+
+def test_times_pushed_counts_the_first_push_and_every_repush() -> None:
+    keys = ["shipstation:createorder:1001", "shipstation:createorder:1001:again-1",
+            "shipstation:createorder:10012", "shopify:fulfil:1001"]
+    assert rc.times_pushed(keys, "1001") == 2
+    assert rc.times_pushed([], "1001") == 0

@@ -54,6 +54,8 @@ class Repairs(Protocol):
 
     def start_tracking(self, update: TrackingUpdate) -> str: ...
 
+    def start_repush(self, order_pk: int, order_keys: list[str], again: int) -> str: ...
+
     def start_timers(self, batch_id: str, timer_keys: list[str]) -> None: ...
 
 
@@ -133,7 +135,9 @@ class Reconciler:
         numbers = sorted({number.removeprefix("#").strip() for _, number, _ in pushed.values()})
         present = self.shipstation.order_keys_present(numbers) if numbers else set()
         absent = rc.missing_in_shipstation(pushed, present, settled_before)
-        found.extend(absent)  # reported for a person: see HANDOFF.md (re-push is not wired yet)
+        found.extend(absent)
+        if absent and not dry_run:
+            self._repush(absent, repaired)
 
         self.progress("reading labels from ShipStation")
         labels = self.shipstation.labels_between((since - timedelta(days=1)).date(),
@@ -165,6 +169,24 @@ class Reconciler:
             for finding in overdue:
                 if finding.key in claimed:
                     repaired(finding)
+
+    def _repush(self, absent: list[rc.Finding], repaired: Callable[[rc.Finding], None]) -> None:
+        """Each lost part sent again as recorded. `again` counts the pushes the ledger holds,
+        so racing sweeps start the same workflow, and a part lost a second time later is
+        pushed a third time."""
+        pks = self.store.orders.pks_by_shopify_id(
+            f.order_id for f in absent if f.order_id is not None)
+        by_order: dict[int, list[rc.Finding]] = {}
+        for finding in absent:
+            if finding.order_id in pks:
+                by_order.setdefault(pks[finding.order_id], []).append(finding)
+        for pk, findings in sorted(by_order.items()):
+            rows = [row.key for row in self.store.ledger.rows(order_pk=pk)]
+            keys_ = sorted(f.key for f in findings)
+            again = max(rc.times_pushed(rows, key) for key in keys_)
+            self.repairs.start_repush(pk, keys_, again)
+            for finding in findings:
+                repaired(finding)
 
     def _milestones(self, dry_run: bool, found: list[rc.Finding],
                     repaired: Callable[[rc.Finding], None], settled_before: datetime) -> None:
