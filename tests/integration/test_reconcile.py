@@ -6,6 +6,8 @@ once; a second sweep finds nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections import Counter
 from datetime import timedelta
@@ -14,7 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from shipflow.cli import app as cli
 from shipflow.engine.flows.reconcile import Busy
 from shipflow.store.reconcile_runs import StoredRun
 from tests.integration.lifecycle_env import TOKEN, Scenario, running, wait_until
@@ -227,3 +231,38 @@ def test_one_sweep_at_a_time(tmp_path: Path, database_url: str) -> None:
         runs.drop_lease("another-process")
         run = sweep(s)
         assert run.status == "done" and found(run) == {}
+
+
+def cli_env(s: Scenario) -> dict[str, str]:
+    """The running shipflow's settings as a worker process would read them, on the sandbox's
+    calendar (SHIPFLOW_CLOCK_ORIGIN and SCALE: the same time in every process)."""
+    settings = s.service.settings
+    env = {f"SHIPFLOW_{f.name.upper()}": str(getattr(settings, f.name))
+           for f in dataclasses.fields(settings) if getattr(settings, f.name) is not None}
+    calendar = s.sandbox_app.state.sandbox.clock
+    env["SHIPFLOW_CLOCK_ORIGIN"] = calendar.calendar_origin.isoformat()
+    env["SHIPFLOW_CLOCK_SCALE"] = str(calendar.time_scale)
+    return env
+
+
+def test_the_command_reports_and_repairs(tmp_path: Path, database_url: str) -> None:
+    with running(tmp_path, database_url, RULES, time_scale=SCALE, limits=False,
+                 auto_ship=False, overrides=SETTINGS) as s:
+        missed = place_silently(s)
+        env = cli_env(s)
+        s.stop()
+        time.sleep(1.5)  # past the settle window
+        dry = CliRunner().invoke(cli, ["reconcile", "--json", "--dry-run"], env=env)
+        assert dry.exit_code == 0, dry.output
+        report = json.loads(dry.stdout)
+        assert report["dry_run"] is True and report["trigger"] == "cli"
+        assert report["counts"]["missed_orders"] == {"found": 1, "fixed": 0}
+        assert [i["order_id"] for i in report["items"]] == [missed]
+
+        done = CliRunner().invoke(cli, ["reconcile", "--since", "2d"], env=env)
+        assert done.exit_code == 0, done.output
+        assert "missed_orders" in done.stdout and "reading paid orders" in done.stderr
+        again = CliRunner().invoke(cli, ["reconcile", "--json"], env=env)
+        assert json.loads(again.stdout)["counts"]["missed_orders"] == {"found": 0, "fixed": 0}
+        s.restart()  # the queued repair runs in the next worker
+        s.wait_state(missed, "in_shipstation")
