@@ -43,7 +43,7 @@ class ReconcileTick:
         self._next: float | None = None
         self._started_at: datetime | None = None
         self._first_start = False
-        self._running = threading.Lock()
+        self._busy = threading.Event()  # a sweep this tick started is still running
 
     @property
     def enabled(self) -> bool:
@@ -61,8 +61,9 @@ class ReconcileTick:
         """Called on every sweeper tick; starts a sweep when one is due. True if it did."""
         if self._next is None or self.monotonic() < self._next:
             return False
-        if not self._running.acquire(blocking=False):
-            return False  # the previous sweep is still running
+        if self._busy.is_set():
+            return False  # the previous sweep is still running (only the sweeper calls this)
+        self._busy.set()
         self._next = self.monotonic() + self.interval.total_seconds()
         trigger = "first_start" if self._first_start else "sweep"
         self._first_start = False
@@ -87,4 +88,4 @@ class ReconcileTick:
         except Exception:  # a provider or database hiccup: the next interval tries again
             log.exception("reconciliation failed")
         finally:
-            self._running.release()
+            self._busy.clear()
