@@ -65,3 +65,13 @@ def test_a_page_becomes_intake_orders() -> None:
 def test_the_search_names_paid_orders_updated_since() -> None:
     since = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
     assert paid_orders_query(since) == "updated_at:>='2026-11-28T12:00:00Z' financial_status:paid"
+
+
+def test_a_us_territory_reads_as_the_webhook_names_it() -> None:
+    pr = node(3)
+    pr["shippingAddress"] = {**pr["shippingAddress"], "countryCodeV2": "US", "provinceCode": "PR",
+                             "city": "San Juan"}
+    data = {"orders": {"pageInfo": {"hasNextPage": False}, "nodes": [pr]}}
+    [paid], _, _ = parse_paid_orders_page(Fields(data), "shop.myshopify.com")
+    address = paid.order.shipping_address
+    assert address is not None and (address.country_code, address.province_code) == ("PR", None)

@@ -14,6 +14,10 @@ Where the GraphQL order differs from the REST webhook body (assumptions, written
   is 0 (ShipStation's own product weights apply, as for a webhook line with `grams: null`);
 - `test` is not read (a test order is not paid with real money; Shopify's search excludes
   nothing by it): False;
+- GraphQL's `CountryCode` has no code for the territories of the United States (they read as
+  `US` with the territory as province, Admin reference enums/CountryCode), where the REST body
+  names them as countries (`country_code` "PR"): the REST reading is kept, so routing sees the
+  same address either way;
 - a line's quantity is `currentQuantity` (after edits), as `parse_order` prefers
   `current_quantity`; the refunded units are not read (a refund webhook still applies them).
 """
@@ -37,6 +41,7 @@ LINES_PER_ORDER = 10
 FULFILLMENTS_PER_ORDER = 5
 TRACKING_PER_FULFILLMENT = 2
 
+US_TERRITORIES = frozenset({"AS", "GU", "MP", "PR", "VI"})
 _MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
 _ADDRESS = ("name firstName lastName address1 address2 city zip provinceCode countryCodeV2 "
             "company phone")
@@ -203,6 +208,10 @@ def _line(li: Fields) -> LineItem:
 def _address(a: Fields | None) -> Address | None:
     if a is None:
         return None
+    country = a.string("countryCodeV2", required=False) or ""
+    province = a.string("provinceCode", required=False, empty_is_none=True)
+    if country == "US" and province in US_TERRITORIES:
+        country, province = province, None
     first = a.string("firstName", required=False) or ""
     last = a.string("lastName", required=False) or ""
     return Address(
@@ -210,9 +219,9 @@ def _address(a: Fields | None) -> Address | None:
         address1=a.string("address1", required=False) or "",
         address2=a.string("address2", required=False, empty_is_none=True),
         city=a.string("city", required=False) or "",
-        country_code=a.string("countryCodeV2", required=False) or "",
+        country_code=country,
         zip=a.string("zip", required=False) or "",
-        province_code=a.string("provinceCode", required=False, empty_is_none=True),
+        province_code=province,
         company=a.string("company", required=False, empty_is_none=True),
         phone=a.string("phone", required=False, empty_is_none=True),
     )
