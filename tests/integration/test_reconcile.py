@@ -19,7 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from shipflow.cli import app as cli
+from shipflow.domain.tracking import tracking_info
 from shipflow.engine.flows.reconcile import Busy
+from shipflow.providers.shopify.client import ShopifyClient
 from shipflow.store.reconcile_runs import StoredRun
 from tests.integration.lifecycle_env import TOKEN, Scenario, running, wait_until
 
@@ -119,8 +121,8 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
     with running(tmp_path, database_url, RULES, time_scale=SCALE, limits=False,
                  auto_ship=False, overrides=SETTINGS) as s:
         before = place_silently(s)  # paid before shipflow was connected: never sent to it
-        a, b, c, d = s.place(count=4, destination="contiguous")
-        for order in (a, b, c, d):
+        a, b, c, d, e = s.place(count=5, destination="contiguous")
+        for order in (a, b, c, d, e):
             s.wait_state(order, "in_shipstation")
         lost = s.shipstation_order(str(d))
         assert lost is not None
@@ -136,8 +138,15 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
                     json={"next": True, "outcome": "on_time"}).raise_for_status()
         ship(s, [c])
         drop(s, "TRACK_EVENT_V2", 10_000, contains=live_tracking(s, c))  # its scans are lost
-        ship(s, [b])
+        ship(s, [b, e])
         s.wait_state(b, "shipped")
+        s.wait_state(e, "shipped")
+        live_e = live_tracking(s, e)
+        [fulfillment_e] = fulfillments(s, e)
+        settings = s.service.settings
+        with ShopifyClient(settings.shopify_shop_url, settings.shopify_access_token) as shopify:
+            # changed in Shopify's admin: the fulfillment no longer shows the live label
+            shopify.update_tracking(str(fulfillment_e["id"]), tracking_info("ups", "1ZWRONG0001"))
         s.wait_state(c, "shipped")
         old_b = live_tracking(s, b)
         ship(s, [b], relabel=True, notify=False)  # relabelled in ShipStation, nobody told
@@ -154,13 +163,13 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         first = sweep(s)
         assert first.status == "done", first.error
         assert found(first) == {"missed_orders": 2, "missing_in_shipstation": 1,
-                                "unfulfilled_labels": 1, "relabels": 1, "milestones": 1}, \
+                                "unfulfilled_labels": 1, "relabels": 2, "milestones": 1}, \
             first.items
         assert fixed(first) == found(first)
         by_check = {(i["check"], i["order_id"]) for i in first.items}
         assert by_check == {("missed_orders", missed), ("missed_orders", before),
                             ("missing_in_shipstation", d), ("unfulfilled_labels", a),
-                            ("relabels", b), ("milestones", c)}
+                            ("relabels", b), ("relabels", e), ("milestones", c)}
 
         s.wait_state(missed, "in_shipstation")
         s.wait_state(before, "in_shipstation")
@@ -170,6 +179,8 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
                    lambda: f"order {b}'s fulfillments: {fulfillments(s, b)}")
         wait_until(lambda: s.events_for(c, "Order Delivered"), 30)
         wait_until(lambda: listed_in_shipstation(s, lost), 30)
+        wait_until(lambda: [tracking_of(f) for f in fulfillments(s, e)] == [[live_e]], 30,
+                   lambda: f"order {e}'s fulfillments: {fulfillments(s, e)}")
         time.sleep(1.5)
 
         second = sweep(s)
@@ -178,9 +189,9 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         # Each repair happened once on the providers' side.
         orders = s.http.get(f"{s.sandbox}/_sandbox/shipstation/orders").json()["orders"]
         keys = Counter(o["orderKey"] for o in orders)
-        assert all(keys[str(o)] == 1 for o in (a, b, c, d, missed, before)), keys
+        assert all(keys[str(o)] == 1 for o in (a, b, c, d, e, missed, before)), keys
         assert s.shipstation_order(str(d))["orderId"] == lost["orderId"]  # type: ignore[index]
-        for order in (a, b, c):
+        for order in (a, b, c, e):
             assert len(fulfillments(s, order)) == 1, fulfillments(s, order)
         events = [e for o in (a, b, c, missed, before) for e in s.events_for(o)]
         uids = [e["unique_id"] for e in events]
@@ -196,7 +207,7 @@ def test_a_sweep_repairs_every_gap_once_and_a_second_finds_nothing(
         one = s.http.get(f"{s.shipflow}/api/reconcile/runs/{first.id}",
                          headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert one["counts"]["missed_orders"] == {"found": 2, "fixed": 2}
-        assert {i["order_id"] for i in one["items"]} == {missed, before, a, b, c, d}
+        assert {i["order_id"] for i in one["items"]} == {missed, before, a, b, c, d, e}
 
 
 def test_first_start_backfills_orders_paid_before(tmp_path: Path, database_url: str) -> None:

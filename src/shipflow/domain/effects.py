@@ -197,7 +197,8 @@ class UpdateTracking:
     shipment_id: str
     fulfillment_id: str
     tracking: TrackingInfo
-    replaces: str  # the voided label's shipment id
+    replaces: str  # the voided label's shipment id (itself when reconciliation restores it)
+    again: int = 0  # 1, 2...: the label's tracking put back by reconciliation
 
     kind = EffectKind.SHOPIFY_TRACKING_UPDATE
     provider = "shopify"
@@ -205,7 +206,7 @@ class UpdateTracking:
 
     @property
     def key(self) -> str:
-        return keys.tracking_update_key(self.shipment_id)
+        return keys.tracking_update_key(self.shipment_id, self.again)
 
     def describe(self) -> dict[str, Any]:
         return {"shipment_id": self.shipment_id, "replaces": self.replaces,

@@ -109,8 +109,14 @@ def fulfillment_key(shipment_id: str) -> str:
     return f"shopify:fulfillmentCreate:{shipment_id}"
 
 
-def tracking_update_key(shipment_id: str) -> str:
-    return f"shopify:fulfillmentTrackingInfoUpdate:{shipment_id}"
+def tracking_update_key(shipment_id: str, again: int = 0) -> str:
+    """`again`: the nth time reconciliation put the label's tracking back on its fulfillment."""
+    base = f"shopify:fulfillmentTrackingInfoUpdate:{shipment_id}"
+    return base if again == 0 else f"{base}:again-{again}"
+
+
+def retrack_workflow_id(shipment_id: str, again: int) -> str:
+    return f"retrack:{shipment_id}:{again}"
 
 
 def shopify_hold_key(shopify_order_id: int) -> str:

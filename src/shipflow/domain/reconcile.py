@@ -37,6 +37,8 @@ class PaidOrderSeen:
 
     order: Order
     tracking_numbers: tuple[str, ...] = ()
+    # Each active fulfillment: (its id, its tracking numbers).
+    fulfillments: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +93,7 @@ def missing_in_shipstation(pushed: Mapping[str, tuple[int, str, datetime]],
 
 def times_pushed(ledger_keys: Iterable[str], order_key: str) -> int:
     """How many pushes of a part the ledger keys show (the first and every re-push)."""
-    base = keys.push_part_key(order_key)
-    return sum(1 for key in ledger_keys if key == base or key.startswith(base + ":again-"))
+    return times_sent(ledger_keys, keys.push_part_key(order_key))
 
 
 def unrecorded_labels(labels: Sequence[LabelSeen], recorded: set[str], ours: set[str],
@@ -157,6 +158,40 @@ def overdue_timers(due: Sequence[tuple[str, int | None, datetime]],
     """Pending timers (key, Shopify order id, due at) due before the settle window."""
     return [Finding(Check.TIMERS, key, order_id, None, f"due {at.isoformat()}")
             for key, order_id, at in sorted(due) if at < settled_before]
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilledLabel:
+    """A live label shipflow recorded and fulfilled in Shopify."""
+
+    shipment_id: str
+    order_id: int
+    order_number: str
+    fulfillment_id: str
+    tracking_number: str
+    created_at: datetime
+
+
+def tracking_drift(labels: Sequence[FulfilledLabel], paid: Iterable[PaidOrderSeen],
+                   settled_before: datetime) -> list[Finding]:
+    """Fulfillments whose tracking in Shopify is not the live label's (changed in Shopify's
+    admin, or a tracking update lost): the label is the truth, its tracking goes back."""
+    shopify = {p.order.shopify_order_id: dict(p.fulfillments) for p in paid}
+    found: list[Finding] = []
+    for label in sorted(labels, key=lambda lb: lb.shipment_id):
+        numbers = shopify.get(label.order_id, {}).get(label.fulfillment_id)
+        if numbers is None or label.tracking_number in numbers:
+            continue  # not read (outside the window, or cancelled), or as it should be
+        if label.created_at >= settled_before:
+            continue
+        found.append(Finding(Check.RELABELS, label.shipment_id, label.order_id,
+                             label.order_number, "Shopify's tracking is not the live label's"))
+    return found
+
+
+def times_sent(ledger_keys: Iterable[str], base: str) -> int:
+    """How many times an effect keyed `base` (and its `:again-n` repeats) was made."""
+    return sum(1 for key in ledger_keys if key == base or key.startswith(base + ":again-"))
 
 
 def counts(found: Sequence[Finding], fixed: set[str]) -> dict[str, dict[str, int]]:

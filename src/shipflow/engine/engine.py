@@ -17,7 +17,7 @@ from shipflow.domain.delays import DelayNotice
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime
-from shipflow.engine.flows import cancel, holds, push, reconcile, repush, ship, timers, track
+from shipflow.engine.flows import cancel, holds, push, reconcile, repush, retrack, ship, timers, track
 from shipflow.engine.loops.dispatcher import Dispatcher
 from shipflow.engine.loops.keepalive import keep_alive
 from shipflow.engine.loops.reconcile_tick import ReconcileTick
@@ -175,6 +175,14 @@ class Engine:
         workflow_id = keys.repush_workflow_id(",".join(order_keys), again)
         durable.enqueue(durable.ORDERS_QUEUE, workflow_id, repush.repush_parts, order_pk,
                         order_keys, again)
+        return workflow_id
+
+    def start_retrack(self, order_pk: int, shipment_id: str, fulfillment_id: str,
+                      carrier_code: str, tracking_number: str, again: int) -> str:
+        """Put a live label's tracking back on its Shopify fulfillment (reconciliation)."""
+        workflow_id = keys.retrack_workflow_id(shipment_id, again)
+        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, retrack.retrack, order_pk,
+                        shipment_id, fulfillment_id, carrier_code, tracking_number, again)
         return workflow_id
 
     def start_release(self, order_pk: int) -> str:

@@ -80,3 +80,20 @@ def test_times_pushed_counts_the_first_push_and_every_repush() -> None:
             "shipstation:createorder:10012", "shopify:fulfil:1001"]
     assert rc.times_pushed(keys, "1001") == 2
     assert rc.times_pushed([], "1001") == 0
+
+
+def test_tracking_drift_finds_fulfillments_showing_other_tracking() -> None:
+    def fulfilled(shipment: str, order_id: int, number: str, minutes_ago: int = 60
+                  ) -> rc.FulfilledLabel:
+        return rc.FulfilledLabel(shipment, order_id, f"#{order_id}", f"F{order_id}", number,
+                                 NOW - timedelta(minutes=minutes_ago))
+
+    seen = [replace(paid(1), fulfillments=(("F1", ("T-1",)),)),
+            replace(paid(2), fulfillments=(("F2", ("T-WRONG",)),)),
+            replace(paid(3), fulfillments=(("F3", ("T-OLD",)),)),
+            replace(paid(4), fulfillments=())]  # cancelled fulfillment: not read as active
+    labels = [fulfilled("s1", 1, "T-1"), fulfilled("s2", 2, "T-2"),
+              fulfilled("s3", 3, "T-3", minutes_ago=1), fulfilled("s4", 4, "T-4")]
+    found = rc.tracking_drift(labels, seen, SETTLED)
+    assert [(f.check, f.key, f.order_id) for f in found] == [(rc.Check.RELABELS, "s2", 2)]
+    assert rc.times_sent(["k", "k:again-1", "kk"], "k") == 2

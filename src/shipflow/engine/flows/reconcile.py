@@ -56,6 +56,9 @@ class Repairs(Protocol):
 
     def start_repush(self, order_pk: int, order_keys: list[str], again: int) -> str: ...
 
+    def start_retrack(self, order_pk: int, shipment_id: str, fulfillment_id: str,
+                      carrier_code: str, tracking_number: str, again: int) -> str: ...
+
     def start_timers(self, batch_id: str, timer_keys: list[str]) -> None: ...
 
 
@@ -155,6 +158,7 @@ class Reconciler:
                 repaired(finding)
         self.progress(f"{len(labels)} labels read, {len(unrecorded)} never recorded")
 
+        self._drift(paid, dry_run, found, repaired, settled_before)
         self._milestones(dry_run, found, repaired, settled_before)
 
         due = seen.pending_timers_due(self.store.db, settled_before)
@@ -187,6 +191,23 @@ class Reconciler:
             self.repairs.start_repush(pk, keys_, again)
             for finding in findings:
                 repaired(finding)
+
+    def _drift(self, paid: list[rc.PaidOrderSeen], dry_run: bool, found: list[rc.Finding],
+               repaired: Callable[[rc.Finding], None], settled_before: datetime) -> None:
+        """Recorded live labels whose fulfillment in Shopify shows other tracking."""
+        recorded = seen.fulfilled_labels(self.store.db, (p.order.shopify_order_id for p in paid))
+        drift = rc.tracking_drift([label for _, _, label in recorded], paid, settled_before)
+        found.extend(drift)
+        by_shipment = {label.shipment_id: (pk, carrier, label) for pk, carrier, label in recorded}
+        for finding in drift:
+            if dry_run:
+                continue
+            pk, carrier, label = by_shipment[finding.key]
+            ledger = [row.key for row in self.store.ledger.rows(order_pk=pk)]
+            again = rc.times_sent(ledger, keys.tracking_update_key(label.shipment_id)) + 1
+            self.repairs.start_retrack(pk, label.shipment_id, label.fulfillment_id, carrier,
+                                       label.tracking_number, again)
+            repaired(finding)
 
     def _milestones(self, dry_run: bool, found: list[rc.Finding],
                     repaired: Callable[[rc.Finding], None], settled_before: datetime) -> None:

@@ -63,9 +63,12 @@ class ShopifyOrderSource:
         for skipped in unread:
             log.warning("paid order %s not read whole (%s); not reconciled",
                         skipped.shopify_order_id, skipped.reason)
-        return [PaidOrderSeen(p.order, tuple(number for f in p.fulfillments if f.active
-                                             for t in f.tracking if (number := t.number)))
-                for p in found]
+        return [PaidOrderSeen(
+            p.order, tuple(number for f in p.fulfillments if f.active
+                           for t in f.tracking if (number := t.number)),
+            tuple((f.id, tuple(t.number for t in f.tracking if t.number))
+                  for f in p.fulfillments if f.active))
+            for p in found]
 
     # -- writes (through the outbox only) ------------------------------------------------------
     def fulfil(self, order: Order, tracking: TrackingInfo, lines: tuple[PartLine, ...] | None,

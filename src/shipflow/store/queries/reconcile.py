@@ -9,6 +9,7 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from shipflow.domain.order import OrderState
+from shipflow.domain.reconcile import FulfilledLabel
 from shipflow.store.db import Database
 from shipflow.store.sql import aware
 from shipflow.store.tables import orders, shipments, shipstation_orders, timers
@@ -85,4 +86,27 @@ def pending_timers_due(db: Database, before: datetime, limit: int = 1000
             moment = aware(at)
             assert moment is not None
             out.append((str(key), int(order_id) if order_id is not None else None, moment))
+    return out
+
+
+def fulfilled_labels(db: Database, shopify_ids: Iterable[int]) -> list[tuple[int, str,
+                                                                           FulfilledLabel]]:
+    """Live labels fulfilled in Shopify, of these orders: (order pk, carrier code, label)."""
+    out: list[tuple[int, str, FulfilledLabel]] = []
+    with db.engine.connect() as conn:
+        for chunk in _chunks(shopify_ids):
+            for row in conn.execute(
+                    sa.select(shipments.c.shipment_id, shipments.c.order_id,
+                              shipments.c.carrier_code, shipments.c.shopify_fulfillment_id,
+                              shipments.c.tracking_number, shipments.c.created_at,
+                              orders.c.shopify_order_id, orders.c.name)
+                    .join(orders, orders.c.id == shipments.c.order_id)
+                    .where(orders.c.shopify_order_id.in_(chunk),
+                           shipments.c.voided_at.is_(None),
+                           shipments.c.shopify_fulfillment_id.is_not(None))):
+                created = aware(row.created_at)
+                assert created is not None
+                out.append((int(row.order_id), str(row.carrier_code), FulfilledLabel(
+                    str(row.shipment_id), int(row.shopify_order_id), str(row.name),
+                    str(row.shopify_fulfillment_id), str(row.tracking_number), created)))
     return out
