@@ -33,10 +33,13 @@ class Scenario:
         self._stopped = False
 
     def restart(self) -> None:
-        """Stop shipflow (web and engine) and start a new one on the same database."""
-        self._web.__exit__(None, None, None)
-        self.service.stop()
+        """Stop shipflow (web and engine), unless stopped already, and start a new one on the
+        same database."""
+        if not self._stopped:
+            self._web.__exit__(None, None, None)
+            self.service.stop()
         self.service, self._web = self._start()
+        self._stopped = False
 
     def stop(self) -> None:
         """Stop shipflow (web and engine); the sandbox keeps running. Once is enough."""
