@@ -97,8 +97,9 @@ class LabelPlatformReads(Protocol):
     def labels_between(self, start: date, end: date) -> list[LabelSeen]:
         """Every label with a ship date from `start` to `end`, voided ones too."""
 
-    def order_keys_present(self, order_numbers: Sequence[str]) -> set[str]:
-        """The order keys ShipStation lists under these order numbers."""
+    def order_keys_since(self, since: datetime) -> set[str] | None:
+        """The order keys of every order ShipStation lists as changed since `since` (every
+        status); None when the list is longer than the client reads."""
 
     def label_resource_url(self, tracking_number: str) -> str:
         """A SHIP_NOTIFY-style resource URL listing the labels with this tracking number."""
