@@ -42,6 +42,7 @@ from shipflow.store.reconcile_runs import StoredRun
 log = logging.getLogger("shipflow.reconcile")
 
 LEASE_TTL = timedelta(minutes=30)
+MAX_TRACKING_READS = 500
 Progress = Callable[[str], None]
 
 
@@ -221,8 +222,13 @@ class Reconciler:
         if self.rates is None:
             return
         self.progress("reading carrier tracking of parcels on their way")
-        parcels = [s for s in self.store.shipments.undelivered()
-                   if s.created_at < settled_before]
+        # Two v2 reads a parcel: the longest silent first, at most MAX_TRACKING_READS a sweep
+        # (the rest wait for the next one).
+        parcels = sorted((s for s in self.store.shipments.undelivered()
+                          if s.created_at < settled_before),
+                         key=lambda s: (s.progress.last_scan_at is not None,
+                                        s.progress.last_scan_at or s.created_at))
+        parcels = parcels[:MAX_TRACKING_READS]
         numbers = {so.pk: so.order for so in self.store.orders.load(
             sorted({s.order_pk for s in parcels}))}
         carrier: dict[str, TrackingUpdate] = {}
