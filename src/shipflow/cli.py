@@ -374,6 +374,23 @@ def shadow_report(
     typer.echo(json.dumps(report.to_json(), indent=2) if as_json else report.to_text())
 
 
+@app.command()
+def reconcile(
+    since: str = typer.Option("7d", help="Look back this far: 7d, 36h, 90m or a date."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report the gaps, repair nothing."),
+) -> None:
+    """Compare Shopify, ShipStation and shipflow's records and repair every gap (missed
+    webhooks, relabels, orders paid before shipflow was connected) through the normal
+    workflows; the report is stored. Repairs are queued for `shipflow serve`/`worker`."""
+    from shipflow.reconciling import run_reconcile
+
+    code = run_reconcile(_settings(), since, as_json=as_json, dry_run=dry_run,
+                         echo=typer.echo, progress=lambda m: typer.echo(m, err=True))
+    if code:
+        raise typer.Exit(code)
+
+
 rules_app = typer.Typer(help="Work with a routing-rules file (SHIPFLOW_RULES).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -21,6 +21,17 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 MIN_API_TOKEN_LENGTH = 32
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
+_SPAN_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def span(text: str) -> timedelta:
+    """"90s", "10m", "1h", "7d" (a bare number is seconds); raises ValueError."""
+    raw = text.strip().lower()
+    unit = _SPAN_UNITS.get(raw[-1:]) if raw else None
+    number = float(raw[:-1] if unit else raw)
+    if number < 0:
+        raise ValueError(f"{text!r}: a span cannot be negative")
+    return timedelta(**{unit or "seconds": number})
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,12 @@ class Settings:
     # Seconds between the sweeper's retention passes (each pass is bounded; a backlog takes
     # several).
     retention_sweep_interval: float = 600.0
+    # Reconciliation (`shipflow reconcile`, and the sweeper's schedule): how long work may stay
+    # in flight before a gap is repaired, how often the sweeper runs it ("0" never) and how far
+    # back it looks. Spans such as 90s, 10m, 1h, 7d.
+    reconcile_settle: str = "10m"
+    reconcile_interval: str = "1h"
+    reconcile_lookback: str = "7d"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -97,6 +114,12 @@ class Settings:
             values[f.name] = (int(raw) if f.type == "int" else float(raw) if f.type == "float"
                               else raw.strip().lower() in _TRUE if f.type == "bool" else raw)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def reconcile_spans(self) -> tuple[timedelta, timedelta, timedelta]:
+        """(settle, interval, lookback) from the SHIPFLOW_RECONCILE_* spans."""
+        return (span(self.reconcile_settle), span(self.reconcile_interval),
+                span(self.reconcile_lookback))
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]

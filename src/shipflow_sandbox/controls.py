@@ -55,7 +55,11 @@ INDEX = {
     "POST /_sandbox/shipstation/ship": '{"orderIds": [...]} or {} for all awaiting_shipment '
     '(on_hold, cancelled, shipped ones come back in "skipped"); "relabel": true voids and '
     "reprints shipped orders (the SHIP_NOTIFY resource lists the voided label too); sends "
-    "SHIP_NOTIFY",
+    'SHIP_NOTIFY unless "notify": false (a relabel made in ShipStation\'s own screens)',
+    "POST /_sandbox/webhooks/drop": '{"topic": "orders/paid", "count": 2, "contains": null}: '
+    "drop the next `count` deliveries of that topic (SHIP_NOTIFY, TRACK_EVENT_V2...) whose "
+    "body contains `contains` (an order id, a tracking number), as lost webhooks; "
+    '"count": 0 stops dropping that topic',
     "GET /_sandbox/shipstation/orders": "ShipStation v1 orders as stored (?orderKey=, "
     "?orderStatus=)",
     "GET /_sandbox/klaviyo/events": "recorded events (?metric=&email=)",
@@ -194,8 +198,22 @@ def routes(state: SandboxState) -> list[Route]:
         ids = body.get("orderIds")
         if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
             return json_response({"error": '"orderIds" must be a list of integers'}, 400)
-        result = state.shipstation.warehouse.ship(ids, relabel=bool(body.get("relabel")))
+        result = state.shipstation.warehouse.ship(ids, relabel=bool(body.get("relabel")),
+                                                  notify=body.get("notify", True) is not False)
         return json_response(result)
+
+    async def drop_webhooks(request: Request) -> Response:
+        body, ok = await read_json(request)
+        topic = body.get("topic") if ok and isinstance(body, dict) else None
+        count = body.get("count", 1) if isinstance(body, dict) else None
+        contains = body.get("contains") if isinstance(body, dict) else None
+        if not isinstance(topic, str) or not isinstance(count, int) or count < 0 \
+                or not (contains is None or isinstance(contains, str)):
+            return json_response({"error": 'expected {"topic": "orders/paid", "count": 2, '
+                                           '"contains": null}'}, 400)
+        state.dispatcher.drop_next(topic, count, contains)
+        return json_response({"dropping": {"topic": topic, "count": count,
+                                           "contains": contains}})
 
     async def shipstation_orders(request: Request) -> Response:
         key = request.query_params.get("orderKey")
@@ -258,6 +276,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/shopify/app-config", app_config, methods=["GET", "POST"]),
         Route("/deliveries", deliveries, methods=["GET"]),
         Route("/shipstation/ship", ship, methods=["POST"]),
+        Route("/webhooks/drop", drop_webhooks, methods=["POST"]),
         Route("/shipstation/orders", shipstation_orders, methods=["GET"]),
         Route("/klaviyo/events", klaviyo_events, methods=["GET"]),
         Route("/records", records, methods=["GET"]),

@@ -115,6 +115,27 @@ class WebhookDispatcher:
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._tails: dict[str, Delivery] = {}
+        # Deliveries to drop on purpose (`/_sandbox/webhooks/drop`): [topic, body substring,
+        # how many more], so a test can lose exactly the webhooks it names.
+        self._drops: list[list[Any]] = []
+
+    def drop_next(self, topic: str, count: int, contains: str | None = None) -> None:
+        """Drop the next `count` deliveries of `topic` (whose body contains `contains`, when
+        given): recorded with state `dropped`, never sent, as a lost webhook is. `count` 0
+        stops dropping that topic."""
+        if count == 0:
+            self._drops = [d for d in self._drops if d[0] != topic]
+            return
+        self._drops.append([topic, contains, count])
+
+    def _dropped_on_purpose(self, topic: str, body: bytes) -> bool:
+        for drop in self._drops:
+            wanted, contains, left = drop
+            if left > 0 and wanted == topic and (contains is None
+                                                  or contains.encode() in body):
+                drop[2] = left - 1
+                return True
+        return False
 
     async def start(self) -> None:
         self._semaphore = asyncio.Semaphore(self._concurrency)
@@ -139,6 +160,7 @@ class WebhookDispatcher:
 
     def clear(self) -> None:
         self.deliveries.clear()
+        self._drops.clear()
         self._tails.clear()
 
     def submit(
@@ -160,6 +182,12 @@ class WebhookDispatcher:
     ) -> list[Delivery]:
         """Record and schedule `copies` identical deliveries (copies > 1 injects duplicates)."""
         made = []
+        if self._dropped_on_purpose(topic, body):
+            dropped = Delivery(delivery_id, provider, topic, url, body, dict(headers), 0,
+                               retry_base)
+            dropped.finish("dropped")
+            self.deliveries.append(dropped)
+            return [dropped]
         if fault_api is not None and self.faults is not None:
             extra = self.faults.webhook_copies(fault_api)
             if extra == 0:

@@ -18,7 +18,7 @@ from graphql.language import OperationDefinitionNode
 from shipflow.domain.order import Address, Customer, LineItem
 from shipflow.domain.tracking import tracking_info
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import history, inventory, products, subscriptions
+from shipflow.providers.shopify import history, inventory, paid_orders, products, subscriptions
 from shipflow.providers.shopify.models import HoldReason, LineItemQuantity
 from shipflow.providers.shopify.webhooks import (
     parse_inventory_level,
@@ -193,6 +193,8 @@ EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [
         topic, "https://shipflow.example.com/webhooks/shopify"))
       for topic in subscriptions.SHIPFLOW_TOPICS],
     (history.ORDERS_HISTORY, {"query": history.orders_query(
+        datetime(2026, 11, 1, tzinfo=timezone.utc)), "after": None}),
+    (paid_orders.PAID_ORDERS, {"query": paid_orders.paid_orders_query(
         datetime(2026, 11, 1, tzinfo=timezone.utc)), "after": None}),
 ]
 INVENTORY_EXAMPLES: list[tuple[gql.Operation, dict[str, Any]]] = [

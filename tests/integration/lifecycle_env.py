@@ -33,10 +33,13 @@ class Scenario:
         self._stopped = False
 
     def restart(self) -> None:
-        """Stop shipflow (web and engine) and start a new one on the same database."""
-        self._web.__exit__(None, None, None)
-        self.service.stop()
+        """Stop shipflow (web and engine), unless stopped already, and start a new one on the
+        same database."""
+        if not self._stopped:
+            self._web.__exit__(None, None, None)
+            self.service.stop()
         self.service, self._web = self._start()
+        self._stopped = False
 
     def stop(self) -> None:
         """Stop shipflow (web and engine); the sandbox keeps running. Once is enough."""
@@ -121,13 +124,15 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
             wrap_sandbox: Callable[[Any], Any] | None = None,
             shadow_report: Callable[..., Any] | None = None,
             sandbox: dict[str, Any] | None = None,
-            settings: dict[str, Any] | None = None) -> Iterator[Scenario]:
+            settings: dict[str, Any] | None = None,
+            prepare: Callable[[str], None] | None = None) -> Iterator[Scenario]:
     """`record_only`: shipflow records every provider write and sends none
     (`Service.start(record_only=True)`). `wrap_sandbox`: an ASGI middleware factory put around
     the sandbox app (e.g. to see every request it receives); `Scenario.sandbox_app` stays the
     sandbox app itself. `shadow_report`: serves `GET /api/shadow/report` (as `shipflow serve`
     hands it `ops.shadow_sources.reporter`). `sandbox` and `settings`: more `SandboxConfig` and
-    `Settings` values."""
+    `Settings` values (e.g. `reconcile_interval`). `prepare(sandbox_url)`: runs once the sandbox
+    is up, before shipflow starts."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text(rules)
     env = make_environment(tmp_path, free_port(), free_port(), time_scale=time_scale)
@@ -143,6 +148,8 @@ def running(tmp_path: Path, database_url: str, rules: str, *, time_scale: float 
     served = wrap_sandbox(sandbox_app) if wrap_sandbox else sandbox_app
     with BackgroundServer(served, port=sandbox_port):
         clock = sandbox_app.state.sandbox.clock.calendar
+        if prepare is not None:
+            prepare(env.sandbox_url)
 
         def start() -> tuple[Service, BackgroundServer]:
             service = Service.start(env.settings, clock=clock, record_only=record_only,

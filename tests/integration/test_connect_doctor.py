@@ -223,11 +223,11 @@ def test_doctor_on_an_unhealthy_setup(sandbox: RunningSandbox, database_url: str
 
 
 def test_doctor_names_a_pending_migration(database_url: str) -> None:
-    upgrade(database_url, "0009")  # one migration behind this shipflow
+    upgrade(database_url, "0010")  # one migration behind this shipflow
     code, report = run("doctor", {"SHIPFLOW_DATABASE_URL": database_url}, "--offline")
     assert code == 1
     assert messages(report, "problem", "migrations") == [
-        "1 migration(s) not applied (0010): start `shipflow serve` or `shipflow worker` once "
+        "1 migration(s) not applied (0011): start `shipflow serve` or `shipflow worker` once "
         "to apply them (heartbeats and deliveries are read after that)"]
     upgrade(database_url)
     code, report = run("doctor", {"SHIPFLOW_DATABASE_URL": database_url}, "--offline")

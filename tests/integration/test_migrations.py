@@ -21,4 +21,4 @@ def test_concurrent_upgrades_leave_one_schema(database_url: str) -> None:
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
-    assert version == "0010"
+    assert version == "0011"

@@ -138,3 +138,27 @@ def test_latency_is_added_to_provider_responses_only(make_sandbox):
     started = time.monotonic()
     httpx.get(sandbox.url("/_sandbox/summary"))
     assert time.monotonic() - started < 0.2
+
+
+def test_named_webhooks_are_dropped_and_a_relabel_can_go_unannounced(make_sandbox):
+    sandbox = make_sandbox(
+        shipstation_webhook_token="tok",
+        shipstation_webhook_urls=["http://127.0.0.1:9/webhooks/shipstation/tok"],
+    )
+    assert httpx.post(sandbox.url("/_sandbox/webhooks/drop"),
+                      json={"topic": "SHIP_NOTIFY", "count": -1}).status_code == 400
+    httpx.post(sandbox.url("/_sandbox/webhooks/drop"),
+               json={"topic": "SHIP_NOTIFY", "count": 1}).raise_for_status()
+    body = fixture_json("shipstation/v1_createorder_request.docs.json")
+    credentials = (sandbox.config.shipstation_api_key, sandbox.config.shipstation_api_secret)
+    order = httpx.post(sandbox.url("/shipstation/orders/createorder"), json=body,
+                       auth=credentials).json()
+    httpx.post(sandbox.url("/_sandbox/shipstation/ship"), json={}).raise_for_status()
+    relabel = httpx.post(sandbox.url("/_sandbox/shipstation/ship"),
+                         json={"orderIds": [order["orderId"]], "relabel": True, "notify": False})
+    assert len(relabel.json()["batches"]) == 1
+    shipments = httpx.get(sandbox.url("/shipstation/shipments"), auth=credentials).json()
+    assert [s["voided"] for s in shipments["shipments"]] == [True, False]
+    deliveries = httpx.get(sandbox.url("/_sandbox/deliveries"),
+                           params={"topic": "SHIP_NOTIFY"}).json()["deliveries"]
+    assert [d["state"] for d in deliveries] == ["dropped"]  # and none for the relabel

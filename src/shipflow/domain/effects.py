@@ -60,6 +60,7 @@ class PushPart:
     split: bool  # the order has several parts: this one carries only its lines
     confirmation: Confirmation | None
     service: ServiceChoice | None
+    again: int = 0  # 1, 2...: sent again because ShipStation lost the order (reconciliation)
 
     kind = EffectKind.SHIPSTATION_ORDER
     provider = "shipstation"
@@ -67,7 +68,7 @@ class PushPart:
 
     @property
     def key(self) -> str:
-        return keys.push_part_key(self.order_key)
+        return keys.push_part_key(self.order_key, self.again)
 
     def describe(self) -> dict[str, Any]:
         return {"order_key": self.order_key, "status": self.part.status.value,
@@ -256,7 +257,8 @@ class UpdateTracking:
     shipment_id: str
     fulfillment_id: str
     tracking: TrackingInfo
-    replaces: str  # the voided label's shipment id
+    replaces: str  # the voided label's shipment id (itself when reconciliation restores it)
+    again: int = 0  # 1, 2...: the label's tracking put back by reconciliation
 
     kind = EffectKind.SHOPIFY_TRACKING_UPDATE
     provider = "shopify"
@@ -264,7 +266,7 @@ class UpdateTracking:
 
     @property
     def key(self) -> str:
-        return keys.tracking_update_key(self.shipment_id)
+        return keys.tracking_update_key(self.shipment_id, self.again)
 
     def describe(self) -> dict[str, Any]:
         return {"shipment_id": self.shipment_id, "replaces": self.replaces,

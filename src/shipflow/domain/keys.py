@@ -78,8 +78,15 @@ def tracking_workflow_id(update: TrackingUpdate) -> str:
 
 
 # -- the outbound ledger: one key per write, stable across retries and restarts ----------------
-def push_part_key(order_key: str) -> str:
-    return f"shipstation:createorder:{order_key}"
+def push_part_key(order_key: str, again: int = 0) -> str:
+    """`again`: the nth time a part ShipStation lost is sent again (each its own effect)."""
+    base = f"shipstation:createorder:{order_key}"
+    return base if again == 0 else f"{base}:again-{again}"
+
+
+def repush_workflow_id(order_key: str, again: int) -> str:
+    """Two reconciliation sweeps that find the same lost part start one re-push."""
+    return f"repush:{order_key}:{again}"
 
 
 def amend_imported_key(order_key: str) -> str:
@@ -113,8 +120,14 @@ def fulfillment_key(shipment_id: str) -> str:
     return f"shopify:fulfillmentCreate:{shipment_id}"
 
 
-def tracking_update_key(shipment_id: str) -> str:
-    return f"shopify:fulfillmentTrackingInfoUpdate:{shipment_id}"
+def tracking_update_key(shipment_id: str, again: int = 0) -> str:
+    """`again`: the nth time reconciliation put the label's tracking back on its fulfillment."""
+    base = f"shopify:fulfillmentTrackingInfoUpdate:{shipment_id}"
+    return base if again == 0 else f"{base}:again-{again}"
+
+
+def retrack_workflow_id(shipment_id: str, again: int) -> str:
+    return f"retrack:{shipment_id}:{again}"
 
 
 def shopify_hold_key(shopify_order_id: int) -> str:

@@ -17,9 +17,10 @@ from shipflow.domain.delays import DelayNotice
 from shipflow.domain.order import Order, OrderState
 from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.engine import durable, runtime
-from shipflow.engine.flows import cancel, holds, push, ship, timers, track
+from shipflow.engine.flows import cancel, holds, push, reconcile, repush, retrack, ship, timers, track
 from shipflow.engine.loops.dispatcher import Dispatcher
 from shipflow.engine.loops.keepalive import keep_alive
+from shipflow.engine.loops.reconcile_tick import ReconcileTick
 from shipflow.engine.loops.sweeper import Sweeper
 from shipflow.engine.outbox import Outbox, Ports
 from shipflow.engine.privacy import PrivacyDesk
@@ -60,7 +61,8 @@ def build_runtime(settings: Settings, store: Store, rules: RuleSet | None = None
         remaining_header="X-Rate-Limit-Remaining", reset_header="X-Rate-Limit-Reset",
     )
     orders = ShopifyOrderSource(ShopifyClient(settings.shopify_shop_url,
-                                              settings.shopify_access_token))
+                                              settings.shopify_access_token),
+                                settings.expected_shop_domain)
     labels = ShipStationLabelPlatform(ShipStationClient(
         settings.shipstation_base_url, settings.shipstation_api_key,
         settings.shipstation_api_secret, budget=shipstation_budget))
@@ -108,8 +110,17 @@ class Engine:
             wake_dispatcher=self.dispatcher.wake,
             privacy=self.privacy.process_open, retention=self.privacy.purge_expired,
             interval=settings.sweep_interval, delay_interval=settings.delay_sweep_interval,
-            retention_interval=settings.retention_sweep_interval)
+            retention_interval=settings.retention_sweep_interval,
+            reconcile=self._reconcile_tick())
         self._launched = False
+
+    def _reconcile_tick(self) -> ReconcileTick:
+        _, interval, lookback = self.settings.reconcile_spans
+        return ReconcileTick(
+            lambda since, trigger, until: self.reconciler().run(since, trigger, until=until),
+            self.store.reconcile_runs,
+            has_orders=self.store.orders.any, clock=self.runtime.clock, interval=interval,
+            lookback=lookback)
 
     def launch(self) -> None:
         runtime.bind(self.runtime)
@@ -129,6 +140,8 @@ class Engine:
         self.redispatch_pending()
         self.dispatcher.start()
         if self.role != "web":
+            if isinstance(self.sweeper.reconcile, ReconcileTick):
+                self.sweeper.reconcile.start()
             self.sweeper.start()
 
     def shutdown(self) -> None:
@@ -161,6 +174,21 @@ class Engine:
         durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, track.track_parcel, update)
         return workflow_id
 
+    def start_repush(self, order_pk: int, order_keys: list[str], again: int) -> str:
+        """Send parts ShipStation lost again, as recorded (reconciliation)."""
+        workflow_id = keys.repush_workflow_id(",".join(order_keys), again)
+        durable.enqueue(durable.ORDERS_QUEUE, workflow_id, repush.repush_parts, order_pk,
+                        order_keys, again)
+        return workflow_id
+
+    def start_retrack(self, order_pk: int, shipment_id: str, fulfillment_id: str,
+                      carrier_code: str, tracking_number: str, again: int) -> str:
+        """Put a live label's tracking back on its Shopify fulfillment (reconciliation)."""
+        workflow_id = keys.retrack_workflow_id(shipment_id, again)
+        durable.enqueue(durable.SHIPMENTS_QUEUE, workflow_id, retrack.retrack, order_pk,
+                        shipment_id, fulfillment_id, carrier_code, tracking_number, again)
+        return workflow_id
+
     def start_release(self, order_pk: int) -> str:
         """Release a rule's hold (address review) on both sides."""
         workflow_id = keys.release_workflow_id(order_pk, str(uuid.uuid4()))
@@ -184,6 +212,10 @@ class Engine:
         durable.enqueue(durable.ORDERS_QUEUE, keys.stop_workflow_id(order_pk), cancel.stop_order,
                         order_pk)
 
+    def start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
+        """Fire timers already claimed under `batch_id` (the sweeper's and reconciliation's)."""
+        self._start_timers(batch_id, timer_keys)
+
     def _start_timers(self, batch_id: str, timer_keys: list[str]) -> None:
         durable.enqueue(durable.SHIPMENTS_QUEUE, batch_id, timers.fire_timers, timer_keys)
 
@@ -191,6 +223,18 @@ class Engine:
         durable.enqueue(durable.SHIPMENTS_QUEUE,
                         keys.delay_workflow_id(shipment_id, notice.reason, notice.occurrence),
                         track.tell_delay, shipment_id, notice)
+
+    def reconciler(self, progress: reconcile.Progress | None = None) -> reconcile.Reconciler:
+        """A reconciliation sweep whose repairs start this engine's workflows."""
+        settle, _, _ = self.settings.reconcile_spans
+        rec = reconcile.Reconciler(
+            self.store, self.runtime.shopify, self.runtime.shipstation, self,
+            shop_domain=self.settings.expected_shop_domain, clock=self.runtime.clock,
+            rates=self.runtime.rates, settle=settle,
+            store_import=self.runtime.rules.policies.shipstation.store_import)
+        if progress is not None:
+            rec.progress = progress
+        return rec
 
     # -- recovery ----------------------------------------------------------------------------
     def _beat(self) -> None:

@@ -18,8 +18,10 @@ from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.milestone import MilestoneEvent
 from shipflow.domain.order import Order
 from shipflow.domain.rating import RateOption
+from shipflow.domain.reconcile import LabelSeen, PaidOrderSeen
 from shipflow.domain.routing import Hold
 from shipflow.domain.shipment import Shipment, TrackingInfo
+from shipflow.domain.tracking_events import TrackingUpdate
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,9 @@ class OrderSourceReads(Protocol):
 
     def product_categories(self, product_ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
 
+    def paid_orders(self, since: datetime) -> list[PaidOrderSeen]:
+        """Paid orders updated at or after `since`, every page (reconciliation, backfill)."""
+
 
 class OrderSource(OrderSourceReads, Protocol):
     """Shopify, whole: fulfillments, holds and tags too. Only the outbox holds this."""
@@ -116,6 +121,16 @@ class LabelPlatformReads(Protocol):
         """The orders of that store with those order numbers (placed after `since`), by
         number; a number with none is absent."""
 
+    def labels_between(self, start: date, end: date) -> list[LabelSeen]:
+        """Every label with a ship date from `start` to `end`, voided ones too."""
+
+    def order_keys_since(self, since: datetime) -> set[str] | None:
+        """The order keys of every order ShipStation lists as changed since `since` (every
+        status); None when the list is longer than the client reads."""
+
+    def label_resource_url(self, tracking_number: str) -> str:
+        """A SHIP_NOTIFY-style resource URL listing the labels with this tracking number."""
+
 
 class LabelPlatform(LabelPlatformReads, Protocol):
     """ShipStation v1, whole. Only the outbox holds this."""
@@ -147,6 +162,10 @@ class LabelPurchasingReads(Protocol):
     def quote(self, order: Order, order_key: str, *, confirmation: str, ship_date: date,
               lines: tuple[PartLine, ...] | None) -> LabelQuote:
         """Rates for the part (only `lines` of a split order); empty when none ships it."""
+
+    def tracking(self, tracking_number: str) -> TrackingUpdate | None:
+        """The carrier's picture of a parcel by its tracking number (any label platform's
+        label), or None when the carrier has nothing yet."""
 
 
 class LabelPurchasing(LabelPurchasingReads, Protocol):

@@ -325,6 +325,16 @@ class Orders:
                 sa.select(orders.c.id).where(orders.c.id.in_(wanted),
                                              orders.c.handled_by == "manual"))}
 
+    def note(self, order_pk: int, kind: str, message: str, dedupe_key: str) -> None:
+        """One timeline entry about the order, once per `dedupe_key`."""
+        with self.db.engine.begin() as conn:
+            self.timeline.add(conn, order_pk, kind, message, {}, dedupe_key=dedupe_key)
+
+    def any(self) -> bool:
+        """Whether any order is stored (a first start has none)."""
+        with self.db.engine.connect() as conn:
+            return conn.execute(sa.select(orders.c.id).limit(1)).first() is not None
+
     def pks_by_shopify_id(self, shopify_ids: Iterable[int]) -> dict[int, int]:
         wanted = list(set(shopify_ids))
         if not wanted:

@@ -13,6 +13,7 @@ from shipflow.store.ledger import Ledger
 from shipflow.store.orders import Orders
 from shipflow.store.parts import Parts
 from shipflow.store.privacy import PrivacyRequests
+from shipflow.store.reconcile_runs import ReconcileRuns
 from shipflow.store.shipments import Shipments
 from shipflow.store.timeline import Timeline
 from shipflow.store.timers import Timers
@@ -31,5 +32,6 @@ class Store:
         self.inbox = Inbox(db, clock, self.orders)
         self.ledger = Ledger(db, clock)
         self.privacy = PrivacyRequests(db, clock, self.inbox)
+        self.reconcile_runs = ReconcileRuns(db, clock)
         # Heartbeats run on the wall clock, whatever calendar the lifecycle runs on.
         self.executors = Executors(db, utcnow)

@@ -274,3 +274,30 @@ privacy_requests = sa.Table(
     sa.Column("completed_at", sa.DateTime(timezone=True)),
 )
 sa.Index("ix_privacy_requests_status", privacy_requests.c.status, privacy_requests.c.id)
+
+# One row per reconciliation sweep: what each check found and repaired. `items` names orders by
+# their Shopify id and number only (no customer data).
+reconcile_runs = sa.Table(
+    "reconcile_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("trigger", sa.String(16), nullable=False),  # cli | sweep | first_start
+    sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(16), nullable=False),  # running | done | failed
+    sa.Column("counts", sa.JSON, nullable=False),  # {check: {"found": n, "fixed": n}}
+    sa.Column("items", sa.JSON, nullable=False),
+    sa.Column("error", sa.String(500)),
+)
+sa.Index("ix_reconcile_runs_started", reconcile_runs.c.started_at)
+
+# The lease a process holds while it runs a sweep: one row, taken by a conditional update.
+reconcile_lease = sa.Table(
+    "reconcile_lease",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.String(64)),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+)

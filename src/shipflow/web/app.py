@@ -27,7 +27,7 @@ from shipflow.store import Database, Store
 from shipflow.store.intake_writer import IntakeWriter
 from shipflow.store.orders import StoredOrder
 from shipflow.store.queries import OrderView, Summary, order_view, summary
-from shipflow.web import intake
+from shipflow.web import intake, reconcile_routes
 
 
 class BodyTooLarge(Exception):
@@ -271,6 +271,8 @@ def create_app(settings: Settings, store: Store, starter: intake.Starter, *,
         except ProviderError as exc:
             raise HTTPException(502, f"reading {exc.provider or 'a provider'} failed: "
                                      f"{type(exc).__name__}") from None
+
+    reconcile_routes.add_routes(api, store)
 
     @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -154,8 +154,11 @@ class Warehouse:
             self.label_hooks.v1_label_created(shipment, order)
         return shipment, label_pdf(tracking, service, order["shipTo"])
 
-    def ship(self, order_ids: list[int] | None = None, relabel: bool = False) -> dict[str, Any]:
-        """Print labels for the given orders (default: all awaiting shipment), in batches."""
+    def ship(self, order_ids: list[int] | None = None, relabel: bool = False,
+             notify: bool = True) -> dict[str, Any]:
+        """Print labels for the given orders (default: all awaiting shipment), in batches.
+        `notify=False`: no SHIP_NOTIFY for them, as when a label is redone in ShipStation's
+        own screens and nothing tells the integration (its store sync sends no relabel)."""
         store = self.store
         if order_ids is None:
             wanted = sorted(set(store.orders) - store.deleted)
@@ -184,7 +187,10 @@ class Warehouse:
                 shipment, _ = self.label(order, choose_service(order, weight_oz), batch_id=batch_id)
                 shipment_ids.append(shipment.data["shipmentId"])
             chunk = ready[start : start + size]
-            self.notify(batch_id, {o["advancedOptions"]["storeId"] for o in chunk})
+            if notify:
+                self.notify(batch_id, {o["advancedOptions"]["storeId"] for o in chunk})
+            elif self.label_hooks is not None:
+                self.label_hooks.v1_batch_printed(batch_id)
             batches.append(
                 {
                     "batchId": batch_id,

@@ -275,10 +275,10 @@ ORDER_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     },
     "MailingAddress": {
         "id": lambda a, i: a["_id"],
-        "countryCodeV2": lambda a, i: a.get("country_code"),
+        "countryCodeV2": lambda a, i: _country_code(a),
         "firstName": lambda a, i: a.get("first_name"),
         "lastName": lambda a, i: a.get("last_name"),
-        "provinceCode": lambda a, i: a.get("province_code"),
+        "provinceCode": lambda a, i: _province_code(a),
         "formatted": lambda a, i, **kw: _formatted(a, **kw),
         "formattedArea": lambda a, i: _formatted_area(a),
     },
@@ -326,3 +326,21 @@ ORDER_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
         "discountedTotalSet": lambda row, i: _fulfillment_line_total(row, discounted=True),
     },
 }
+
+
+# The `CountryCode` enum has no code for the territories of the United States: "the
+# territories associated with the United States of America are represented by the country code
+# `US`" (Admin reference, enums/CountryCode). A REST address in Puerto Rico (`country_code`
+# "PR") reads in GraphQL as `US` with the territory as its province (assumption: the province
+# code is the territory's ISO code, as in Shopify's list of US provinces).
+US_TERRITORIES = frozenset({"AS", "GU", "MP", "PR", "VI"})
+
+
+def _country_code(address: dict[str, Any]) -> str | None:
+    code = address.get("country_code")
+    return "US" if code in US_TERRITORIES else code
+
+
+def _province_code(address: dict[str, Any]) -> str | None:
+    code = address.get("country_code")
+    return code if code in US_TERRITORIES else address.get("province_code")

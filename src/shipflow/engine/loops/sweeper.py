@@ -37,7 +37,8 @@ class Sweeper:
                  privacy: Callable[[], int] | None = None,
                  retention: Callable[[], dict[str, int]] | None = None,
                  interval: float = 1.0, delay_interval: float = 60.0,
-                 retention_interval: float = 600.0) -> None:
+                 retention_interval: float = 600.0,
+                 reconcile: Callable[[], object] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.delay_policy = delay_policy
@@ -52,6 +53,7 @@ class Sweeper:
         self.privacy = privacy  # open privacy requests (a cheap look-up each tick)
         self.retention = retention  # one bounded retention pass
         self.retention_interval = retention_interval
+        self.reconcile = reconcile  # starts a reconciliation sweep when one is due (cheap)
         self._last_delay_sweep = 0.0
         self._last_retention = time.monotonic()  # the first pass comes one interval after start
         self._stop = threading.Event()
@@ -127,6 +129,8 @@ class Sweeper:
                 if purge:
                     self._last_retention = time.monotonic()
                 self.sweep_once(delays=due, retention=purge)
+                if self.reconcile is not None:
+                    self.reconcile()
             except Exception:  # a database hiccup must not kill the thread; the next tick retries
                 log.exception("lifecycle sweep failed; retrying")
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Sequence
 
+import httpx
+
 from shipflow.domain.effects import AmendImported, PushPart
+from shipflow.domain.reconcile import LabelSeen
 from shipflow.domain.shipment import Shipment
 from shipflow.providers.errors import RejectedRequest
 from shipflow.providers.ports import ImportedOrder, PushResult
@@ -71,6 +74,31 @@ class ShipStationLabelPlatform:
 
     def fetch_labels(self, resource_url: str) -> list[Shipment]:
         return self.client.fetch_resource(resource_url)
+
+    def labels_between(self, start: date, end: date) -> list[LabelSeen]:
+        return [LabelSeen(lb.shipment_id, lb.order_key, lb.order_number, lb.tracking_number,
+                          lb.created_at, lb.voided)
+                for lb in self.client.labels_shipped_between(start, end)]
+
+    def order_keys_since(self, since: datetime) -> set[str] | None:
+        """`GET /orders?modifyDateStart=&sortBy=ModifyDate&pageSize=500`, every page: a few
+        calls for a week of orders, where one call per order number would spend the 40
+        requests a minute (shipstation.md §1.2). A deleted order is not listed."""
+        keys: set[str] = set()
+        for page in range(1, self.client.max_pages + 1):
+            found = self.client.list_orders(modify_date_start=since, sort_by="ModifyDate",
+                                            sort_dir="ASC", page=page, page_size=500)
+            keys.update(o.order_key for o in found.orders if o.order_key)
+            if found.page >= found.pages:
+                return keys
+        return None
+
+    def label_resource_url(self, tracking_number: str) -> str:
+        """`GET /shipments?trackingNumber=` on the configured base: the ship flow fetches it as
+        it fetches a SHIP_NOTIFY batch (`fetch_resource` checks the host and path)."""
+        url = httpx.URL(self.client.base_url.rstrip("/") + "/shipments")
+        return str(url.copy_merge_params({"trackingNumber": tracking_number,
+                                          "includeShipmentItems": "False"}))
 
     def push(self, parts: Sequence[PushPart]) -> dict[str, PushResult]:
         """One bulk createorders (the client sends 100 a call); upserts by orderKey, so a

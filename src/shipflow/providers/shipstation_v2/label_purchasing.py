@@ -10,6 +10,7 @@ from decimal import Decimal
 from shipflow.domain.fulfilment import PartLine
 from shipflow.domain.order import Order
 from shipflow.domain.rating import RateOption
+from shipflow.domain.tracking_events import TrackingUpdate
 from shipflow.providers.errors import RejectedRequest
 from shipflow.providers.ports import BoughtLabel, LabelQuote
 from shipflow.providers.shipstation_v2.client import ShipStationV2Client
@@ -46,6 +47,18 @@ class ShipStationLabelPurchasing:
                        r.delivery_days,
                        r.estimated_delivery_date.date() if r.estimated_delivery_date else None)
             for r in rates))
+
+    def tracking(self, tracking_number: str) -> TrackingUpdate | None:
+        """The label's v2 twin by tracking number (`GET /v2/labels?tracking_number=`; a v1
+        label printed by the warehouse has one too), then `GET /v2/labels/{id}/track`."""
+        twins = [t for t in self.client.labels(tracking_number=tracking_number)
+                 if not t.voided and t.status != "voided"]
+        if not twins:
+            return None
+        try:
+            return self.client.track(twins[0].label_id)
+        except RejectedRequest:
+            return None  # 400 `tracking_not_supported`: "has no tracking information yet"
 
     def existing_label(self, order_key: str) -> BoughtLabel | None:
         shipment_id = self.client.shipment_id_for(order_key)

@@ -19,7 +19,7 @@ from shipflow.providers import http
 from shipflow.providers.errors import NotFound, RateLimited, UnexpectedResponse, UserError
 from shipflow.providers.fields import Fields
 from shipflow.providers.shopify import graphql as gql
-from shipflow.providers.shopify import history, inventory, products, subscriptions
+from shipflow.providers.shopify import history, inventory, paid_orders, products, subscriptions
 from shipflow.providers.shopify.models import (
     Fulfillment,
     FulfillmentOrder,
@@ -227,6 +227,24 @@ class ShopifyClient:
                 return found
         log.warning("orders list has more than %d pages; stopped", max_pages)
         return found
+
+    def paid_orders_since(self, since: datetime, shop_domain: str, max_pages: int = 1000
+                          ) -> tuple[list[paid_orders.PaidOrder], list[paid_orders.Unread]]:
+        """Paid orders updated at or after `since`, every page (`paid_orders.PAID_ORDERS`, 10
+        orders a page, paced by the cost bucket), and those too large to read whole."""
+        found: list[paid_orders.PaidOrder] = []
+        unread: list[paid_orders.Unread] = []
+        after: str | None = None
+        query = paid_orders.paid_orders_query(since)
+        for _ in range(max_pages):
+            data = self.execute(paid_orders.PAID_ORDERS, {"query": query, "after": after})
+            page, skipped, after = paid_orders.parse_paid_orders_page(data, shop_domain)
+            found.extend(page)
+            unread.extend(skipped)
+            if after is None:
+                return found, unread
+        log.warning("paid orders list has more than %d pages; stopped", max_pages)
+        return found, unread
 
     # -- writes --------------------------------------------------------------------------------
     def create_fulfillment(
