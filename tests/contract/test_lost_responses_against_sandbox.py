@@ -206,6 +206,24 @@ def test_shopify_fulfillment_created_then_lost_and_the_retry_finds_it(sandbox: A
         assert [f.id for f in shop.order_fulfillments(order.gid)] == [made.id]
 
 
+def test_shopify_attempt_that_finds_its_parcel_fulfilled_meanwhile_takes_that_one(
+        sandbox: Any) -> None:
+    """Two attempts of one fulfillment overlap (the first's answer late, the second looked
+    before the first acted): the second finds nothing open. The parcel was fulfilled with its
+    tracking, so that fulfillment is the answer, not a refusal that needs a person."""
+    order = place(sandbox)
+    tracking = tracking_info("ups", "1ZOVERLAP0001")
+    config = sandbox.config
+    with ShopifyClient(f"{sandbox.base_url}/shopify", config.shopify_access_token,
+                       retry=ONCE) as shop:
+        source = ShopifyOrderSource(shop)
+        first = source.fulfil(order, tracking, None, retried=False)  # the in-flight attempt
+        assert source.fulfil(order, tracking, None, retried=False) == first
+        assert [f.id for f in shop.order_fulfillments(order.gid)] == [first]
+        with pytest.raises(RejectedRequest):  # another parcel's tracking: still refused
+            source.fulfil(order, tracking_info("ups", "1ZOTHER00001"), None, retried=False)
+
+
 # -- Klaviyo -----------------------------------------------------------------------------------
 def test_klaviyo_bulk_job_accepted_then_lost_and_the_retry_adds_no_event(sandbox: Any) -> None:
     order = place(sandbox)

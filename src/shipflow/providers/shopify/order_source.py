@@ -77,9 +77,27 @@ class ShopifyOrderSource:
     def fulfil(self, order: Order, tracking: TrackingInfo, lines: tuple[PartLine, ...] | None,
                *, retried: bool) -> str:
         if retried:  # a crash may have left a fulfillment behind: never create a second
-            for existing in self.client.order_fulfillments(order.gid):
-                if tracking.number in existing.tracking_numbers:
-                    return existing.id
+            found = self._fulfilled_with(order, tracking)
+            if found is not None:
+                return found
+        try:
+            return self._create(order, tracking, lines)
+        except RejectedRequest:
+            # Nothing left to fulfil may mean an attempt still in flight when this one looked
+            # (its answer late or lost) fulfilled this parcel meanwhile: then that is ours.
+            found = self._fulfilled_with(order, tracking)
+            if found is not None:
+                return found
+            raise
+
+    def _fulfilled_with(self, order: Order, tracking: TrackingInfo) -> str | None:
+        for existing in self.client.order_fulfillments(order.gid):
+            if tracking.number in existing.tracking_numbers:
+                return existing.id
+        return None
+
+    def _create(self, order: Order, tracking: TrackingInfo,
+                lines: tuple[PartLine, ...] | None) -> str:
         if lines is None:
             open_orders = self.client.fulfillable_order_ids(order.gid)
             if not open_orders:
